@@ -1,0 +1,201 @@
+/**
+ * {@linkcode TestingSource}: a resumable in-memory source with markers for
+ * end of input, crashes and pauses.
+ *
+ * @module
+ */
+
+import type {
+  FixedPartitionedSource,
+  NextBatch,
+  StatefulSourcePartition,
+} from "../src/dataflow/inputs.ts";
+
+/** Ends the current run; a resumed run continues after it. */
+class EofMarker {
+  readonly kind = "eof";
+}
+
+/** Fails the run once, the first time it is read; a resumed run skips it. */
+class AbortMarker {
+  readonly kind = "abort";
+}
+
+/** Emits nothing for a while. */
+class PauseMarker {
+  readonly kind = "pause";
+  constructor(readonly ms: number) {}
+}
+
+/** A marker a {@linkcode TestingSource} understands. */
+export type TestingMarker = EofMarker | AbortMarker | PauseMarker;
+
+/** Options for {@linkcode TestingSource}. */
+export interface TestingSourceOptions {
+  /** The most items one batch holds. Defaults to 1, so every item is its own batch. */
+  batchSize?: number;
+}
+
+/** Thrown by a {@linkcode TestingSource} at an `ABORT` marker. */
+export class TestingSourceAbort extends Error {
+  /** @param index The marker's position in the input. */
+  constructor(index: number) {
+    super(`TestingSource aborted at item ${index}`);
+    this.name = "TestingSourceAbort";
+  }
+}
+
+class TestingPartition<T> implements StatefulSourcePartition<T, number> {
+  readonly #items: readonly (T | TestingMarker)[];
+  readonly #batchSize: number;
+  readonly #aborted: Set<number>;
+  #index: number;
+  #awake: number | undefined;
+
+  constructor(
+    items: readonly (T | TestingMarker)[],
+    batchSize: number,
+    aborted: Set<number>,
+    start: number,
+  ) {
+    this.#items = items;
+    this.#batchSize = batchSize;
+    this.#aborted = aborted;
+    this.#index = start;
+  }
+
+  nextBatch(): NextBatch<T> {
+    this.#awake = undefined;
+    const batch: T[] = [];
+    while (batch.length < this.#batchSize && this.#index < this.#items.length) {
+      const item = this.#items[this.#index]!;
+      if (item instanceof EofMarker) {
+        if (batch.length > 0) return batch;
+        this.#index++;
+        return null;
+      }
+      if (item instanceof AbortMarker) {
+        if (batch.length > 0) return batch;
+        const at = this.#index++;
+        if (!this.#aborted.has(at)) {
+          this.#aborted.add(at);
+          throw new TestingSourceAbort(at);
+        }
+        continue;
+      }
+      if (item instanceof PauseMarker) {
+        if (batch.length > 0) return batch;
+        this.#index++;
+        this.#awake = Date.now() + item.ms;
+        return [];
+      }
+      batch.push(item as T);
+      this.#index++;
+    }
+    return batch.length === 0 ? null : batch;
+  }
+
+  nextAwake(): number | undefined {
+    return this.#awake;
+  }
+
+  snapshot(): number {
+    return this.#index;
+  }
+}
+
+/**
+ * A source of the given items, for tests and notebooks. It has one
+ * partition whose resume state is the index of the next item, so a run
+ * resumed from a snapshot continues where the last one stopped.
+ *
+ * The items may contain markers:
+ * - `TestingSource.EOF` ends this run's input; a resumed run continues after it.
+ * - `TestingSource.ABORT` fails the run with a {@linkcode TestingSourceAbort}
+ *   the first time it is read (once per source object), to test recovery.
+ * - `TestingSource.PAUSE(ms)` emits nothing for `ms` milliseconds of real time.
+ *
+ * @typeParam T The items.
+ *
+ * @example Items in batches of two
+ * ```ts
+ * import { Dataflow } from "@runnel/runnel";
+ * import { TestingSource } from "@runnel/runnel/testing";
+ * import assert from "node:assert/strict";
+ *
+ * const flow = new Dataflow("f");
+ * const sizes = flow.input("inp", new TestingSource([1, 2, 3], { batchSize: 2 }))
+ *   .flatMapBatch("sizes", (batch) => [batch.length]);
+ * assert.deepEqual(await Array.fromAsync(sizes), [2, 1]);
+ * ```
+ *
+ * @example Ending input early
+ * ```ts
+ * import { Dataflow } from "@runnel/runnel";
+ * import { TestingSource } from "@runnel/runnel/testing";
+ * import assert from "node:assert/strict";
+ *
+ * const flow = new Dataflow("f");
+ * const items = flow.input("inp", new TestingSource([1, TestingSource.EOF, 2]));
+ * assert.deepEqual(await Array.fromAsync(items), [1]);
+ * ```
+ */
+export class TestingSource<T> implements FixedPartitionedSource<T, number> {
+  /** Ends this run's input here. */
+  static readonly EOF: TestingMarker = Object.freeze(new EofMarker());
+  /** Fails the run here, once. */
+  static readonly ABORT: TestingMarker = Object.freeze(new AbortMarker());
+
+  /**
+   * Emits nothing for `ms` milliseconds.
+   *
+   * @param ms How long to pause.
+   * @returns The marker.
+   */
+  static PAUSE(ms: number): TestingMarker {
+    if (!(ms >= 0)) {
+      throw new RangeError(`Cannot create a pause: ms must be non-negative, got ${ms}`);
+    }
+    return new PauseMarker(ms);
+  }
+
+  readonly #items: readonly (T | TestingMarker)[];
+  readonly #batchSize: number;
+  readonly #aborted = new Set<number>();
+
+  /**
+   * @param items The items and markers, in order.
+   * @param options The batch size.
+   */
+  constructor(items: Iterable<T | TestingMarker>, options: TestingSourceOptions = {}) {
+    const batchSize = options.batchSize ?? 1;
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new RangeError(
+        `Cannot create TestingSource: batchSize must be a positive integer, got ${batchSize}`,
+      );
+    }
+    this.#items = [...items];
+    this.#batchSize = batchSize;
+  }
+
+  /** The one partition, `"testing"`. */
+  listParts(): string[] {
+    return ["testing"];
+  }
+
+  /**
+   * Builds the partition, starting at `resumeState` (an item index) or 0.
+   *
+   * @param _stepId The input step.
+   * @param _forPart Always `"testing"`.
+   * @param resumeState The index to resume at.
+   * @returns The partition.
+   */
+  buildPart(
+    _stepId: string,
+    _forPart: string,
+    resumeState: number | undefined,
+  ): StatefulSourcePartition<T, number> {
+    return new TestingPartition(this.#items, this.#batchSize, this.#aborted, resumeState ?? 0);
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * runnel: a stateful stream processor for TypeScript.
+ *
+ * Build a {@linkcode Dataflow} of steps over streams, then run it with
+ * {@linkcode run}, iterate one of its streams with `for await`, or run a
+ * flow module with `runnel run flow.ts`. Inside, the runtime moves batches
+ * of items with control messages in band; you write per-item functions.
+ *
+ * Subpaths: `@runnel/runnel/operators` (item-level async-iterable
+ * operators), `@runnel/runnel/connectors` (files, stdio),
+ * `@runnel/runnel/testing` (test source, sink and clock).
+ *
+ * @example Word lengths
+ * ```ts
+ * import { Dataflow, run } from "@runnel/runnel";
+ * import { TestingSink } from "@runnel/runnel/testing";
+ * import assert from "node:assert/strict";
+ *
+ * const out: [string, number][] = [];
+ * const flow = new Dataflow("lengths");
+ * flow.input("inp", ["to be", "or not"])
+ *   .flatMap("split", (line) => line.split(" "))
+ *   .map("length", (word) => [word, word.length] as [string, number])
+ *   .output("out", new TestingSink(out));
+ * await run(flow);
+ * assert.deepEqual(out, [["to", 2], ["be", 2], ["or", 2], ["not", 3]]);
+ * ```
+ *
+ * @module
+ */
+
+export { Dataflow } from "./src/dataflow/dataflow.ts";
+export { type BranchOut, type KeyedStream, Stream } from "./src/dataflow/stream.ts";
+export { describeValue, StepError, type StepErrorOptions } from "./src/dataflow/errors.ts";
+export type {
+  DynamicSource,
+  FixedPartitionedSource,
+  Instant,
+  NextBatch,
+  Source,
+  StatefulSourcePartition,
+  StatelessSourcePartition,
+} from "./src/dataflow/inputs.ts";
+export type {
+  DynamicSink,
+  FixedPartitionedSink,
+  Sink,
+  StatefulSinkPartition,
+  StatelessSinkPartition,
+} from "./src/dataflow/outputs.ts";
+export type {
+  LogicResult,
+  StatefulBatchBuilder,
+  StatefulBatchLogic,
+} from "./src/dataflow/graph.ts";
+export { stableHash } from "./src/dataflow/stable_hash.ts";
+export { iterate, run, type RunOptions } from "./src/runtime/run.ts";
+export type { SystemTime } from "./src/runtime/system_time.ts";

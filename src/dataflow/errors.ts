@@ -1,0 +1,99 @@
+/**
+ * The one error class callers are expected to catch: a step failed while the
+ * flow ran.
+ *
+ * @module
+ */
+
+const MAX_ITEM_CHARS = 200;
+
+/**
+ * Renders a value for an error message: short, single-line, never throwing.
+ *
+ * @param value Anything.
+ * @returns At most about 200 characters describing `value`.
+ */
+export function describeValue(value: unknown): string {
+  let text: string;
+  try {
+    if (typeof value === "string") text = JSON.stringify(value);
+    else if (typeof value === "bigint") text = `${value}n`;
+    else if (value === undefined) text = "undefined";
+    else if (typeof value === "function") text = `[function ${value.name || "anonymous"}]`;
+    else if (typeof value === "symbol") text = value.toString();
+    else if (value instanceof Date) text = `Date(${value.toISOString()})`;
+    else {text = JSON.stringify(value, (_k, v) => typeof v === "bigint" ? `${v}n` : v) ??
+        String(value);}
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  return text.length > MAX_ITEM_CHARS ? `${text.slice(0, MAX_ITEM_CHARS)}…` : text;
+}
+
+/** Options for {@linkcode StepError}. */
+export interface StepErrorOptions {
+  /** The error thrown by the user's callback, source or sink. */
+  cause?: unknown;
+  /** The item being processed, when there was one. */
+  item?: unknown;
+  /** The state key, for keyed steps. */
+  key?: string;
+}
+
+/**
+ * A step failed while the flow ran. Carries the step's full id path, the
+ * item that was being processed (when there was one) and the original error
+ * as `cause`. Errors are wrapped once: a `StepError` passing through other
+ * steps is never wrapped again.
+ *
+ * @example Catching a failed step
+ * ```ts
+ * import { Dataflow, run, StepError } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * const flow = new Dataflow("demo");
+ * flow.input("inp", [1, 2, 0])
+ *   .map("invert", (x) => {
+ *     if (x === 0) throw new RangeError("zero");
+ *     return 1 / x;
+ *   })
+ *   .output("out", { build: () => ({ writeBatch() {} }) });
+ *
+ * await assert.rejects(run(flow), (error: unknown) => {
+ *   assert.ok(error instanceof StepError);
+ *   assert.equal(error.stepId, "demo.invert");
+ *   assert.equal(error.item, 0);
+ *   return true;
+ * });
+ * ```
+ */
+export class StepError extends Error {
+  /** The full path of the step that failed, such as `"wordcount.count"`. */
+  readonly stepId: string;
+  /** The item being processed, when there was one. */
+  readonly item: unknown;
+  /** The state key, for keyed steps. */
+  readonly key: string | undefined;
+
+  /**
+   * @param stepId The full path of the step that failed.
+   * @param what What failed, such as `"mapper threw"`.
+   * @param options The cause, item and key.
+   */
+  constructor(stepId: string, what: string, options: StepErrorOptions = {}) {
+    const parts = [`Cannot run step "${stepId}": ${what}`];
+    if (options.key !== undefined) parts.push(`key ${describeValue(options.key)}`);
+    if ("item" in options) parts.push(`item ${describeValue(options.item)}`);
+    if (options.cause !== undefined) {
+      const cause = options.cause instanceof Error
+        ? `${options.cause.name}: ${options.cause.message}`
+        : describeValue(options.cause);
+      parts.push(cause);
+    }
+    super(parts.join("; "), { cause: options.cause });
+    this.name = "StepError";
+    this.stepId = stepId;
+    this.item = options.item;
+    this.key = options.key;
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The graph as data: the core steps a flow is made of.
+ *
+ * Every fluent step on a {@linkcode Stream} lowers to one or more of these
+ * nodes. The runtime implements exactly these kinds and nothing else, so the
+ * worker, exchange and recovery code stays small (Bytewax's "small core plus
+ * composites"). The nodes hold user callbacks but no state: state lives in
+ * the logic objects a stateful node builds per key at run time.
+ *
+ * @module
+ */
+
+import type { Source } from "./inputs.ts";
+import type { Sink } from "./outputs.ts";
+
+/** One output of a node; a {@linkcode Stream} points at one. */
+export interface Port {
+  /** The node that produces this port. */
+  readonly node: StepNode;
+  /** `"down"` for single-output nodes; `"trues"`/`"falses"` for branch. */
+  readonly name: string;
+}
+
+/** What every node has. */
+interface NodeBase {
+  /** The step's full id path, such as `"flow.parse"`. */
+  readonly path: string;
+}
+
+/** Brings items in from a source. */
+export interface InputNode extends NodeBase {
+  readonly kind: "input";
+  readonly source: Source<unknown>;
+}
+
+/** Writes items to a sink; the flow's drivers. */
+export interface OutputNode extends NodeBase {
+  readonly kind: "output";
+  readonly up: Port;
+  readonly sink: Sink<unknown>;
+}
+
+/**
+ * Maps each batch to a batch. The function must not mutate its input and
+ * reports user failures itself (as `StepError`s naming the item), since only
+ * it knows which item failed.
+ */
+export interface FlatMapBatchNode extends NodeBase {
+  readonly kind: "flatMapBatch";
+  readonly up: Port;
+  readonly fn: (batch: readonly unknown[]) => readonly unknown[];
+}
+
+/** Splits a stream in two by a boolean predicate. */
+export interface BranchNode extends NodeBase {
+  readonly kind: "branch";
+  readonly up: Port;
+  readonly predicate: (item: unknown) => boolean;
+}
+
+/** Interleaves several streams. */
+export interface MergeNode extends NodeBase {
+  readonly kind: "merge";
+  readonly ups: readonly Port[];
+}
+
+/** Calls an inspector with each item, its epoch and its worker. */
+export interface InspectDebugNode extends NodeBase {
+  readonly kind: "inspectDebug";
+  readonly up: Port;
+  readonly inspector: (stepId: string, item: unknown, epoch: number, worker: number) => void;
+}
+
+/** Spreads items over workers at random, to balance stateless work. */
+export interface RedistributeNode extends NodeBase {
+  readonly kind: "redistribute";
+  readonly up: Port;
+}
+
+/** Runs an item-level async transformer (a layer-1 operator, an ix operator, an `async function*`). */
+export interface PipeNode extends NodeBase {
+  readonly kind: "pipe";
+  readonly up: Port;
+  readonly transformer: (source: AsyncIterable<unknown>) => AsyncIterable<unknown>;
+}
+
+/** What a {@linkcode StatefulBatchLogic} method returns: items to emit, and whether to discard the key's state. */
+export type LogicResult<W> = readonly [emits: Iterable<W>, discard: boolean];
+
+/**
+ * The per-key logic of the lowest-level stateful step. The runtime builds
+ * one per key, calls it with that key's items batch by batch, wakes it at
+ * {@linkcode StatefulBatchLogic.notifyAt}, and snapshots it at epoch ends.
+ */
+export interface StatefulBatchLogic<V, W, S> {
+  /** Handles the key's items of one batch, in arrival order. */
+  onBatch(values: readonly V[]): LogicResult<W>;
+  /** Called once the time from {@linkcode StatefulBatchLogic.notifyAt} has passed. */
+  onNotify(): LogicResult<W>;
+  /** Called at end of input. */
+  onEof(): LogicResult<W>;
+  /** The next system time (epoch ms) to call `onNotify`, or `undefined` for none. */
+  notifyAt(): number | undefined;
+  /** An immutable, serializable copy of the key's state, for recovery. */
+  snapshot(): S;
+}
+
+/** Builds a key's logic, from its snapshot when resuming. */
+export type StatefulBatchBuilder<V, W, S> = (
+  resumeState: S | undefined,
+  key: string,
+) => StatefulBatchLogic<V, W, S>;
+
+/** Per-key state over a keyed stream; every stateful step lowers to this. */
+export interface StatefulBatchNode extends NodeBase {
+  readonly kind: "statefulBatch";
+  readonly up: Port;
+  readonly builder: StatefulBatchBuilder<unknown, unknown, unknown>;
+}
+
+/** Every kind of core step. */
+export type StepNode =
+  | InputNode
+  | OutputNode
+  | FlatMapBatchNode
+  | BranchNode
+  | MergeNode
+  | InspectDebugNode
+  | RedistributeNode
+  | PipeNode
+  | StatefulBatchNode;
+
+/** The ports a node reads from, in order. */
+export function upstreamPorts(node: StepNode): readonly Port[] {
+  switch (node.kind) {
+    case "input":
+      return [];
+    case "merge":
+      return node.ups;
+    default:
+      return [node.up];
+  }
+}
+
+/** The names of the ports a node produces. */
+export function portNames(node: StepNode): readonly string[] {
+  switch (node.kind) {
+    case "output":
+      return [];
+    case "branch":
+      return ["trues", "falses"];
+    default:
+      return ["down"];
+  }
+}

@@ -1,0 +1,842 @@
+/**
+ * {@linkcode Stream}: a handle on one output of a step, with fluent methods
+ * that add the next steps.
+ *
+ * @module
+ */
+
+import {
+  type BatchFn,
+  checkKeyed,
+  filterBatch,
+  filterMapBatch,
+  flatMapBatch,
+  mapBatch,
+  mapValueBatch,
+  shapeError,
+  tapBatch,
+  userBatch,
+} from "./_batch.ts";
+import type { Dataflow } from "./dataflow.ts";
+import { StepError } from "./errors.ts";
+import type { Port, StepNode } from "./graph.ts";
+import type { Sink } from "./outputs.ts";
+import { isDynamicSink, isFixedPartitionedSink } from "./outputs.ts";
+
+/** A stream of `[key, value]` pairs: what every stateful step needs. Keys are strings. */
+export type KeyedStream<V> = Stream<[string, V]>;
+
+/** The two outputs of {@linkcode Stream.branch}. */
+export interface BranchOut<T, F = T> {
+  /** Items for which the predicate returned `true`. */
+  trues: Stream<T>;
+  /** Items for which the predicate returned `false`. */
+  falses: Stream<F>;
+}
+
+/** Runs a stream in-process and yields what reaches it; installed by the runtime. */
+export type StreamRunner = <T>(stream: Stream<T>) => AsyncIterator<T>;
+
+let streamRunner: StreamRunner | undefined;
+
+/**
+ * Installs what `for await` over a stream does. Layer 2 cannot import the
+ * runtime (imports point down only), so the runtime registers itself here
+ * when it is loaded.
+ *
+ * @internal
+ */
+export function setStreamRunner(runner: StreamRunner): void {
+  streamRunner = runner;
+}
+
+function defaultInspector(stepId: string, item: unknown): void {
+  console.log(`${stepId}: ${formatItem(item)}`);
+}
+
+function defaultDebugInspector(
+  stepId: string,
+  item: unknown,
+  epoch: number,
+  worker: number,
+): void {
+  console.log(`${stepId} W${worker} @${epoch}: ${formatItem(item)}`);
+}
+
+function formatItem(item: unknown): string {
+  if (typeof item === "string") return JSON.stringify(item);
+  try {
+    return JSON.stringify(item) ?? String(item);
+  } catch {
+    return String(item);
+  }
+}
+
+/**
+ * A stream of items flowing out of one step. Each method adds a step that
+ * consumes this stream and returns the stream it produces; a stream may be
+ * consumed by any number of steps, each of which sees every item.
+ *
+ * Step ids are relative: inside a composite added with
+ * {@linkcode Stream.then}, ids nest (`flow.outer.inner`).
+ *
+ * Iterating a stream with `for await` runs its whole flow in-process and
+ * yields the items that reach this stream, which is how scripts and
+ * notebooks look at a flow. Breaking out of the loop stops the run.
+ *
+ * @typeParam T The items in the stream.
+ *
+ * @example Iterating a stream
+ * ```ts
+ * import { Dataflow } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * const flow = new Dataflow("squares");
+ * const squares = flow.input("inp", [1, 2, 3]).map("square", (x) => x * x);
+ *
+ * const seen: number[] = [];
+ * for await (const x of squares) seen.push(x);
+ * assert.deepEqual(seen, [1, 4, 9]);
+ * ```
+ */
+export class Stream<T> implements AsyncIterable<T> {
+  /** The flow this stream belongs to. */
+  readonly flow: Dataflow;
+  readonly #port: Port;
+  readonly #scope: string;
+
+  /**
+   * Streams are made by `flow.input()` and by the steps; there is no need
+   * to construct one directly.
+   *
+   * @param flow The flow.
+   * @param port The node output this stream reads.
+   * @param scope The path new step ids are relative to.
+   */
+  constructor(flow: Dataflow, port: Port, scope: string) {
+    this.flow = flow;
+    this.#port = port;
+    this.#scope = scope;
+  }
+
+  /** The full path of the step that produces this stream. */
+  get stepId(): string {
+    return this.#port.node.path;
+  }
+
+  /**
+   * The node output this stream reads.
+   *
+   * @internal Used by the runtime.
+   */
+  get port(): Port {
+    return this.#port;
+  }
+
+  #path(id: string): string {
+    return this.flow.reservePath(this.#scope, id);
+  }
+
+  #add<U>(node: StepNode, name = "down"): Stream<U> {
+    this.flow.addNode(node);
+    return new Stream<U>(this.flow, { node, name }, this.#scope);
+  }
+
+  #batch<U>(path: string, fn: BatchFn): Stream<U> {
+    return this.#add({ kind: "flatMapBatch", path, up: this.#port, fn });
+  }
+
+  #checkCallback(path: string, name: string, fn: unknown): void {
+    if (typeof fn !== "function") {
+      throw new TypeError(
+        `Cannot add step "${path}": ${name} must be a function, got ${typeof fn}`,
+      );
+    }
+  }
+
+  /**
+   * Transforms each item one to one.
+   *
+   * @typeParam U The items the mapper returns.
+   * @param id The step id.
+   * @param mapper Called once per item; a throw stops the run with a `StepError`.
+   * @returns The mapped stream, in the same order.
+   *
+   * @example Doubling numbers
+   * ```ts
+   * import { Dataflow } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const flow = new Dataflow("f");
+   * const out = flow.input("inp", [1, 2, 3]).map("double", (x) => x * 2);
+   * assert.deepEqual(await Array.fromAsync(out), [2, 4, 6]);
+   * ```
+   */
+  map<U>(id: string, mapper: (item: T) => U): Stream<U> {
+    const path = this.#path(id);
+    this.#checkCallback(path, "mapper", mapper);
+    return this.#batch(path, mapBatch(path, mapper as (item: unknown) => unknown));
+  }
+
+  /**
+   * Keeps the items for which `predicate` returns `true`.
+   *
+   * @param id The step id.
+   * @param predicate Must return a boolean; anything else is a `TypeError` naming the step.
+   * @returns The items that passed.
+   *
+   * @example Keeping even numbers
+   * ```ts
+   * import { Dataflow } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const flow = new Dataflow("f");
+   * const out = flow.input("inp", [1, 2, 3, 4]).filter("even", (x) => x % 2 === 0);
+   * assert.deepEqual(await Array.fromAsync(out), [2, 4]);
+   * ```
+   */
+  filter(id: string, predicate: (item: T) => boolean): Stream<T> {
+    const path = this.#path(id);
+    this.#checkCallback(path, "predicate", predicate);
+    return this.#batch(path, filterBatch(path, predicate as (item: unknown) => unknown));
+  }
+
+  /**
+   * Maps each item and drops the results that are `undefined` or `null`.
+   *
+   * @typeParam U The items kept.
+   * @param id The step id.
+   * @param mapper Returns a value to keep, or `undefined`/`null` to drop the item.
+   * @returns The kept results.
+   *
+   * @example Parsing numbers, skipping the rest
+   * ```ts
+   * import { Dataflow } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const flow = new Dataflow("f");
+   * const out = flow.input("inp", ["1", "x", "3"])
+   *   .filterMap("parse", (s) => Number.isNaN(Number(s)) ? undefined : Number(s));
+   * assert.deepEqual(await Array.fromAsync(out), [1, 3]);
+   * ```
+   */
+  filterMap<U>(id: string, mapper: (item: T) => U | undefined | null): Stream<U> {
+    const path = this.#path(id);
+    this.#checkCallback(path, "mapper", mapper);
+    return this.#batch(path, filterMapBatch(path, mapper as (item: unknown) => unknown));
+  }
+
+  /**
+   * Transforms each item into zero or more items.
+   *
+   * @typeParam U The items the mapper's iterables hold.
+   * @param id The step id.
+   * @param mapper Returns an iterable (an array, a `Set`, a generator); a
+   *   string is not accepted, so a forgotten `.split()` is caught.
+   * @returns The flattened results, in order.
+   *
+   * @example Splitting lines into words
+   * ```ts
+   * import { Dataflow } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const flow = new Dataflow("f");
+   * const out = flow.input("inp", ["a b", "c"]).flatMap("split", (line) => line.split(" "));
+   * assert.deepEqual(await Array.fromAsync(out), ["a", "b", "c"]);
+   * ```
+   */
+  flatMap<U>(id: string, mapper: (item: T) => Iterable<U>): Stream<U> {
+    const path = this.#path(id);
+    this.#checkCallback(path, "mapper", mapper);
+    return this.#batch(path, flatMapBatch(path, mapper as (item: unknown) => unknown));
+  }
+
+  /**
+   * Transforms each runtime batch at once, for bulk work such as one call
+   * to a vectorised library or a bulk API per batch. Batch boundaries depend
+   * on what sources had available, so the result must not depend on them.
+   *
+   * @typeParam U The items produced.
+   * @param id The step id.
+   * @param mapper Gets a read-only array of items; returns an iterable.
+   * @returns The concatenated results.
+   *
+   * @example Summing each batch
+   * ```ts
+   * import { Dataflow } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const flow = new Dataflow("f");
+   * const out = flow.input("inp", [1, 2, 3]).flatMapBatch("count", (batch) => [batch.length]);
+   * const counts = await Array.fromAsync(out);
+   * assert.equal(counts.reduce((a, b) => a + b), 3);
+   * ```
+   */
+  flatMapBatch<U>(id: string, mapper: (batch: readonly T[]) => Iterable<U>): Stream<U> {
+    const path = this.#path(id);
+    this.#checkCallback(path, "batch mapper", mapper);
+    return this.#batch(path, userBatch(path, mapper as (batch: readonly unknown[]) => unknown));
+  }
+
+  /**
+   * Moves the elements of each iterable item up one level.
+   *
+   * @typeParam U The elements.
+   * @param id The step id.
+   * @returns The elements, in order. An item that is not iterable is a `TypeError`.
+   *
+   * @example Flattening arrays
+   * ```ts
+   * import { Dataflow } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const flow = new Dataflow("f");
+   * const out = flow.input("inp", [[1, 2], [], [3]]).flatten("flat");
+   * assert.deepEqual(await Array.fromAsync(out), [1, 2, 3]);
+   * ```
+   */
+  flatten<U>(this: Stream<Iterable<U>>, id: string): Stream<U> {
+    const path = this.#path(id);
+    return this.#batch(path, flatMapBatch(path, (item) => item));
+  }
+
+  /**
+   * Calls `inspector` with each item and passes the stream on unchanged.
+   *
+   * @param id The step id.
+   * @param inspector Gets the step path and the item; by default prints
+   *   `flow.step: item` with `console.log`.
+   * @returns This stream's items, unchanged.
+   *
+   * @example Looking at items
+   * ```ts
+   * import { Dataflow } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const seen: string[] = [];
+   * const flow = new Dataflow("f");
+   * const out = flow.input("inp", [1, 2])
+   *   .inspect("peek", (stepId, x) => seen.push(`${stepId}=${x}`));
+   * assert.deepEqual(await Array.fromAsync(out), [1, 2]);
+   * assert.deepEqual(seen, ["f.peek=1", "f.peek=2"]);
+   * ```
+   */
+  inspect(id: string, inspector: (stepId: string, item: T) => void = defaultInspector): Stream<T> {
+    const path = this.#path(id);
+    this.#checkCallback(path, "inspector", inspector);
+    return this.#batch(path, tapBatch(path, (item) => inspector(path, item as T)));
+  }
+
+  /**
+   * Like {@linkcode Stream.inspect}, and also shows the epoch and the worker
+   * index each item was seen at.
+   *
+   * @param id The step id.
+   * @param inspector Gets the step path, item, epoch and worker; by default
+   *   prints `flow.step W0 @1: item`.
+   * @returns This stream's items, unchanged.
+   *
+   * @example Seeing the worker and epoch
+   * ```ts
+   * import { Dataflow } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const seen: string[] = [];
+   * const flow = new Dataflow("f");
+   * const out = flow.input("inp", ["a"])
+   *   .inspectDebug("peek", (_id, x, epoch, worker) => seen.push(`W${worker} @${epoch}: ${x}`));
+   * await Array.fromAsync(out);
+   * assert.deepEqual(seen, ["W0 @1: a"]);
+   * ```
+   */
+  inspectDebug(
+    id: string,
+    inspector: (stepId: string, item: T, epoch: number, worker: number) => void =
+      defaultDebugInspector,
+  ): Stream<T> {
+    const path = this.#path(id);
+    this.#checkCallback(path, "inspector", inspector);
+    return this.#add({
+      kind: "inspectDebug",
+      path,
+      up: this.#port,
+      inspector: inspector as (stepId: string, item: unknown, epoch: number, w: number) => void,
+    });
+  }
+
+  /**
+   * Splits the stream in two by a predicate. With a type guard the two
+   * outputs get narrowed types.
+   *
+   * @param id The step id.
+   * @param predicate Must return a boolean.
+   * @returns `{ trues, falses }`.
+   *
+   * @example Odd and even
+   * ```ts
+   * import { Dataflow } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const flow = new Dataflow("f");
+   * const { trues, falses } = flow.input("inp", [1, 2, 3]).branch("even", (x) => x % 2 === 0);
+   * assert.deepEqual(await Array.fromAsync(trues), [2]);
+   * assert.deepEqual(await Array.fromAsync(falses), [1, 3]);
+   * ```
+   */
+  branch<S extends T>(id: string, predicate: (item: T) => item is S): BranchOut<S, Exclude<T, S>>;
+  branch(id: string, predicate: (item: T) => boolean): BranchOut<T>;
+  branch(id: string, predicate: (item: T) => boolean): BranchOut<T> {
+    const path = this.#path(id);
+    this.#checkCallback(path, "predicate", predicate);
+    const node: StepNode = {
+      kind: "branch",
+      path,
+      up: this.#port,
+      predicate: predicate as (item: unknown) => boolean,
+    };
+    this.flow.addNode(node);
+    return {
+      trues: new Stream<T>(this.flow, { node, name: "trues" }, this.#scope),
+      falses: new Stream<T>(this.flow, { node, name: "falses" }, this.#scope),
+    };
+  }
+
+  /**
+   * Interleaves this stream with others. Items keep their order within each
+   * input; across inputs they arrive as they come.
+   *
+   * @typeParam U The items of the other streams.
+   * @param id The step id.
+   * @param others Streams of the same flow.
+   * @returns One stream with every item of every input.
+   *
+   * @example Merging two inputs
+   * ```ts
+   * import { Dataflow } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const flow = new Dataflow("f");
+   * const a = flow.input("a", [1, 2]);
+   * const b = flow.input("b", [3]);
+   * const all = await Array.fromAsync(a.merge("all", b));
+   * assert.deepEqual(all.sort(), [1, 2, 3]);
+   * ```
+   */
+  merge<U>(id: string, ...others: Stream<U>[]): Stream<T | U> {
+    const path = this.#path(id);
+    for (const other of others) {
+      if (!(other instanceof Stream) || other.flow !== this.flow) {
+        throw new TypeError(
+          `Cannot add step "${path}": every input must be a stream of the same flow`,
+        );
+      }
+    }
+    return this.#add({
+      kind: "merge",
+      path,
+      ups: [this.#port, ...others.map((other) => other.#port)],
+    });
+  }
+
+  /**
+   * Makes a keyed stream: each item becomes `[keyFn(item), item]`.
+   *
+   * @param id The step id.
+   * @param keyFn Must return a string; anything else is a `TypeError` naming the step.
+   * @returns The keyed stream.
+   *
+   * @example Keying users by id
+   * ```ts
+   * import { Dataflow } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const flow = new Dataflow("f");
+   * const out = flow.input("inp", [{ id: "a", n: 1 }]).keyOn("by_id", (u) => u.id);
+   * assert.deepEqual(await Array.fromAsync(out), [["a", { id: "a", n: 1 }]]);
+   * ```
+   */
+  keyOn(id: string, keyFn: (item: T) => string): KeyedStream<T> {
+    const path = this.#path(id);
+    this.#checkCallback(path, "key function", keyFn);
+    return this.#batch(
+      path,
+      mapBatch(path, (item) => {
+        const key = keyFn(item as T);
+        if (typeof key !== "string") {
+          throw shapeError(path, "the key function to return a string", key);
+        }
+        return [key, item];
+      }),
+    );
+  }
+
+  /**
+   * Drops the keys of a keyed stream.
+   *
+   * @typeParam V The values.
+   * @param id The step id.
+   * @returns The values.
+   *
+   * @example Removing keys
+   * ```ts
+   * import { Dataflow } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const flow = new Dataflow("f");
+   * const out = flow.input("inp", [["a", 1], ["b", 2]] as [string, number][]).keyRm("rm");
+   * assert.deepEqual(await Array.fromAsync(out), [1, 2]);
+   * ```
+   */
+  keyRm<V>(this: KeyedStream<V>, id: string): Stream<V> {
+    const path = this.#path(id);
+    return this.#batch(
+      path,
+      mapBatch(path, (item) => {
+        checkKeyed(path, item);
+        return item[1];
+      }),
+    );
+  }
+
+  /**
+   * Maps the value of each `[key, value]` pair; the key stays.
+   *
+   * @typeParam V The values.
+   * @typeParam W The mapped values.
+   * @param id The step id.
+   * @param mapper Called with each value.
+   * @returns The keyed stream of mapped values.
+   *
+   * @example Scaling values
+   * ```ts
+   * import { Dataflow } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const flow = new Dataflow("f");
+   * const out = flow.input("inp", [["a", 1]] as [string, number][]).mapValue("x10", (v) => v * 10);
+   * assert.deepEqual(await Array.fromAsync(out), [["a", 10]]);
+   * ```
+   */
+  mapValue<V, W>(this: KeyedStream<V>, id: string, mapper: (value: V) => W): KeyedStream<W> {
+    const path = this.#path(id);
+    this.#checkCallback(path, "mapper", mapper);
+    return this.#batch(path, mapValueBatch(path, mapper as (value: unknown) => unknown));
+  }
+
+  /**
+   * Maps each value to zero or more values, each keeping the key.
+   *
+   * @typeParam V The values.
+   * @typeParam W The produced values.
+   * @param id The step id.
+   * @param mapper Returns an iterable of values.
+   * @returns The keyed stream of produced values.
+   *
+   * @example Splitting values
+   * ```ts
+   * import { Dataflow } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const flow = new Dataflow("f");
+   * const out = flow.input("inp", [["a", "x y"]] as [string, string][])
+   *   .flatMapValue("split", (v) => v.split(" "));
+   * assert.deepEqual(await Array.fromAsync(out), [["a", "x"], ["a", "y"]]);
+   * ```
+   */
+  flatMapValue<V, W>(
+    this: KeyedStream<V>,
+    id: string,
+    mapper: (value: V) => Iterable<W>,
+  ): KeyedStream<W> {
+    const path = this.#path(id);
+    this.#checkCallback(path, "mapper", mapper);
+    return this.#batch(
+      path,
+      flatMapBatch(path, (item) => {
+        checkKeyed(path, item);
+        const key = item[0];
+        const values = mapper(item[1] as V);
+        if (values === null || typeof values !== "object" || !(Symbol.iterator in values)) {
+          throw shapeError(path, "the mapper to return an iterable", values);
+        }
+        return Array.from(values, (value) => [key, value]);
+      }),
+    );
+  }
+
+  /**
+   * Keeps the `[key, value]` pairs whose value passes `predicate`.
+   *
+   * @typeParam V The values.
+   * @param id The step id.
+   * @param predicate Must return a boolean.
+   * @returns The pairs that passed.
+   *
+   * @example Keeping positive values
+   * ```ts
+   * import { Dataflow } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const flow = new Dataflow("f");
+   * const out = flow.input("inp", [["a", 1], ["b", -1]] as [string, number][])
+   *   .filterValue("positive", (v) => v > 0);
+   * assert.deepEqual(await Array.fromAsync(out), [["a", 1]]);
+   * ```
+   */
+  filterValue<V>(
+    this: KeyedStream<V>,
+    id: string,
+    predicate: (value: V) => boolean,
+  ): KeyedStream<V> {
+    const path = this.#path(id);
+    this.#checkCallback(path, "predicate", predicate);
+    return this.#batch(
+      path,
+      filterBatch(path, (item) => {
+        checkKeyed(path, item);
+        return predicate(item[1] as V);
+      }),
+    );
+  }
+
+  /**
+   * Maps each value and drops the pairs whose result is `undefined` or `null`.
+   *
+   * @typeParam V The values.
+   * @typeParam W The kept results.
+   * @param id The step id.
+   * @param mapper Returns a value to keep, or `undefined`/`null` to drop the pair.
+   * @returns The keyed stream of kept results.
+   *
+   * @example Parsing values
+   * ```ts
+   * import { Dataflow } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const flow = new Dataflow("f");
+   * const out = flow.input("inp", [["a", "1"], ["b", "x"]] as [string, string][])
+   *   .filterMapValue("parse", (v) => Number.isNaN(Number(v)) ? undefined : Number(v));
+   * assert.deepEqual(await Array.fromAsync(out), [["a", 1]]);
+   * ```
+   */
+  filterMapValue<V, W>(
+    this: KeyedStream<V>,
+    id: string,
+    mapper: (value: V) => W | undefined | null,
+  ): KeyedStream<W> {
+    const path = this.#path(id);
+    this.#checkCallback(path, "mapper", mapper);
+    return this.#batch(
+      path,
+      filterMapBatch(path, (item) => {
+        checkKeyed(path, item);
+        const value = mapper(item[1] as V);
+        return value === undefined || value === null ? undefined : [item[0], value];
+      }),
+    );
+  }
+
+  /**
+   * Sends each item to a worker chosen at random, to balance CPU-heavy
+   * stateless steps that follow a source with few partitions. With one
+   * worker it changes nothing. Order across items is not kept.
+   *
+   * @param id The step id.
+   * @returns The same items, spread over workers.
+   *
+   * @example Redistributing
+   * ```ts
+   * import { Dataflow } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const flow = new Dataflow("f");
+   * const out = flow.input("inp", [1, 2, 3]).redistribute("spread");
+   * assert.deepEqual((await Array.fromAsync(out)).sort(), [1, 2, 3]);
+   * ```
+   */
+  redistribute(id: string): Stream<T> {
+    const path = this.#path(id);
+    return this.#add({ kind: "redistribute", path, up: this.#port });
+  }
+
+  /**
+   * Stops the run with a `StepError` on the first item that arrives. Put it
+   * on a stream that should stay empty, such as a stream of errors.
+   *
+   * @param id The step id.
+   *
+   * @example Failing fast on errors
+   * ```ts
+   * import { Dataflow, run, StepError } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const flow = new Dataflow("f");
+   * const { trues: bad } = flow.input("inp", [1, -1]).branch("negative", (x) => x < 0);
+   * bad.raises("no_negatives");
+   * await assert.rejects(run(flow), StepError);
+   * ```
+   */
+  raises(id: string): void {
+    const path = this.#path(id);
+    this.flow.addNode({
+      kind: "output",
+      path,
+      up: this.#port,
+      sink: {
+        build: () => ({
+          writeBatch(batch: readonly unknown[]): void {
+            if (batch.length > 0) {
+              throw new StepError(path, "an item reached a raises step", { item: batch[0] });
+            }
+          },
+        }),
+      },
+    });
+  }
+
+  /**
+   * Writes the stream to a sink. A flow needs at least one output (or a
+   * stream being iterated) to run.
+   *
+   * @param id The step id.
+   * @param sink A `DynamicSink` (every worker writes its items) or a
+   *   `FixedPartitionedSink` (needs `[key, value]` items; the key picks the partition).
+   *
+   * @example Collecting into a list
+   * ```ts
+   * import { Dataflow, run } from "@runnel/runnel";
+   * import { TestingSink } from "@runnel/runnel/testing";
+   * import assert from "node:assert/strict";
+   *
+   * const out: string[] = [];
+   * const flow = new Dataflow("f");
+   * flow.input("inp", ["a", "b"]).output("out", new TestingSink(out));
+   * await run(flow);
+   * assert.deepEqual(out, ["a", "b"]);
+   * ```
+   */
+  output(id: string, sink: Sink<T>): void {
+    const path = this.#path(id);
+    if (!isDynamicSink(sink) && !isFixedPartitionedSink(sink)) {
+      throw new TypeError(
+        `Cannot add output step "${path}": expected a DynamicSink or a FixedPartitionedSink, got ${
+          sink === null ? "null" : typeof sink
+        }`,
+      );
+    }
+    this.flow.addNode({
+      kind: "output",
+      path,
+      up: this.#port,
+      sink: sink as Sink<unknown>,
+    });
+  }
+
+  /**
+   * Runs an item-level async transformer as a step: a runnel operator, an
+   * `ix` operator, or your own `async function*`. The runtime feeds it items
+   * and forwards control messages (watermarks, snapshot barriers) when the
+   * transformer next asks for input. Such steps are stateless by contract:
+   * state that must survive a crash belongs in a stateful step.
+   *
+   * @typeParam U The items the transformer yields.
+   * @param id The step id.
+   * @param transformer Takes an `AsyncIterable<T>`, returns an `AsyncIterable<U>`.
+   * @returns The transformer's output.
+   *
+   * @example A generator as a step
+   * ```ts
+   * import { Dataflow } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * async function* runningTotal(items: AsyncIterable<number>) {
+   *   let total = 0;
+   *   for await (const x of items) yield (total += x);
+   * }
+   *
+   * const flow = new Dataflow("f");
+   * const out = flow.input("inp", [1, 2, 3]).pipe("total", runningTotal);
+   * assert.deepEqual(await Array.fromAsync(out), [1, 3, 6]);
+   * ```
+   */
+  pipe<U>(id: string, transformer: (source: AsyncIterable<T>) => AsyncIterable<U>): Stream<U> {
+    const path = this.#path(id);
+    this.#checkCallback(path, "transformer", transformer);
+    return this.#add({
+      kind: "pipe",
+      path,
+      up: this.#port,
+      transformer: transformer as (source: AsyncIterable<unknown>) => AsyncIterable<unknown>,
+    });
+  }
+
+  /**
+   * Applies a composite step: a function of this stream (and `args`) that
+   * adds steps and returns what it builds. Ids of the steps it adds nest
+   * under `id`, so a step `inner` inside `then(fn, "outer")` has the path
+   * `flow.outer.inner`.
+   *
+   * @typeParam R What `composite` returns: a stream, an object of streams, or nothing.
+   * @typeParam A The extra arguments.
+   * @param composite Builds the steps, given this stream scoped under `id`.
+   * @param id The composite's step id.
+   * @param args Passed on to `composite`.
+   * @returns What `composite` returned, with its streams scoped back to this level.
+   *
+   * @example A reusable composite
+   * ```ts
+   * import { Dataflow, type Stream } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * function clamp(up: Stream<number>, lo: number, hi: number): Stream<number> {
+   *   return up.map("lower", (x) => Math.max(lo, x)).map("upper", (x) => Math.min(hi, x));
+   * }
+   *
+   * const flow = new Dataflow("f");
+   * const out = flow.input("inp", [-5, 5, 50]).then(clamp, "clamp", 0, 10);
+   * assert.equal(out.stepId, "f.clamp.upper");
+   * assert.deepEqual(await Array.fromAsync(out), [0, 5, 10]);
+   * ```
+   */
+  then<R, A extends unknown[]>(
+    composite: (up: Stream<T>, ...args: A) => R,
+    id: string,
+    ...args: A
+  ): R {
+    const scope = this.#path(id);
+    if (typeof composite !== "function") {
+      throw new TypeError(
+        `Cannot add step "${scope}": composite must be a function, got ${typeof composite}`,
+      );
+    }
+    const result = composite(new Stream<T>(this.flow, this.#port, scope), ...args);
+    return this.#rescope(result) as R;
+  }
+
+  #rescope(value: unknown): unknown {
+    if (value instanceof Stream) return new Stream(this.flow, value.#port, this.#scope);
+    if (
+      value !== null && typeof value === "object" &&
+      Object.getPrototypeOf(value) === Object.prototype
+    ) {
+      const out: Record<string, unknown> = {};
+      for (const [name, inner] of Object.entries(value)) out[name] = this.#rescope(inner);
+      return out;
+    }
+    return value;
+  }
+
+  /**
+   * Runs the flow in-process and yields every item that reaches this stream.
+   *
+   * @returns An iterator over this stream's items; `return()` stops the run.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    if (streamRunner === undefined) {
+      throw new Error(
+        "Cannot iterate a stream: no runtime is loaded; import the stream API from runnel's mod.ts",
+      );
+    }
+    return streamRunner(this);
+  }
+}

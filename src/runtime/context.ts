@@ -1,0 +1,21 @@
+/**
+ * What every step of one worker shares while the flow runs.
+ *
+ * @module
+ */
+
+import type { SystemTime } from "./system_time.ts";
+
+/** One worker's view of the run. */
+export interface WorkerContext {
+  /** This worker's index, from 0. */
+  readonly workerIndex: number;
+  /** How many workers run the flow in all. */
+  readonly workerCount: number;
+  /** The clock stateful timers and windows read. */
+  readonly clock: SystemTime;
+  /** Aborts when the run stops: on the first error, or when the caller aborts. */
+  readonly signal: AbortSignal;
+  /** Milliseconds of system time between epoch barriers emitted by inputs. */
+  readonly epochInterval: number;
+}

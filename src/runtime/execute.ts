@@ -1,0 +1,159 @@
+/**
+ * Turns a flow's graph into the running steps of one worker.
+ *
+ * Every worker runs the whole graph. Each node becomes a transformer of
+ * runtime streams; a port read by several steps goes through a bounded
+ * {@linkcode Fork}; chains of stateless batch steps fuse into one step.
+ * Nothing that cannot reach an output (or a stream being iterated) runs.
+ *
+ * @module
+ */
+
+import type { BatchFn } from "../dataflow/_batch.ts";
+import type { Dataflow } from "../dataflow/dataflow.ts";
+import type { OutputNode, Port, StepNode } from "../dataflow/graph.ts";
+import { upstreamPorts } from "../dataflow/graph.ts";
+import type { WorkerContext } from "./context.ts";
+import { broadcast, Fork } from "./fork.ts";
+import { mergeMessages } from "./merge_messages.ts";
+import { isBatch, type MessageStream } from "./message.ts";
+import { batchStep } from "./steps/batch.ts";
+import { branchRoute } from "./steps/branch.ts";
+import { inputStep } from "./steps/input.ts";
+import { inspectDebugStep } from "./steps/inspect_debug.ts";
+import { outputStep } from "./steps/output.ts";
+import { pipeStep } from "./steps/pipe.ts";
+import { statefulBatchStep } from "./steps/stateful_batch.ts";
+
+/** One worker's share of a run, ready to start. */
+export interface WorkerPlan {
+  /** One per output step: drains it into its sink. */
+  readonly drains: readonly (() => Promise<void>)[];
+  /** One per tapped port, in the order given. */
+  readonly taps: readonly MessageStream[];
+}
+
+function portKey(port: Port): string {
+  return `${port.node.path}\0${port.name}`;
+}
+
+/**
+ * Plans one worker's run of `flow`.
+ *
+ * @param flow The flow.
+ * @param ctx The worker.
+ * @param tapped Ports to hand back as streams (for `for await` over a stream).
+ * @returns The drains and taps; nothing runs until they are started.
+ * @throws {TypeError} When the flow has no output and nothing is tapped.
+ */
+export function planWorker(
+  flow: Dataflow,
+  ctx: WorkerContext,
+  tapped: readonly Port[] = [],
+): WorkerPlan {
+  const outputs = flow.nodes.filter((node): node is OutputNode => node.kind === "output");
+  if (outputs.length === 0 && tapped.length === 0) {
+    throw new TypeError(
+      `Cannot run flow "${flow.id}": it has no output step; add .output() to a stream, or iterate one`,
+    );
+  }
+
+  // Only nodes upstream of an output or a tap run; count their readers per port.
+  const live = new Set<StepNode>();
+  const readers = new Map<string, number>();
+  const visit = (port: Port): void => {
+    const key = portKey(port);
+    readers.set(key, (readers.get(key) ?? 0) + 1);
+    if (live.has(port.node)) return;
+    live.add(port.node);
+    for (const up of upstreamPorts(port.node)) visit(up);
+  };
+  for (const output of outputs) {
+    live.add(output);
+    visit(output.up);
+  }
+  for (const port of tapped) visit(port);
+
+  const forks = new Map<string, { fork: Fork<unknown>; next: number }>();
+  const branchForks = new Map<StepNode, Fork<unknown>>();
+
+  const readerCount = (port: Port): number => readers.get(portKey(port)) ?? 0;
+
+  // The stream one reader of `port` gets.
+  const consume = (port: Port): MessageStream => {
+    const count = readerCount(port);
+    if (count === 1) return produce(port);
+    const key = portKey(port);
+    let entry = forks.get(key);
+    if (!entry) {
+      entry = {
+        fork: new Fork(produce(port), new Array(count).fill(true), broadcast(count)),
+        next: 0,
+      };
+      forks.set(key, entry);
+    }
+    return entry.fork.port(entry.next++);
+  };
+
+  // The stream a port produces; called once per port.
+  const produce = (port: Port): MessageStream => {
+    const node = port.node;
+    switch (node.kind) {
+      case "input":
+        return inputStep(node, ctx);
+      case "flatMapBatch": {
+        const fns: BatchFn[] = [node.fn];
+        let up = node.up;
+        while (up.node.kind === "flatMapBatch" && readerCount(up) === 1) {
+          fns.unshift(up.node.fn);
+          up = up.node.up;
+        }
+        return batchStep(fns, consume(up));
+      }
+      case "branch": {
+        let fork = branchForks.get(node);
+        if (!fork) {
+          const open = [
+            readerCount({ node, name: "trues" }) > 0,
+            readerCount({ node, name: "falses" }) > 0,
+          ];
+          fork = new Fork(consume(node.up), open, branchRoute(node));
+          branchForks.set(node, fork);
+        }
+        return fork.port(port.name === "trues" ? 0 : 1);
+      }
+      case "merge":
+        return mergeMessages(node.ups.map(consume));
+      case "inspectDebug":
+        return inspectDebugStep(node, consume(node.up), ctx);
+      case "redistribute":
+        // One worker: nothing to spread. The exchange arrives with workers.
+        return consume(node.up);
+      case "pipe":
+        return pipeStep(node, consume(node.up));
+      case "statefulBatch":
+        return statefulBatchStep(node, consume(node.up), ctx);
+      case "output":
+        throw new TypeError(`Cannot read from output step "${node.path}"`);
+    }
+  };
+
+  const drains = outputs.map((node) => {
+    const input = consume(node.up);
+    return () => outputStep(node, input, ctx);
+  });
+  const taps = tapped.map(consume);
+  return { drains, taps };
+}
+
+/**
+ * Yields the items of a runtime stream, dropping control messages.
+ *
+ * @param stream A runtime stream.
+ * @returns Its items, one by one.
+ */
+export async function* itemsOf<T>(stream: MessageStream<T>): AsyncGenerator<T, void, undefined> {
+  for await (const message of stream) {
+    if (isBatch(message)) yield* message;
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Plain `Iterable`s and `AsyncIterable`s as sources.
+ *
+ * @module
+ */
+
+import type { DynamicSource, NextBatch, StatelessSourcePartition } from "../dataflow/inputs.ts";
+
+/** The most items an iterable source hands over in one batch. */
+export const ITERABLE_BATCH_SIZE = 1024;
+
+const NOT_YET: unique symbol = Symbol("not yet");
+const notYet = Promise.resolve(NOT_YET);
+
+class SyncIterablePartition<T> implements StatelessSourcePartition<T> {
+  readonly #iterator: Iterator<T>;
+  #done = false;
+
+  constructor(iterable: Iterable<T>) {
+    this.#iterator = iterable[Symbol.iterator]();
+  }
+
+  nextBatch(): NextBatch<T> {
+    if (this.#done) return null;
+    const batch: T[] = [];
+    while (batch.length < ITERABLE_BATCH_SIZE) {
+      const result = this.#iterator.next();
+      if (result.done) {
+        this.#done = true;
+        break;
+      }
+      batch.push(result.value);
+    }
+    return batch.length === 0 && this.#done ? null : batch;
+  }
+
+  close(): void {
+    if (!this.#done) this.#iterator.return?.();
+  }
+}
+
+class AsyncIterablePartition<T> implements StatelessSourcePartition<T> {
+  readonly #iterator: AsyncIterator<T>;
+  #pending: Promise<IteratorResult<T>> | undefined;
+  #done = false;
+
+  constructor(iterable: AsyncIterable<T>) {
+    this.#iterator = iterable[Symbol.asyncIterator]();
+  }
+
+  // Waits for one item, then takes only what has already arrived, so that
+  // batching never adds latency.
+  async nextBatch(): Promise<NextBatch<T>> {
+    if (this.#done) return null;
+    let result = await (this.#pending ?? this.#iterator.next());
+    this.#pending = undefined;
+    const batch: T[] = [];
+    while (true) {
+      if (result.done) {
+        this.#done = true;
+        break;
+      }
+      batch.push(result.value);
+      if (batch.length >= ITERABLE_BATCH_SIZE) break;
+      const next = this.#iterator.next();
+      const settled = await Promise.race([next, notYet]);
+      if (settled === NOT_YET) {
+        this.#pending = next;
+        break;
+      }
+      result = settled;
+    }
+    return batch.length === 0 ? null : batch;
+  }
+
+  async close(): Promise<void> {
+    if (this.#done) return;
+    this.#done = true;
+    if (this.#pending) {
+      // The pending next() may never settle; ask the iterator to stop without waiting.
+      this.#pending.catch(() => {});
+      this.#iterator.return?.()?.catch(() => {});
+      return;
+    }
+    await this.#iterator.return?.();
+  }
+}
+
+/**
+ * Wraps an `Iterable` or `AsyncIterable` as a dynamic source read by worker 0
+ * only (other workers see it end at once). It has no resume position, so
+ * after a crash it starts over.
+ *
+ * @param iterable The items.
+ * @returns A dynamic source.
+ */
+export function iterableSource<T>(iterable: Iterable<T> | AsyncIterable<T>): DynamicSource<T> {
+  return {
+    build(_stepId, workerIndex) {
+      if (workerIndex !== 0) return { nextBatch: () => null };
+      return Symbol.asyncIterator in iterable
+        ? new AsyncIterablePartition(iterable as AsyncIterable<T>)
+        : new SyncIterablePartition(iterable as Iterable<T>);
+    },
+  };
+}

@@ -1,0 +1,143 @@
+/**
+ * Running a flow in this process: `run(flow)` and `for await` over a stream.
+ *
+ * @module
+ */
+
+import type { Dataflow } from "../dataflow/dataflow.ts";
+import { setStreamRunner, type Stream } from "../dataflow/stream.ts";
+import type { WorkerContext } from "./context.ts";
+import { itemsOf, planWorker } from "./execute.ts";
+import { realTime, type SystemTime } from "./system_time.ts";
+
+/** Options for {@linkcode run}. */
+export interface RunOptions {
+  /**
+   * The clock stateful timers and windows read. Defaults to the real clock;
+   * pass a `TestingClock` to drive time by hand.
+   */
+  clock?: SystemTime;
+  /** Milliseconds between epoch barriers (snapshot points). Defaults to 10,000. */
+  epochInterval?: number;
+  /** Stops the run; `run()` then rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+const DEFAULT_EPOCH_INTERVAL_MS = 10_000;
+
+function workerContext(options: RunOptions, signal: AbortSignal): WorkerContext {
+  const epochInterval = options.epochInterval ?? DEFAULT_EPOCH_INTERVAL_MS;
+  if (!(epochInterval > 0)) {
+    throw new RangeError(`Cannot run flow: epochInterval must be positive, got ${epochInterval}`);
+  }
+  return {
+    workerIndex: 0,
+    workerCount: 1,
+    clock: options.clock ?? realTime,
+    signal,
+    epochInterval,
+  };
+}
+
+// Runs every drain; the first failure aborts the rest, and is what the run reports.
+async function runDrains(
+  drains: readonly (() => Promise<void>)[],
+  controller: AbortController,
+): Promise<void> {
+  let failure: { error: unknown } | undefined;
+  await Promise.all(drains.map((drain) =>
+    drain().catch((error) => {
+      if (failure === undefined) {
+        failure = { error: controller.signal.aborted ? controller.signal.reason : error };
+        controller.abort(error);
+      }
+    })
+  ));
+  if (failure !== undefined) throw failure.error;
+}
+
+function linkAbort(controller: AbortController, signal: AbortSignal | undefined): () => void {
+  if (signal === undefined) return () => {};
+  if (signal.aborted) controller.abort(signal.reason);
+  const onAbort = () => controller.abort(signal.reason);
+  signal.addEventListener("abort", onAbort, { once: true });
+  return () => signal.removeEventListener("abort", onAbort);
+}
+
+/**
+ * Runs a flow to completion on one worker in this process: every output
+ * is drained until its inputs end.
+ *
+ * The first error stops the whole run: a user callback that throws
+ * surfaces as a `StepError` naming the step path and the item, and every
+ * sink is closed (flushed) before `run` rejects.
+ *
+ * @param flow The flow to run.
+ * @param options A clock, the epoch interval, an abort signal.
+ * @returns A promise that resolves when every output has finished.
+ * @throws {TypeError} When the flow has no output.
+ *
+ * @example Running a flow
+ * ```ts
+ * import { Dataflow, run } from "@runnel/runnel";
+ * import { TestingSink } from "@runnel/runnel/testing";
+ * import assert from "node:assert/strict";
+ *
+ * const out: string[] = [];
+ * const flow = new Dataflow("shout");
+ * flow.input("inp", ["hi", "there"])
+ *   .map("upper", (s) => s.toUpperCase())
+ *   .output("out", new TestingSink(out));
+ * await run(flow);
+ * assert.deepEqual(out, ["HI", "THERE"]);
+ * ```
+ */
+export async function run(flow: Dataflow, options: RunOptions = {}): Promise<void> {
+  const controller = new AbortController();
+  const unlink = linkAbort(controller, options.signal);
+  try {
+    const plan = planWorker(flow, workerContext(options, controller.signal));
+    await runDrains(plan.drains, controller);
+  } finally {
+    unlink();
+  }
+}
+
+/**
+ * Runs the flow of `stream` and yields the items that reach `stream`.
+ *
+ * @param stream The stream to watch.
+ * @param options As for {@linkcode run}.
+ * @returns The stream's items; returning early stops the run.
+ */
+export async function* iterate<T>(
+  stream: Stream<T>,
+  options: RunOptions = {},
+): AsyncGenerator<T, void, undefined> {
+  const controller = new AbortController();
+  const unlink = linkAbort(controller, options.signal);
+  let background: Promise<void> | undefined;
+  let completed = false;
+  try {
+    const plan = planWorker(stream.flow, workerContext(options, controller.signal), [stream.port]);
+    background = runDrains(plan.drains, controller);
+    try {
+      yield* itemsOf<T>(plan.taps[0]! as AsyncIterable<readonly T[]>);
+    } catch (error) {
+      controller.abort(error);
+      // A failing output aborts the run; report its error, not the abort it caused.
+      await background;
+      throw error;
+    }
+    await background;
+    completed = true;
+  } finally {
+    if (!completed) {
+      if (!controller.signal.aborted) controller.abort(new Error("Iteration stopped early"));
+      await background?.catch(() => {});
+    }
+    unlink();
+  }
+}
+
+setStreamRunner((stream) => iterate(stream));

@@ -1,0 +1,111 @@
+/**
+ * The output step: writes batches to a sink. Outputs drive the run.
+ *
+ * @module
+ */
+
+import { callbackError, checkKeyed } from "../../dataflow/_batch.ts";
+import type { OutputNode } from "../../dataflow/graph.ts";
+import {
+  isFixedPartitionedSink,
+  type StatefulSinkPartition,
+  type StatelessSinkPartition,
+} from "../../dataflow/outputs.ts";
+import { stableHash } from "../../dataflow/stable_hash.ts";
+import { isThenable } from "../_async.ts";
+import type { WorkerContext } from "../context.ts";
+import { isBatch, type MessageStream } from "../message.ts";
+import { assignParts } from "./input.ts";
+
+interface Writer {
+  write(batch: readonly unknown[]): void | Promise<void>;
+  close(): Promise<void>;
+}
+
+async function closeAll(
+  parts: readonly (StatelessSinkPartition<unknown> | StatefulSinkPartition<unknown>)[],
+): Promise<void> {
+  const results = await Promise.allSettled(parts.map((part) => part.close?.()));
+  for (const result of results) if (result.status === "rejected") throw result.reason;
+}
+
+async function buildWriter(node: OutputNode, ctx: WorkerContext): Promise<Writer> {
+  const { sink, path } = node;
+  if (!isFixedPartitionedSink(sink)) {
+    const part = await sink.build(path, ctx.workerIndex, ctx.workerCount);
+    return { write: (batch) => part.writeBatch(batch), close: () => closeAll([part]) };
+  }
+  const all = [...new Set(await sink.listParts())].sort();
+  if (all.length === 0) {
+    throw new RangeError(`Cannot run output step "${path}": the sink has no partitions`);
+  }
+  const owned = new Set(assignParts(all, ctx.workerIndex, ctx.workerCount));
+  const parts = new Map<string, StatefulSinkPartition<unknown>>();
+  for (const name of owned) parts.set(name, await sink.buildPart(path, name, undefined));
+  const partFn = sink.partFn?.bind(sink) ?? stableHash;
+  return {
+    async write(batch) {
+      const byPart = new Map<string, unknown[]>();
+      for (const item of batch) {
+        checkKeyed(path, item);
+        const index = partFn(item[0]);
+        const name = all[((index % all.length) + all.length) % all.length]!;
+        let values = byPart.get(name);
+        if (!values) byPart.set(name, values = []);
+        values.push(item[1]);
+      }
+      for (const [name, values] of byPart) {
+        const part = parts.get(name);
+        if (!part) {
+          throw new RangeError(
+            `Cannot run output step "${path}": partition "${name}" is not owned by worker ${ctx.workerIndex}`,
+          );
+        }
+        await part.writeBatch(values);
+      }
+    },
+    close: () => closeAll([...parts.values()]),
+  };
+}
+
+/**
+ * Drains `input` into the node's sink. The sink is closed (flushed) however
+ * the run ends, so no half-written file is left unflushed.
+ *
+ * @param node The output node.
+ * @param input The stream to write.
+ * @param ctx The worker.
+ */
+export async function outputStep(
+  node: OutputNode,
+  input: MessageStream,
+  ctx: WorkerContext,
+): Promise<void> {
+  let writer: Writer;
+  try {
+    writer = await buildWriter(node, ctx);
+  } catch (error) {
+    throw callbackError(node.path, "building the sink", undefined, error);
+  }
+  let failure: unknown;
+  try {
+    for await (const message of input) {
+      if (!isBatch(message) || message.length === 0) continue;
+      try {
+        const written = writer.write(message);
+        if (isThenable(written)) await written;
+      } catch (error) {
+        throw callbackError(node.path, "sink writeBatch()", message, error);
+      }
+    }
+  } catch (error) {
+    failure = error;
+  }
+  // Close (flush) however the run ended; a close error is reported only if nothing failed before.
+  try {
+    await writer.close();
+  } catch (error) {
+    failure ??= callbackError(node.path, "sink close()", undefined, error);
+  }
+  if (failure !== undefined) throw failure;
+}

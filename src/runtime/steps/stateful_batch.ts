@@ -1,0 +1,197 @@
+/**
+ * The stateful-batch step: per-key logic objects over a keyed stream, with
+ * timers that fire without new input. Every stateful step lowers to it.
+ *
+ * @module
+ */
+
+import { callbackError, checkKeyed, isIterable, shapeError } from "../../dataflow/_batch.ts";
+import type { LogicResult, StatefulBatchLogic, StatefulBatchNode } from "../../dataflow/graph.ts";
+import { TimerQueue } from "../_timer_queue.ts";
+import type { WorkerContext } from "../context.ts";
+import { isBatch, type Message, type MessageStream } from "../message.ts";
+
+type Logic = StatefulBatchLogic<unknown, unknown, unknown>;
+
+/**
+ * Runs a stateful-batch node on one worker.
+ *
+ * Per input batch: items are grouped by key (in arrival order) and each
+ * key's logic gets its values with `onBatch`; then the logics whose
+ * `notifyAt` time has passed get `onNotify`. While waiting for input the
+ * step also waits for the earliest timer, so timers fire with no new items.
+ * At end of input every logic gets `onEof`, in sorted key order. After each
+ * call the logic's `notifyAt` is read again. Emitted values go out as
+ * `[key, value]`; a logic that asks to discard is dropped, and its key
+ * starts fresh on its next item.
+ *
+ * @param node The node.
+ * @param input The keyed stream.
+ * @param ctx The worker.
+ * @returns The keyed stream of emitted values; control messages pass on.
+ */
+export async function* statefulBatchStep(
+  node: StatefulBatchNode,
+  input: MessageStream,
+  ctx: WorkerContext,
+): AsyncGenerator<Message, void, undefined> {
+  const { path, builder } = node;
+  const { clock } = ctx;
+  const logics = new Map<string, Logic>();
+  const timers = new TimerQueue();
+
+  // Applies one logic call's result: emits, then discard or re-arm.
+  const settle = (key: string, logic: Logic, what: string, result: unknown, out: unknown[]) => {
+    if (!Array.isArray(result) || result.length !== 2 || typeof result[1] !== "boolean") {
+      throw shapeError(path, `${what} to return [emits, discard]`, result);
+    }
+    const [emits, discard] = result as unknown as LogicResult<unknown>;
+    if (Array.isArray(emits)) {
+      for (let i = 0; i < emits.length; i++) out.push([key, emits[i]]);
+    } else if (isIterable(emits)) {
+      for (const value of emits) out.push([key, value]);
+    } else {
+      throw shapeError(path, `${what} to return an iterable of emits`, emits);
+    }
+    if (discard) {
+      logics.delete(key);
+      timers.set(key, undefined);
+      return;
+    }
+    let at: unknown;
+    try {
+      at = logic.notifyAt();
+    } catch (error) {
+      throw new StepCallError("notifyAt()", key, undefined, error);
+    }
+    if (at !== undefined && (typeof at !== "number" || Number.isNaN(at))) {
+      throw shapeError(path, "notifyAt() to return epoch milliseconds or undefined", at);
+    }
+    timers.set(key, at as number | undefined);
+  };
+
+  const call = (
+    key: string,
+    logic: Logic,
+    what: string,
+    item: unknown,
+    fn: () => unknown,
+    out: unknown[],
+  ) => {
+    let result: unknown;
+    try {
+      result = fn();
+    } catch (error) {
+      throw new StepCallError(what, key, item, error);
+    }
+    settle(key, logic, what, result, out);
+  };
+
+  const logicFor = (key: string, item: unknown): Logic => {
+    let logic = logics.get(key);
+    if (logic === undefined) {
+      try {
+        logic = builder(undefined, key);
+      } catch (error) {
+        throw new StepCallError("builder", key, item, error);
+      }
+      logics.set(key, logic);
+    }
+    return logic;
+  };
+
+  const onBatch = (batch: readonly unknown[], out: unknown[]) => {
+    const groups = new Map<string, unknown[]>();
+    for (let i = 0; i < batch.length; i++) {
+      const item = batch[i];
+      checkKeyed(path, item);
+      const values = groups.get(item[0]);
+      if (values === undefined) groups.set(item[0], [item[1]]);
+      else values.push(item[1]);
+    }
+    for (const [key, values] of groups) {
+      const logic = logicFor(key, values[0]);
+      call(
+        key,
+        logic,
+        "onBatch()",
+        values.length === 1 ? values[0] : values,
+        () => logic.onBatch(values),
+        out,
+      );
+    }
+  };
+
+  const onNotify = (out: unknown[]) => {
+    if (timers.size === 0) return;
+    for (const key of timers.popDue(clock.now())) {
+      const logic = logics.get(key);
+      if (logic) call(key, logic, "onNotify()", undefined, () => logic.onNotify(), out);
+    }
+  };
+
+  const iterator = input[Symbol.asyncIterator]();
+  let finished = false;
+  try {
+    while (true) {
+      const next = iterator.next();
+      let result: IteratorResult<Message> | undefined;
+      // Wait for input, firing timers that come due meanwhile.
+      while (result === undefined) {
+        const wakeAt = timers.peek();
+        if (wakeAt === undefined) {
+          result = await next;
+          break;
+        }
+        const waiting = new AbortController();
+        const woke = clock.sleepUntil(wakeAt, waiting.signal).then(
+          () => undefined,
+          () => undefined,
+        );
+        result = await Promise.race([next, woke]);
+        waiting.abort();
+        if (result === undefined) {
+          const out: unknown[] = [];
+          onNotify(out);
+          if (out.length > 0) yield out;
+        }
+      }
+      if (result.done) break;
+      const message = result.value;
+      if (!isBatch(message)) {
+        yield message;
+        continue;
+      }
+      const out: unknown[] = [];
+      onBatch(message, out);
+      onNotify(out);
+      if (out.length > 0) yield out;
+    }
+    finished = true;
+    const out: unknown[] = [];
+    for (const key of [...logics.keys()].sort()) {
+      const logic = logics.get(key)!;
+      call(key, logic, "onEof()", undefined, () => logic.onEof(), out);
+    }
+    if (out.length > 0) yield out;
+  } catch (error) {
+    if (error instanceof StepCallError) {
+      throw callbackError(path, error.what, error.item, error.cause, error.key);
+    }
+    throw error;
+  } finally {
+    if (!finished) await iterator.return?.();
+  }
+}
+
+/** A failed logic call, carried to the step's catch so it is wrapped once with the key. */
+class StepCallError extends Error {
+  constructor(
+    readonly what: string,
+    readonly key: string,
+    readonly item: unknown,
+    override readonly cause: unknown,
+  ) {
+    super(what);
+  }
+}
