@@ -1,0 +1,199 @@
+/**
+ * {@linkcode JsonLinesSource}: one JSON value per line of a file.
+ *
+ * @module
+ */
+
+import type { FixedPartitionedSource, StatefulSourcePartition } from "../src/dataflow/inputs.ts";
+import {
+  checkPath,
+  checkPositiveInteger,
+  checkResumeOffset,
+  countLines,
+  DEFAULT_CHUNK_SIZE,
+  LineFileReader,
+  partName,
+  partPath,
+  statFile,
+} from "./_files.ts";
+
+/** Options for {@linkcode JsonLinesSource}. */
+export interface JsonLinesSourceOptions {
+  /** The most values per batch. Defaults to `1000`. */
+  batchSize?: number;
+  /** Bytes per read. Defaults to 64 KiB. */
+  chunkSize?: number;
+  /**
+   * How processes tell whether they see the same file: `"shared"` (the
+   * default) names the partition by its path, `"device"` by device id and
+   * path; see `FileSourceOptions.fsId`.
+   */
+  fsId?: "shared" | "device";
+}
+
+/**
+ * Reads a [JSON Lines](https://jsonlines.org) file: one partition, named by
+ * the path, whose items are the values parsed from each line with
+ * `JSON.parse`. Blank lines are skipped; `\n` and `\r\n` both end a line.
+ * The file is read in chunks, never loaded whole.
+ *
+ * A line that is not valid JSON stops the flow with a `SyntaxError` naming
+ * the file and the line number (counted from 1, blank lines included).
+ *
+ * **Resume: exactly-once.** The snapshot is the byte offset of the next
+ * unread line; on resume parsing starts there.
+ *
+ * @typeParam T The type of the values in the file (not checked).
+ *
+ * @example Reading JSON values, one per line
+ * ```ts
+ * import { JsonLinesSource } from "@runnel/runnel/connectors";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const path = `${dir}/events.jsonl`;
+ * await Deno.writeTextFile(path, '{"user":"a","n":1}\n\n{"user":"b","n":2}\n');
+ *
+ * const source = new JsonLinesSource<{ user: string; n: number }>(path);
+ * const [part] = await source.listParts();
+ * const reader = await source.buildPart("demo.inp", part, undefined);
+ * assert.deepEqual(await reader.nextBatch(), [{ user: "a", n: 1 }, { user: "b", n: 2 }]);
+ * assert.equal(await reader.nextBatch(), null);
+ * await reader.close?.();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ *
+ * @example A malformed line names its line number
+ * ```ts
+ * import { JsonLinesSource } from "@runnel/runnel/connectors";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const path = `${dir}/bad.jsonl`;
+ * await Deno.writeTextFile(path, "1\n2\n{oops}\n");
+ *
+ * const source = new JsonLinesSource(path);
+ * const reader = await source.buildPart("demo.inp", path, undefined);
+ * await assert.rejects(async () => await reader.nextBatch(), (error: Error) => {
+ *   assert.ok(error instanceof SyntaxError);
+ *   assert.ok(error.message.startsWith(`Cannot parse JSON Lines file "${path}": line 3: `));
+ *   return true;
+ * });
+ * await reader.close?.();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class JsonLinesSource<T = unknown> implements FixedPartitionedSource<T, number> {
+  #path: string;
+  #label: string;
+  #batchSize: number;
+  #chunkSize: number;
+  #fsId: "shared" | "device";
+
+  /**
+   * Creates a source reading the JSON Lines file at `path`.
+   *
+   * @param path The file to read.
+   * @param options Batch size, read size and how partitions are named.
+   */
+  constructor(path: string, options: JsonLinesSourceOptions = {}) {
+    this.#path = checkPath("JSON Lines source", "path", path);
+    this.#label = `JSON Lines source "${path}"`;
+    this.#batchSize = checkPositiveInteger(this.#label, "batchSize", options.batchSize ?? 1000);
+    this.#chunkSize = checkPositiveInteger(
+      this.#label,
+      "chunkSize",
+      options.chunkSize ?? DEFAULT_CHUNK_SIZE,
+    );
+    this.#fsId = options.fsId ?? "shared";
+  }
+
+  /**
+   * The one partition: the path (with `fsId: "device"`, `"<device>::<path>"`).
+   *
+   * @returns A one-element list.
+   * @throws {Error} When the file does not exist or is not a regular file.
+   */
+  async listParts(): Promise<string[]> {
+    return [partName(this.#path, await statFile(this.#label, this.#path), this.#fsId)];
+  }
+
+  /**
+   * Opens the file at the resume offset.
+   *
+   * @param _stepId The input step's id (unused).
+   * @param forPart The name {@linkcode JsonLinesSource.listParts} returned.
+   * @param resumeState The byte offset from a snapshot, or `undefined` to start at the beginning.
+   * @returns The partition reader.
+   */
+  async buildPart(
+    _stepId: string,
+    forPart: string,
+    resumeState: number | undefined,
+  ): Promise<StatefulSourcePartition<T, number>> {
+    if (partPath(forPart, this.#fsId) !== this.#path) {
+      throw new RangeError(`Cannot build ${this.#label}: unknown partition "${forPart}"`);
+    }
+    const offset = checkResumeOffset(
+      this.#label,
+      await statFile(this.#label, this.#path),
+      resumeState,
+    );
+    const reader = await LineFileReader.open(this.#label, this.#path, offset, this.#chunkSize);
+    return new JsonLinesPartition<T>(this.#path, reader, offset, this.#batchSize);
+  }
+}
+
+class JsonLinesPartition<T> implements StatefulSourcePartition<T, number> {
+  #path: string;
+  #reader: LineFileReader;
+  #startOffset: number;
+  #batchSize: number;
+
+  constructor(path: string, reader: LineFileReader, startOffset: number, batchSize: number) {
+    this.#path = path;
+    this.#reader = reader;
+    this.#startOffset = startOffset;
+    this.#batchSize = batchSize;
+  }
+
+  async nextBatch(): Promise<T[] | null> {
+    const values: T[] = [];
+    // Blank lines yield nothing, so read on until the batch has values or the file ends.
+    while (values.length < this.#batchSize) {
+      const before = this.#reader.linesTaken;
+      const lines = await this.#reader.next(this.#batchSize - values.length);
+      if (lines === null) return values.length === 0 ? null : values;
+      for (let i = 0; i < lines.length; i++) {
+        const line = lines[i];
+        if (line.trim() === "") continue;
+        try {
+          values.push(JSON.parse(line));
+        } catch (error) {
+          throw await this.#parseError(before + i, error);
+        }
+      }
+    }
+    return values;
+  }
+
+  snapshot(): number {
+    return this.#reader.offset;
+  }
+
+  close(): Promise<void> {
+    return this.#reader.close();
+  }
+
+  async #parseError(index: number, cause: unknown): Promise<SyntaxError> {
+    // After a resume only the byte offset is known; count the lines before it.
+    const line = (await countLines(this.#path, this.#startOffset)) + index + 1;
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    return new SyntaxError(
+      `Cannot parse JSON Lines file "${this.#path}": line ${line}: ${reason}`,
+      {
+        cause,
+      },
+    );
+  }
+}

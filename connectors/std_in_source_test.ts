@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { StdInSource } from "./std_in_source.ts";
+import { withTempDir } from "./_test_helpers.ts";
+
+const encoder = new TextEncoder();
+
+/** Runs a child Deno that drains a StdInSource, feeding it `chunks` with pauses between them. */
+async function readThroughChild(chunks: Uint8Array[], batchSize: number): Promise<string[][]> {
+  return await withTempDir(async (dir) => {
+    const module = new URL("./std_in_source.ts", import.meta.url).href;
+    const script = `${dir}/read.ts`;
+    await Deno.writeTextFile(
+      script,
+      `import { StdInSource } from ${JSON.stringify(module)};
+const reader = new StdInSource({ batchSize: ${batchSize} }).build("t", 0, 1);
+const batches = [];
+for (let batch; (batch = await reader.nextBatch()) !== null;) {
+  if (batch.length === 0) await new Promise((r) => setTimeout(r, 1));
+  else batches.push(batch);
+}
+await reader.close?.();
+console.log(JSON.stringify(batches));
+`,
+    );
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", "--quiet", script],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const writer = child.stdin.getWriter();
+    for (const chunk of chunks) {
+      await writer.write(chunk);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await writer.close();
+    const { code, stdout, stderr } = await child.output();
+    assert.equal(new TextDecoder().decode(stderr), "");
+    assert.equal(code, 0);
+    return JSON.parse(new TextDecoder().decode(stdout));
+  });
+}
+
+Deno.test("StdInSource reads lines from standard input until it ends", async () => {
+  const bytes = encoder.encode("first\r\nsecönd\n\nthird 😀\nno newline");
+  // Split inside "ö" and inside the emoji to cross chunk boundaries mid-character.
+  const cuts = [3, 10, 22, bytes.length];
+  const chunks = cuts.map((end, i) => bytes.subarray(i === 0 ? 0 : cuts[i - 1], end));
+  const batches = await readThroughChild(chunks, 1000);
+  assert.deepEqual(batches.flat(), ["first", "secönd", "", "third 😀", "no newline"]);
+});
+
+Deno.test("StdInSource batches by batchSize", async () => {
+  const batches = await readThroughChild([encoder.encode("1\n2\n3\n4\n5\n")], 2);
+  assert.deepEqual(batches, [["1", "2"], ["3", "4"], ["5"]]);
+});
+
+Deno.test("StdInSource ends at once on an empty input", async () => {
+  assert.deepEqual(await readThroughChild([], 10), []);
+});
+
+Deno.test("StdInSource gives workers other than 0 a reader that ends at once", async () => {
+  const source = new StdInSource();
+  for (const worker of [1, 2, 3]) {
+    const reader = await source.build("t", worker, 4);
+    assert.equal(await reader.nextBatch(), null);
+  }
+  assert.throws(() => new StdInSource({ batchSize: 0 }), RangeError);
+});

@@ -1,0 +1,172 @@
+/**
+ * The {@linkcode Platform} adapter for Node 20 and Bun, built on `node:fs`
+ * and `node:process`, which both runtimes implement.
+ *
+ * @module
+ */
+
+import { mkdir, open, readdir, stat } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
+import type { Stats } from "node:fs";
+import process from "node:process";
+import type {
+  DirEntry,
+  FileInfo,
+  FileReader,
+  FileWriter,
+  OpenReadOptions,
+  OpenWriteOptions,
+  Platform,
+  ReadDirOptions,
+} from "./platform.ts";
+import { globToRegExp } from "./glob.ts";
+
+function toFileInfo(info: Stats): FileInfo {
+  return {
+    isFile: info.isFile(),
+    isDirectory: info.isDirectory(),
+    size: info.size,
+    mtime: info.mtime ?? null,
+    dev: info.dev ?? 0,
+  };
+}
+
+class NodeFileReader implements FileReader {
+  #handle: FileHandle | undefined;
+  // Positional reads: the handle's own position is never used, so a seek is free.
+  #position: number;
+
+  constructor(handle: FileHandle, position: number) {
+    this.#handle = handle;
+    this.#position = position;
+  }
+
+  async read(buffer: Uint8Array): Promise<number | null> {
+    if (this.#handle === undefined) throw new Error("Cannot read file: it is closed");
+    if (buffer.length === 0) return 0;
+    const { bytesRead } = await this.#handle.read(buffer, 0, buffer.length, this.#position);
+    if (bytesRead === 0) return null;
+    this.#position += bytesRead;
+    return bytesRead;
+  }
+
+  async close(): Promise<void> {
+    const handle = this.#handle;
+    this.#handle = undefined;
+    await handle?.close();
+  }
+}
+
+class NodeFileWriter implements FileWriter {
+  #handle: FileHandle | undefined;
+
+  constructor(handle: FileHandle) {
+    this.#handle = handle;
+  }
+
+  async write(data: Uint8Array): Promise<void> {
+    if (this.#handle === undefined) throw new Error("Cannot write file: it is closed");
+    // A single write may be partial; loop until every byte is down.
+    let written = 0;
+    while (written < data.length) {
+      const { bytesWritten } = await this.#handle.write(data, written, data.length - written);
+      written += bytesWritten;
+    }
+  }
+
+  async sync(): Promise<void> {
+    if (this.#handle === undefined) throw new Error("Cannot sync file: it is closed");
+    await this.#handle.datasync();
+  }
+
+  async close(): Promise<void> {
+    const handle = this.#handle;
+    this.#handle = undefined;
+    await handle?.close();
+  }
+}
+
+/** Node's and Bun's implementation of {@linkcode Platform}. */
+export const nodePlatform: Platform = {
+  name: "Bun" in globalThis ? "bun" : "node",
+
+  async openRead(path: string, options: OpenReadOptions = {}): Promise<FileReader> {
+    return new NodeFileReader(await open(path, "r"), options.offset ?? 0);
+  },
+
+  async openWrite(path: string, options: OpenWriteOptions = {}): Promise<FileWriter> {
+    // "a": create if missing, and every write lands at the end, after any truncation.
+    const handle = await open(path, "a");
+    try {
+      if (options.truncateTo !== undefined) await handle.truncate(options.truncateTo);
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+    return new NodeFileWriter(handle);
+  },
+
+  async stat(path: string): Promise<FileInfo> {
+    return toFileInfo(await stat(path));
+  },
+
+  async readDir(path: string, options: ReadDirOptions = {}): Promise<DirEntry[]> {
+    const match = options.pattern === undefined ? undefined : globToRegExp(options.pattern);
+    const entries: DirEntry[] = [];
+    for (const entry of await readdir(path, { withFileTypes: true })) {
+      const name = String(entry.name);
+      if (match !== undefined && !match.test(name)) continue;
+      let isFile = entry.isFile();
+      let isDirectory = entry.isDirectory();
+      if (entry.isSymbolicLink()) {
+        // Follow the link, as stat does; a dangling link is neither.
+        try {
+          const target = await stat(`${path}/${name}`);
+          isFile = target.isFile();
+          isDirectory = target.isDirectory();
+        } catch {
+          // Dangling: keep both false.
+        }
+      }
+      entries.push({ name, isFile, isDirectory });
+    }
+    return entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  },
+
+  async mkdir(path: string): Promise<void> {
+    await mkdir(path, { recursive: true });
+  },
+
+  isNotFound(error: unknown): boolean {
+    return (error as { code?: unknown } | null)?.code === "ENOENT";
+  },
+
+  stdin(): AsyncIterable<Uint8Array> {
+    // A Readable yields Buffers, which are Uint8Arrays.
+    return process.stdin as AsyncIterable<Uint8Array>;
+  },
+
+  writeStdout(data: Uint8Array): Promise<void> {
+    // The callback fires once this chunk is handed to the OS, so awaiting it
+    // keeps at most one chunk buffered: that is the backpressure.
+    return new Promise((resolve, reject) => {
+      process.stdout.write(data, (error) => error ? reject(error) : resolve());
+    });
+  },
+
+  args(): string[] {
+    return process.argv.slice(2);
+  },
+
+  env(name: string): string | undefined {
+    return process.env[name];
+  },
+
+  exit(code: number): never {
+    return process.exit(code);
+  },
+
+  cwd(): string {
+    return process.cwd();
+  },
+};
