@@ -56,3 +56,4 @@ export type {
 export { stableHash } from "./src/dataflow/stable_hash.ts";
 export { iterate, run, type RunOptions } from "./src/runtime/run.ts";
 export type { SystemTime } from "./src/runtime/system_time.ts";
+export { toMermaid, type ToMermaidOptions } from "./src/dataflow/mermaid.ts";

@@ -11,8 +11,8 @@
 
 import { describeValue, StepError, type StepErrorOptions } from "./errors.ts";
 
-/** A function from one batch to the next. */
-export type BatchFn = (batch: readonly unknown[]) => readonly unknown[];
+import type { BatchFn } from "./graph.ts";
+import { specialize } from "./_specialize.ts";
 
 /**
  * Marks errors runnel raised itself (shape errors), so that nothing wraps
@@ -63,22 +63,26 @@ export function checkKeyed(path: string, item: unknown): asserts item is [string
   }
 }
 
-/** 1 → 1. */
-export function mapBatch(path: string, mapper: (item: unknown) => unknown): BatchFn {
+// The loop factories below are re-instantiated per step by `specialize`, so
+// they use nothing but their parameters and globals.
+
+type Fail = (item: unknown, error: unknown) => Error;
+type Bad = (value: unknown) => Error;
+
+function mapLoop(mapper: (item: unknown) => unknown, fail: Fail): BatchFn {
   return (batch) => {
     const out = new Array(batch.length);
     let i = 0;
     try {
       for (; i < batch.length; i++) out[i] = mapper(batch[i]);
     } catch (error) {
-      throw callbackError(path, "mapper", batch[i], error);
+      throw fail(batch[i], error);
     }
     return out;
   };
 }
 
-/** 1 → 0..1 by a boolean predicate. */
-export function filterBatch(path: string, predicate: (item: unknown) => unknown): BatchFn {
+function filterLoop(predicate: (item: unknown) => unknown, fail: Fail, bad: Bad): BatchFn {
   return (batch) => {
     const out: unknown[] = [];
     let i = 0;
@@ -90,17 +94,14 @@ export function filterBatch(path: string, predicate: (item: unknown) => unknown)
         else if (keep !== false) break;
       }
     } catch (error) {
-      throw callbackError(path, "predicate", batch[i], error);
+      throw fail(batch[i], error);
     }
-    if (i < batch.length) {
-      throw shapeError(path, "the predicate to return a boolean", keep);
-    }
+    if (i < batch.length) throw bad(keep);
     return out;
   };
 }
 
-/** 1 → 0..1, dropping `undefined` and `null`. */
-export function filterMapBatch(path: string, mapper: (item: unknown) => unknown): BatchFn {
+function filterMapLoop(mapper: (item: unknown) => unknown, fail: Fail): BatchFn {
   return (batch) => {
     const out: unknown[] = [];
     let i = 0;
@@ -110,14 +111,13 @@ export function filterMapBatch(path: string, mapper: (item: unknown) => unknown)
         if (value !== undefined && value !== null) out.push(value);
       }
     } catch (error) {
-      throw callbackError(path, "mapper", batch[i], error);
+      throw fail(batch[i], error);
     }
     return out;
   };
 }
 
-/** 1 → many. */
-export function flatMapBatch(path: string, mapper: (item: unknown) => unknown): BatchFn {
+function flatMapLoop(mapper: (item: unknown) => unknown, fail: Fail, bad: Bad): BatchFn {
   return (batch) => {
     const out: unknown[] = [];
     let i = 0;
@@ -127,16 +127,93 @@ export function flatMapBatch(path: string, mapper: (item: unknown) => unknown): 
         result = mapper(batch[i]);
         if (Array.isArray(result)) {
           for (let j = 0; j < result.length; j++) out.push(result[j]);
-        } else if (isIterable(result)) {
-          for (const value of result) out.push(value);
+        } else if (
+          result !== null && typeof result === "object" &&
+          typeof (result as Iterable<unknown>)[Symbol.iterator] === "function"
+        ) {
+          for (const value of result as Iterable<unknown>) out.push(value);
         } else break;
       }
     } catch (error) {
-      throw callbackError(path, "mapper", batch[i], error);
+      throw fail(batch[i], error);
     }
-    if (i < batch.length) throw shapeError(path, "the mapper to return an iterable", result);
+    if (i < batch.length) throw bad(result);
     return out;
   };
+}
+
+function tapLoop(inspector: (item: unknown) => void, fail: Fail): BatchFn {
+  return (batch) => {
+    let i = 0;
+    try {
+      for (; i < batch.length; i++) inspector(batch[i]);
+    } catch (error) {
+      throw fail(batch[i], error);
+    }
+    return batch;
+  };
+}
+
+function mapValueLoop(mapper: (value: unknown) => unknown, fail: Fail, bad: Bad): BatchFn {
+  return (batch) => {
+    const out = new Array(batch.length);
+    let i = 0;
+    try {
+      for (; i < batch.length; i++) {
+        const item = batch[i];
+        if (!Array.isArray(item) || item.length !== 2 || typeof item[0] !== "string") {
+          throw bad(item);
+        }
+        out[i] = [item[0], mapper(item[1])];
+      }
+    } catch (error) {
+      throw fail(batch[i], error);
+    }
+    return out;
+  };
+}
+
+function failWith(path: string, what: string): Fail {
+  return (item, error) => callbackError(path, what, item, error);
+}
+
+/** 1 → 1. `what` names the callback in errors. */
+export function mapBatch(
+  path: string,
+  mapper: (item: unknown) => unknown,
+  what = "mapper",
+): BatchFn {
+  return specialize(mapLoop, path)(mapper, failWith(path, what));
+}
+
+/** 1 → 0..1 by a boolean predicate. */
+export function filterBatch(path: string, predicate: (item: unknown) => unknown): BatchFn {
+  return specialize(filterLoop, path)(
+    predicate,
+    failWith(path, "predicate"),
+    (value) => shapeError(path, "the predicate to return a boolean", value),
+  );
+}
+
+/** 1 → 0..1, dropping `undefined` and `null`. */
+export function filterMapBatch(path: string, mapper: (item: unknown) => unknown): BatchFn {
+  return specialize(filterMapLoop, path)(mapper, failWith(path, "mapper"));
+}
+
+/**
+ * 1 → many; a mapper result that is not iterable (a string included) is a
+ * `TypeError` saying `expected` was wanted.
+ */
+export function flatMapBatch(
+  path: string,
+  mapper: (item: unknown) => unknown,
+  expected = "the mapper to return an iterable",
+): BatchFn {
+  return specialize(flatMapLoop, path)(
+    mapper,
+    failWith(path, "mapper"),
+    (value) => shapeError(path, expected, value),
+  );
 }
 
 /** Calls a user batch function and checks it returned an iterable. */
@@ -159,33 +236,16 @@ export function userBatch(
 
 /** Calls `inspector` with every item and passes the batch on unchanged. */
 export function tapBatch(path: string, inspector: (item: unknown) => void): BatchFn {
-  return (batch) => {
-    let i = 0;
-    try {
-      for (; i < batch.length; i++) inspector(batch[i]);
-    } catch (error) {
-      throw callbackError(path, "inspector", batch[i], error);
-    }
-    return batch;
-  };
+  return specialize(tapLoop, path)(inspector, failWith(path, "inspector"));
 }
 
 /** Applies `mapper` to the value of each `[key, value]` pair. */
 export function mapValueBatch(path: string, mapper: (value: unknown) => unknown): BatchFn {
-  return (batch) => {
-    const out = new Array(batch.length);
-    let i = 0;
-    try {
-      for (; i < batch.length; i++) {
-        const item = batch[i];
-        checkKeyed(path, item);
-        out[i] = [item[0], mapper(item[1])];
-      }
-    } catch (error) {
-      throw callbackError(path, "mapper", batch[i], error);
-    }
-    return out;
-  };
+  return specialize(mapValueLoop, path)(
+    mapper,
+    failWith(path, "mapper"),
+    (item) => shapeError(path, "a [key, value] pair with a string key", item),
+  );
 }
 
 /** Whether `value` can be iterated with `for...of` (strings excluded: they are rarely meant). */

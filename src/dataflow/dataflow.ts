@@ -60,7 +60,7 @@ export class Dataflow {
    * @throws {TypeError} When the id is taken or malformed, or `source` is none of the above.
    */
   input<T>(id: string, source: Source<T>): Stream<T> {
-    const path = this.reservePath(this.id, id);
+    const path = joinPath(this.id, checkId("step id", id));
     if (
       source === null || typeof source !== "object" ||
       !(isFixedPartitionedSource(source) || isDynamicSource(source) ||
@@ -72,6 +72,7 @@ export class Dataflow {
         }`,
       );
     }
+    this.reservePath(this.id, id);
     const node: StepNode = { kind: "input", path, source };
     this.addNode(node);
     return new Stream<T>(this, { node, name: "down" }, this.id);

@@ -40,15 +40,53 @@ export interface OutputNode extends NodeBase {
   readonly sink: Sink<unknown>;
 }
 
+/** What a step sees of the run it is part of. */
+export interface StepContext {
+  /** This worker's index, from 0. */
+  readonly workerIndex: number;
+  /** How many workers run the flow. */
+  readonly workerCount: number;
+  /** The run's system time in epoch milliseconds (a `TestingClock` in tests). */
+  now(): number;
+}
+
+/** A function from one batch to the next; it must not mutate its input. */
+export type BatchFn = (batch: readonly unknown[]) => readonly unknown[];
+
 /**
- * Maps each batch to a batch. The function must not mutate its input and
- * reports user failures itself (as `StepError`s naming the item), since only
- * it knows which item failed.
+ * Maps each batch to a batch. `build` is called once per worker and run, so
+ * a step may keep a per-run cache; the function it returns reports user
+ * failures itself (as `StepError`s naming the item), since only it knows
+ * which item failed.
  */
 export interface FlatMapBatchNode extends NodeBase {
   readonly kind: "flatMapBatch";
   readonly up: Port;
-  readonly fn: (batch: readonly unknown[]) => readonly unknown[];
+  readonly build: (ctx: StepContext) => BatchFn;
+  /**
+   * The same step as a per-item stage, when it is one; the runtime fuses
+   * runs of stages into one loop. `build` must behave the same.
+   */
+  readonly stage?: ItemStage;
+}
+
+/** A stateless per-item step, in a form the runtime can fuse with its neighbours. */
+export interface ItemStage {
+  /** `map`: 1 → 1; `filter`: keep on `true`; `filterMap`: drop `undefined`/`null`; `tap`: look only. */
+  readonly kind: "map" | "filter" | "filterMap" | "tap";
+  /** The user's callback. */
+  readonly fn: (item: unknown) => unknown;
+  /** What the callback is called in errors: `"mapper"`, `"predicate"`, `"inspector"`. */
+  readonly what: string;
+}
+
+/** Awaits an async function per item, with bounded concurrency. */
+export interface MapAsyncNode extends NodeBase {
+  readonly kind: "mapAsync";
+  readonly up: Port;
+  readonly mapper: (item: unknown, signal: AbortSignal) => Promise<unknown>;
+  readonly concurrency: number;
+  readonly ordered: boolean;
 }
 
 /** Splits a stream in two by a boolean predicate. */
@@ -109,6 +147,7 @@ export interface StatefulBatchLogic<V, W, S> {
 export type StatefulBatchBuilder<V, W, S> = (
   resumeState: S | undefined,
   key: string,
+  ctx: StepContext,
 ) => StatefulBatchLogic<V, W, S>;
 
 /** Per-key state over a keyed stream; every stateful step lowers to this. */
@@ -128,6 +167,7 @@ export type StepNode =
   | InspectDebugNode
   | RedistributeNode
   | PipeNode
+  | MapAsyncNode
   | StatefulBatchNode;
 
 /** The ports a node reads from, in order. */

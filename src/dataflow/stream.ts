@@ -6,7 +6,6 @@
  */
 
 import {
-  type BatchFn,
   checkKeyed,
   filterBatch,
   filterMapBatch,
@@ -19,12 +18,45 @@ import {
 } from "./_batch.ts";
 import type { Dataflow } from "./dataflow.ts";
 import { StepError } from "./errors.ts";
-import type { Port, StepNode } from "./graph.ts";
-import type { Sink } from "./outputs.ts";
+import type {
+  BatchFn,
+  ItemStage,
+  Port,
+  StatefulBatchBuilder,
+  StepContext,
+  StepNode,
+} from "./graph.ts";
+import { collect, type CollectOptions } from "./steps/collect.ts";
+import { enrichCached, type EnrichCachedOptions, type TtlCache } from "./steps/enrich_cached.ts";
+import {
+  countFinal,
+  type ExtremeOptions,
+  foldFinal,
+  maxFinal,
+  minFinal,
+  reduceFinal,
+} from "./steps/final.ts";
+import { join, type JoinEmitMode, type JoinOptions, type JoinRow } from "./steps/join.ts";
+import {
+  batchBuilder,
+  type StatefulBuilder,
+  statefulFlatMap,
+  statefulMap,
+} from "./steps/stateful.ts";
+import type { DynamicSink, FixedPartitionedSink, Sink } from "./outputs.ts";
 import { isDynamicSink, isFixedPartitionedSink } from "./outputs.ts";
+import { checkId, joinPath } from "./step_id.ts";
 
 /** A stream of `[key, value]` pairs: what every stateful step needs. Keys are strings. */
 export type KeyedStream<V> = Stream<[string, V]>;
+
+/** Options for {@linkcode Stream.mapAsync}. */
+export interface MapAsyncOptions {
+  /** The most calls in flight at once. Defaults to 16. */
+  concurrency?: number;
+  /** Emit results in input order (the default) or as they complete. */
+  ordered?: boolean;
+}
 
 /** The two outputs of {@linkcode Stream.branch}. */
 export interface BranchOut<T, F = T> {
@@ -142,14 +174,22 @@ export class Stream<T> implements AsyncIterable<T> {
     return new Stream<U>(this.flow, { node, name }, this.#scope);
   }
 
-  #batch<U>(path: string, fn: BatchFn): Stream<U> {
-    return this.#add({ kind: "flatMapBatch", path, up: this.#port, fn });
+  #batch<U>(path: string, fn: BatchFn, stage?: ItemStage): Stream<U> {
+    const build = () => fn;
+    return this.#add(
+      stage
+        ? { kind: "flatMapBatch", path, up: this.#port, build, stage }
+        : { kind: "flatMapBatch", path, up: this.#port, build },
+    );
   }
 
-  #checkCallback(path: string, name: string, fn: unknown): void {
+  // Runs before the id is reserved, so a rejected step leaves its id free.
+  #checkCallback(id: string, name: string, fn: unknown): void {
     if (typeof fn !== "function") {
       throw new TypeError(
-        `Cannot add step "${path}": ${name} must be a function, got ${typeof fn}`,
+        `Cannot add step "${
+          joinPath(this.#scope, id)
+        }": ${name} must be a function, got ${typeof fn}`,
       );
     }
   }
@@ -173,9 +213,10 @@ export class Stream<T> implements AsyncIterable<T> {
    * ```
    */
   map<U>(id: string, mapper: (item: T) => U): Stream<U> {
+    this.#checkCallback(id, "mapper", mapper);
     const path = this.#path(id);
-    this.#checkCallback(path, "mapper", mapper);
-    return this.#batch(path, mapBatch(path, mapper as (item: unknown) => unknown));
+    const fn = mapper as (item: unknown) => unknown;
+    return this.#batch(path, mapBatch(path, fn), { kind: "map", fn, what: "mapper" });
   }
 
   /**
@@ -196,9 +237,10 @@ export class Stream<T> implements AsyncIterable<T> {
    * ```
    */
   filter(id: string, predicate: (item: T) => boolean): Stream<T> {
+    this.#checkCallback(id, "predicate", predicate);
     const path = this.#path(id);
-    this.#checkCallback(path, "predicate", predicate);
-    return this.#batch(path, filterBatch(path, predicate as (item: unknown) => unknown));
+    const fn = predicate as (item: unknown) => unknown;
+    return this.#batch(path, filterBatch(path, fn), { kind: "filter", fn, what: "predicate" });
   }
 
   /**
@@ -221,9 +263,10 @@ export class Stream<T> implements AsyncIterable<T> {
    * ```
    */
   filterMap<U>(id: string, mapper: (item: T) => U | undefined | null): Stream<U> {
+    this.#checkCallback(id, "mapper", mapper);
     const path = this.#path(id);
-    this.#checkCallback(path, "mapper", mapper);
-    return this.#batch(path, filterMapBatch(path, mapper as (item: unknown) => unknown));
+    const fn = mapper as (item: unknown) => unknown;
+    return this.#batch(path, filterMapBatch(path, fn), { kind: "filterMap", fn, what: "mapper" });
   }
 
   /**
@@ -246,8 +289,8 @@ export class Stream<T> implements AsyncIterable<T> {
    * ```
    */
   flatMap<U>(id: string, mapper: (item: T) => Iterable<U>): Stream<U> {
+    this.#checkCallback(id, "mapper", mapper);
     const path = this.#path(id);
-    this.#checkCallback(path, "mapper", mapper);
     return this.#batch(path, flatMapBatch(path, mapper as (item: unknown) => unknown));
   }
 
@@ -273,8 +316,8 @@ export class Stream<T> implements AsyncIterable<T> {
    * ```
    */
   flatMapBatch<U>(id: string, mapper: (batch: readonly T[]) => Iterable<U>): Stream<U> {
+    this.#checkCallback(id, "batch mapper", mapper);
     const path = this.#path(id);
-    this.#checkCallback(path, "batch mapper", mapper);
     return this.#batch(path, userBatch(path, mapper as (batch: readonly unknown[]) => unknown));
   }
 
@@ -297,7 +340,7 @@ export class Stream<T> implements AsyncIterable<T> {
    */
   flatten<U>(this: Stream<Iterable<U>>, id: string): Stream<U> {
     const path = this.#path(id);
-    return this.#batch(path, flatMapBatch(path, (item) => item));
+    return this.#batch(path, flatMapBatch(path, (item) => item, "every item to be iterable"));
   }
 
   /**
@@ -322,9 +365,10 @@ export class Stream<T> implements AsyncIterable<T> {
    * ```
    */
   inspect(id: string, inspector: (stepId: string, item: T) => void = defaultInspector): Stream<T> {
+    this.#checkCallback(id, "inspector", inspector);
     const path = this.#path(id);
-    this.#checkCallback(path, "inspector", inspector);
-    return this.#batch(path, tapBatch(path, (item) => inspector(path, item as T)));
+    const fn = (item: unknown) => inspector(path, item as T);
+    return this.#batch(path, tapBatch(path, fn), { kind: "tap", fn, what: "inspector" });
   }
 
   /**
@@ -354,8 +398,8 @@ export class Stream<T> implements AsyncIterable<T> {
     inspector: (stepId: string, item: T, epoch: number, worker: number) => void =
       defaultDebugInspector,
   ): Stream<T> {
+    this.#checkCallback(id, "inspector", inspector);
     const path = this.#path(id);
-    this.#checkCallback(path, "inspector", inspector);
     return this.#add({
       kind: "inspectDebug",
       path,
@@ -386,8 +430,8 @@ export class Stream<T> implements AsyncIterable<T> {
   branch<S extends T>(id: string, predicate: (item: T) => item is S): BranchOut<S, Exclude<T, S>>;
   branch(id: string, predicate: (item: T) => boolean): BranchOut<T>;
   branch(id: string, predicate: (item: T) => boolean): BranchOut<T> {
+    this.#checkCallback(id, "predicate", predicate);
     const path = this.#path(id);
-    this.#checkCallback(path, "predicate", predicate);
     const node: StepNode = {
       kind: "branch",
       path,
@@ -456,8 +500,8 @@ export class Stream<T> implements AsyncIterable<T> {
    * ```
    */
   keyOn(id: string, keyFn: (item: T) => string): KeyedStream<T> {
+    this.#checkCallback(id, "key function", keyFn);
     const path = this.#path(id);
-    this.#checkCallback(path, "key function", keyFn);
     return this.#batch(
       path,
       mapBatch(path, (item) => {
@@ -466,7 +510,7 @@ export class Stream<T> implements AsyncIterable<T> {
           throw shapeError(path, "the key function to return a string", key);
         }
         return [key, item];
-      }),
+      }, "key function"),
     );
   }
 
@@ -518,8 +562,8 @@ export class Stream<T> implements AsyncIterable<T> {
    * ```
    */
   mapValue<V, W>(this: KeyedStream<V>, id: string, mapper: (value: V) => W): KeyedStream<W> {
+    this.#checkCallback(id, "mapper", mapper);
     const path = this.#path(id);
-    this.#checkCallback(path, "mapper", mapper);
     return this.#batch(path, mapValueBatch(path, mapper as (value: unknown) => unknown));
   }
 
@@ -548,8 +592,8 @@ export class Stream<T> implements AsyncIterable<T> {
     id: string,
     mapper: (value: V) => Iterable<W>,
   ): KeyedStream<W> {
+    this.#checkCallback(id, "mapper", mapper);
     const path = this.#path(id);
-    this.#checkCallback(path, "mapper", mapper);
     return this.#batch(
       path,
       flatMapBatch(path, (item) => {
@@ -588,8 +632,8 @@ export class Stream<T> implements AsyncIterable<T> {
     id: string,
     predicate: (value: V) => boolean,
   ): KeyedStream<V> {
+    this.#checkCallback(id, "predicate", predicate);
     const path = this.#path(id);
-    this.#checkCallback(path, "predicate", predicate);
     return this.#batch(
       path,
       filterBatch(path, (item) => {
@@ -624,8 +668,8 @@ export class Stream<T> implements AsyncIterable<T> {
     id: string,
     mapper: (value: V) => W | undefined | null,
   ): KeyedStream<W> {
+    this.#checkCallback(id, "mapper", mapper);
     const path = this.#path(id);
-    this.#checkCallback(path, "mapper", mapper);
     return this.#batch(
       path,
       filterMapBatch(path, (item) => {
@@ -715,8 +759,11 @@ export class Stream<T> implements AsyncIterable<T> {
    * assert.deepEqual(out, ["a", "b"]);
    * ```
    */
-  output(id: string, sink: Sink<T>): void {
-    const path = this.#path(id);
+  output(
+    id: string,
+    sink: DynamicSink<T> | FixedPartitionedSink<T extends [string, infer V] ? V : never>,
+  ): void {
+    const path = joinPath(this.#scope, checkId("step id", id));
     if (!isDynamicSink(sink) && !isFixedPartitionedSink(sink)) {
       throw new TypeError(
         `Cannot add output step "${path}": expected a DynamicSink or a FixedPartitionedSink, got ${
@@ -724,6 +771,7 @@ export class Stream<T> implements AsyncIterable<T> {
         }`,
       );
     }
+    this.#path(id);
     this.flow.addNode({
       kind: "output",
       path,
@@ -760,8 +808,8 @@ export class Stream<T> implements AsyncIterable<T> {
    * ```
    */
   pipe<U>(id: string, transformer: (source: AsyncIterable<T>) => AsyncIterable<U>): Stream<U> {
+    this.#checkCallback(id, "transformer", transformer);
     const path = this.#path(id);
-    this.#checkCallback(path, "transformer", transformer);
     return this.#add({
       kind: "pipe",
       path,
@@ -809,12 +857,19 @@ export class Stream<T> implements AsyncIterable<T> {
         `Cannot add step "${scope}": composite must be a function, got ${typeof composite}`,
       );
     }
-    const result = composite(new Stream<T>(this.flow, this.#port, scope), ...args);
+    // Streams passed as arguments are scoped too, so all of a composite's steps nest under it.
+    const scoped = args.map((arg) =>
+      arg instanceof Stream && arg.flow === this.flow
+        ? new Stream(this.flow, arg.#port, scope)
+        : arg
+    ) as A;
+    const result = composite(new Stream<T>(this.flow, this.#port, scope), ...scoped);
     return this.#rescope(result) as R;
   }
 
   #rescope(value: unknown): unknown {
     if (value instanceof Stream) return new Stream(this.flow, value.#port, this.#scope);
+    if (Array.isArray(value)) return value.map((inner) => this.#rescope(inner));
     if (
       value !== null && typeof value === "object" &&
       Object.getPrototypeOf(value) === Object.prototype
@@ -824,6 +879,496 @@ export class Stream<T> implements AsyncIterable<T> {
       return out;
     }
     return value;
+  }
+
+  /**
+   * Adds a batch step whose function is built per worker and run.
+   *
+   * @internal Used by composite steps that need their own error reporting
+   * or a per-run cache.
+   */
+  batchStep<U>(id: string, build: (path: string) => (ctx: StepContext) => BatchFn): Stream<U> {
+    const path = this.#path(id);
+    return this.#add({ kind: "flatMapBatch", path, up: this.#port, build: build(path) });
+  }
+
+  /**
+   * The lowest-level stateful step: per key, a logic object that gets the
+   * key's values batch by batch. Every other stateful step is built on it.
+   * See {@linkcode StatefulBatchLogic} for the call order.
+   *
+   * @typeParam V The values.
+   * @typeParam W The values the logic emits.
+   * @typeParam S The logic's snapshot.
+   * @param id The step id.
+   * @param builder Builds a key's logic from its resume state (or `undefined`).
+   * @returns The keyed stream of emitted values.
+   *
+   * @example Summing each key's values per batch
+   * ```ts
+   * import { Dataflow } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const flow = new Dataflow("f");
+   * const sums = flow.input("inp", [["a", 1], ["a", 2], ["b", 5]] as [string, number][])
+   *   .statefulBatch<number, number, number>("sum", () => {
+   *     let sum = 0;
+   *     return {
+   *       onBatch(values) {
+   *         for (const v of values) sum += v;
+   *         return [[], false];
+   *       },
+   *       onNotify: () => [[], false],
+   *       onEof: () => [[sum], true],
+   *       notifyAt: () => undefined,
+   *       snapshot: () => sum,
+   *     };
+   *   });
+   * assert.deepEqual(await Array.fromAsync(sums), [["a", 3], ["b", 5]]);
+   * ```
+   */
+  statefulBatch<V, W, S>(
+    this: KeyedStream<V>,
+    id: string,
+    builder: StatefulBatchBuilder<V, W, S>,
+  ): KeyedStream<W> {
+    this.#checkCallback(id, "builder", builder);
+    const path = this.#path(id);
+    return this.#add({
+      kind: "statefulBatch",
+      path,
+      up: this.#port,
+      builder: builder as StatefulBatchBuilder<unknown, unknown, unknown>,
+    });
+  }
+
+  /**
+   * Per-key state with item-level callbacks and timers (Bytewax's
+   * `stateful`). For each key, `builder` makes a {@linkcode StatefulLogic}
+   * whose `onItem`, `onNotify` and `onEof` each return `[emits, discard]`.
+   * `onNotify` runs once the time from `notifyAt()` passes, even when no new
+   * item arrives. A discarded key starts fresh on its next item. At end of
+   * input `onEof` runs for every key, in sorted key order.
+   *
+   * @typeParam V The values.
+   * @typeParam W The values emitted.
+   * @typeParam S The snapshot.
+   * @param id The step id.
+   * @param builder Builds a key's logic from its resume state and a context
+   *   with the key and `now()`.
+   * @returns The keyed stream of emitted values.
+   *
+   * @example Emitting every second value per key
+   * ```ts
+   * import { Dataflow } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const flow = new Dataflow("f");
+   * const pairs = flow.input("inp", [["a", 1], ["a", 2], ["a", 3]] as [string, number][])
+   *   .stateful<[number, number], number | undefined>("pairs", (resume) => {
+   *     let held = resume;
+   *     return {
+   *       onItem(value) {
+   *         if (held === undefined) {
+   *           held = value;
+   *           return [[], false];
+   *         }
+   *         return [[[held, value]], true];
+   *       },
+   *       snapshot: () => held,
+   *     };
+   *   });
+   * assert.deepEqual(await Array.fromAsync(pairs), [["a", [1, 2]]]);
+   * ```
+   */
+  stateful<W, S>(
+    this: KeyedStream<unknown>,
+    id: string,
+    builder: StatefulBuilder<T extends [string, infer V] ? V : never, W, S>,
+  ): KeyedStream<W> {
+    return this.statefulBatch(id, batchBuilder(builder as StatefulBuilder<unknown, W, S>));
+  }
+
+  /**
+   * Maps each value with a per-key state: `mapper(state, value)` returns
+   * `[newState, output]`. The state starts `undefined`; returning
+   * `undefined` as the new state discards the key.
+   *
+   * @typeParam V The values.
+   * @typeParam S The state.
+   * @typeParam W The outputs.
+   * @param id The step id.
+   * @param mapper Gets the key's state (or `undefined`) and the value.
+   * @returns The keyed stream of outputs.
+   *
+   * @example A running sum per key
+   * ```ts
+   * import { Dataflow } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const flow = new Dataflow("f");
+   * const sums = flow.input("inp", [["a", 1], ["b", 10], ["a", 2]] as [string, number][])
+   *   .statefulMap("sum", (sum: number | undefined, x) => {
+   *     const next = (sum ?? 0) + x;
+   *     return [next, next];
+   *   });
+   * assert.deepEqual(await Array.fromAsync(sums), [["a", 1], ["b", 10], ["a", 3]]);
+   * ```
+   */
+  statefulMap<V, S, W>(
+    this: KeyedStream<V>,
+    id: string,
+    mapper: (state: S | undefined, value: V) => readonly [S | undefined, W],
+  ): KeyedStream<W> {
+    return statefulMap(this, id, mapper);
+  }
+
+  /**
+   * Like {@linkcode Stream.statefulMap}, but the mapper returns
+   * `[newState, outputs]` with any number of outputs.
+   *
+   * @typeParam V The values.
+   * @typeParam S The state.
+   * @typeParam W The outputs.
+   * @param id The step id.
+   * @param mapper Gets the key's state and the value; returns the new state and an iterable.
+   * @returns The keyed stream of outputs.
+   *
+   * @example Emitting on change only
+   * ```ts
+   * import { Dataflow } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const flow = new Dataflow("f");
+   * const changes = flow.input("inp", [["t", 20], ["t", 20], ["t", 21]] as [string, number][])
+   *   .statefulFlatMap("changes", (last: number | undefined, x) => [x, last === x ? [] : [x]]);
+   * assert.deepEqual(await Array.fromAsync(changes), [["t", 20], ["t", 21]]);
+   * ```
+   */
+  statefulFlatMap<V, S, W>(
+    this: KeyedStream<V>,
+    id: string,
+    mapper: (state: S | undefined, value: V) => readonly [S | undefined, Iterable<W>],
+  ): KeyedStream<W> {
+    return statefulFlatMap(this, id, mapper);
+  }
+
+  /**
+   * Gathers each key's values into lists, emitted when a list reaches
+   * `maxSize`, when `timeout` ms of system time pass after the key's last
+   * value (even with no new input), or at end of input.
+   *
+   * @typeParam V The values.
+   * @param id The step id.
+   * @param options `maxSize` and `timeout` (ms).
+   * @returns The keyed stream of lists.
+   *
+   * @example Lists of two
+   * ```ts
+   * import { Dataflow } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const flow = new Dataflow("f");
+   * const lists = flow.input("inp", [["a", 1], ["a", 2], ["a", 3]] as [string, number][])
+   *   .collect("pairs", { maxSize: 2, timeout: 60_000 });
+   * assert.deepEqual(await Array.fromAsync(lists), [["a", [1, 2]], ["a", [3]]]);
+   * ```
+   */
+  collect<V>(this: KeyedStream<V>, id: string, options: CollectOptions): KeyedStream<V[]> {
+    return collect(this, id, options);
+  }
+
+  /**
+   * Reduces each key's values with `reducer` and emits the result at end of
+   * input, in sorted key order. The reducer must be associative: values are
+   * pre-reduced within each batch.
+   *
+   * @typeParam V The values.
+   * @param id The step id.
+   * @param reducer Combines an accumulated value with the next value.
+   * @returns One `[key, result]` per key, at end of input.
+   *
+   * @example Longest word per letter
+   * ```ts
+   * import { Dataflow } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const flow = new Dataflow("f");
+   * const longest = flow.input("inp", ["apple", "avocado", "bean"])
+   *   .keyOn("first", (w) => w[0]!)
+   *   .reduceFinal("longest", (a, b) => b.length > a.length ? b : a);
+   * assert.deepEqual(await Array.fromAsync(longest), [["a", "avocado"], ["b", "bean"]]);
+   * ```
+   */
+  reduceFinal<V>(
+    this: KeyedStream<V>,
+    id: string,
+    reducer: (acc: V, value: V) => V,
+  ): KeyedStream<V> {
+    return reduceFinal(this, id, reducer);
+  }
+
+  /**
+   * Folds each key's values into an accumulator that starts as `builder()`,
+   * and emits it at end of input, in sorted key order.
+   *
+   * @typeParam V The values.
+   * @typeParam A The accumulator.
+   * @param id The step id.
+   * @param builder Makes a key's initial accumulator.
+   * @param folder Returns the accumulator with one more value folded in.
+   * @returns One `[key, accumulator]` per key, at end of input.
+   *
+   * @example Distinct values per key
+   * ```ts
+   * import { Dataflow } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const flow = new Dataflow("f");
+   * const seen = flow.input("inp", [["a", 1], ["a", 1], ["a", 2]] as [string, number][])
+   *   .foldFinal("distinct", () => new Set<number>(), (set, x) => set.add(x));
+   * assert.deepEqual(await Array.fromAsync(seen), [["a", new Set([1, 2])]]);
+   * ```
+   */
+  foldFinal<V, A>(
+    this: KeyedStream<V>,
+    id: string,
+    builder: () => A,
+    folder: (acc: A, value: V) => A,
+  ): KeyedStream<A> {
+    return foldFinal(this, id, builder, folder);
+  }
+
+  /**
+   * Counts the items of this stream by the key `keyFn` gives them and emits
+   * `[key, count]` at end of input, in sorted key order. The stream need
+   * not be keyed.
+   *
+   * @param id The step id.
+   * @param keyFn Must return a string.
+   * @returns One `[key, count]` per key, at end of input.
+   *
+   * @example Counting words
+   * ```ts
+   * import { Dataflow } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const flow = new Dataflow("f");
+   * const counts = flow.input("inp", ["to", "be", "or", "not", "to", "be"])
+   *   .countFinal("count", (word) => word);
+   * assert.deepEqual(await Array.fromAsync(counts), [["be", 2], ["not", 1], ["or", 1], ["to", 2]]);
+   * ```
+   */
+  countFinal(id: string, keyFn: (item: T) => string): KeyedStream<number> {
+    return countFinal(this, id, keyFn);
+  }
+
+  /**
+   * Emits each key's largest value at end of input, in sorted key order;
+   * on ties the earlier value wins.
+   *
+   * @typeParam V The values.
+   * @param id The step id.
+   * @param options `by`: what to compare values by.
+   * @returns One `[key, max]` per key.
+   *
+   * @example Highest score per player
+   * ```ts
+   * import { Dataflow } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const flow = new Dataflow("f");
+   * const best = flow.input("inp", [["ann", 3], ["bob", 7], ["ann", 9]] as [string, number][])
+   *   .maxFinal("best");
+   * assert.deepEqual(await Array.fromAsync(best), [["ann", 9], ["bob", 7]]);
+   * ```
+   */
+  maxFinal<V>(this: KeyedStream<V>, id: string, options?: ExtremeOptions<V>): KeyedStream<V> {
+    return maxFinal(this, id, options);
+  }
+
+  /**
+   * Emits each key's smallest value at end of input, in sorted key order;
+   * on ties the earlier value wins.
+   *
+   * @typeParam V The values.
+   * @param id The step id.
+   * @param options `by`: what to compare values by.
+   * @returns One `[key, min]` per key.
+   *
+   * @example Cheapest offer per item
+   * ```ts
+   * import { Dataflow } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const offers = [["pen", { shop: "x", price: 3 }], ["pen", { shop: "y", price: 2 }]] as [
+   *   string,
+   *   { shop: string; price: number },
+   * ][];
+   * const flow = new Dataflow("f");
+   * const cheapest = flow.input("inp", offers).minFinal("cheapest", { by: (o) => o.price });
+   * assert.deepEqual(await Array.fromAsync(cheapest), [["pen", { shop: "y", price: 2 }]]);
+   * ```
+   */
+  minFinal<V>(this: KeyedStream<V>, id: string, options?: ExtremeOptions<V>): KeyedStream<V> {
+    return minFinal(this, id, options);
+  }
+
+  /**
+   * Joins this keyed stream with others by key. Output values are arrays in
+   * side order (this stream first). `insertMode` says which values a side
+   * keeps (`"first"`, `"last"` (default), `"product"`: all, giving the cross
+   * product); `emitMode` says when rows go out (`"complete"` (default): once
+   * every side has a value, then the row is cleared; `"final"`: at end of
+   * input, missing sides `undefined`; `"running"`: on every update, missing
+   * sides `undefined`, the row kept forever).
+   *
+   * @param id The step id.
+   * @param sides The other keyed streams, then optionally the options.
+   * @returns The keyed stream of joined rows.
+   *
+   * @example Joining names and emails
+   * ```ts
+   * import { Dataflow } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const flow = new Dataflow("f");
+   * const names = flow.input("names", [["1", "Ann"]] as [string, string][]);
+   * const emails = flow.input("emails", [["1", "ann@example.com"]] as [string, string][]);
+   * const joined = names.join("join", emails);
+   * assert.deepEqual(await Array.fromAsync(joined), [["1", ["Ann", "ann@example.com"]]]);
+   * ```
+   */
+  join<V, A, M extends JoinEmitMode = "complete">(
+    this: KeyedStream<V>,
+    id: string,
+    a: KeyedStream<A>,
+    options?: JoinOptions<M>,
+  ): KeyedStream<JoinRow<[V, A], M>>;
+  join<V, A, B, M extends JoinEmitMode = "complete">(
+    this: KeyedStream<V>,
+    id: string,
+    a: KeyedStream<A>,
+    b: KeyedStream<B>,
+    options?: JoinOptions<M>,
+  ): KeyedStream<JoinRow<[V, A, B], M>>;
+  join<V, A, B, C, M extends JoinEmitMode = "complete">(
+    this: KeyedStream<V>,
+    id: string,
+    a: KeyedStream<A>,
+    b: KeyedStream<B>,
+    c: KeyedStream<C>,
+    options?: JoinOptions<M>,
+  ): KeyedStream<JoinRow<[V, A, B, C], M>>;
+  join(
+    this: KeyedStream<unknown>,
+    id: string,
+    ...sides: (KeyedStream<unknown> | JoinOptions)[]
+  ): KeyedStream<unknown[]>;
+  join(id: string, ...sides: unknown[]): KeyedStream<unknown[]> {
+    const last = sides[sides.length - 1];
+    const options = last !== undefined && !(last instanceof Stream)
+      ? sides.pop() as JoinOptions
+      : {};
+    for (const side of sides) {
+      if (!(side instanceof Stream) || side.flow !== this.flow) {
+        throw new TypeError(
+          `Cannot add step "${id}": every side of a join must be a keyed stream of the same flow`,
+        );
+      }
+    }
+    return join(this as KeyedStream<unknown>, id, sides as KeyedStream<unknown>[], options);
+  }
+
+  /**
+   * Enriches items with values from an external lookup through a
+   * per-worker cache (Bytewax's `enrich_cached`): `mapper(cache, item)` calls
+   * `cache.get(key)`, which calls `getter(key)` on a miss or once a value is
+   * older than `ttl` ms. The cache is not part of recovery and has no size
+   * limit; for lookups that change often, join a second input instead.
+   *
+   * @typeParam K The lookup keys.
+   * @typeParam V The looked-up values.
+   * @typeParam U The enriched items.
+   * @param id The step id.
+   * @param getter Fetches a value by key.
+   * @param mapper Builds the output item using the cache.
+   * @param options `ttl` in ms (default: forever).
+   * @returns The enriched stream.
+   *
+   * @example Adding country names
+   * ```ts
+   * import { Dataflow } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const lookups: string[] = [];
+   * const names: Record<string, string> = { fr: "France", jp: "Japan" };
+   * const flow = new Dataflow("f");
+   * const out = flow.input("inp", ["fr", "jp", "fr"]).enrichCached(
+   *   "country",
+   *   (code: string) => (lookups.push(code), names[code]),
+   *   (cache, code) => `${code}: ${cache.get(code)}`,
+   * );
+   * assert.deepEqual(await Array.fromAsync(out), ["fr: France", "jp: Japan", "fr: France"]);
+   * assert.deepEqual(lookups, ["fr", "jp"]);
+   * ```
+   */
+  enrichCached<K, V, U>(
+    id: string,
+    getter: (key: K) => V,
+    mapper: (cache: TtlCache<K, V>, item: T) => U,
+    options?: EnrichCachedOptions,
+  ): Stream<U> {
+    return enrichCached(this, id, getter, mapper, options);
+  }
+
+  /**
+   * Awaits an async function per item, with at most `concurrency` calls in
+   * flight (across batches). Results keep the input order unless
+   * `ordered: false`, which emits each as soon as it is ready. The mapper
+   * gets the run's abort signal. A control message (an epoch barrier) waits
+   * for the items before it, so recovery stays consistent.
+   *
+   * @typeParam U The results.
+   * @param id The step id.
+   * @param mapper An async function of the item.
+   * @param options `concurrency` (default 16) and `ordered` (default `true`).
+   * @returns The results.
+   *
+   * @example Fetching with bounded concurrency
+   * ```ts
+   * import { Dataflow } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const flow = new Dataflow("f");
+   * const out = flow.input("inp", [30, 10, 20]).mapAsync("slow_double", async (ms) => {
+   *   await new Promise((resolve) => setTimeout(resolve, ms));
+   *   return ms * 2;
+   * }, { concurrency: 3 });
+   * assert.deepEqual(await Array.fromAsync(out), [60, 20, 40]);
+   * ```
+   */
+  mapAsync<U>(
+    id: string,
+    mapper: (item: T, signal: AbortSignal) => Promise<U> | U,
+    options: MapAsyncOptions = {},
+  ): Stream<U> {
+    this.#checkCallback(id, "mapper", mapper);
+    const path = this.#path(id);
+    const concurrency = options.concurrency ?? 16;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new RangeError(
+        `Cannot add step "${path}": concurrency must be a positive integer, got ${concurrency}`,
+      );
+    }
+    return this.#add({
+      kind: "mapAsync",
+      path,
+      up: this.#port,
+      mapper: mapper as (item: unknown, signal: AbortSignal) => Promise<unknown>,
+      concurrency,
+      ordered: options.ordered ?? true,
+    });
   }
 
   /**

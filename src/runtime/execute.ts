@@ -9,10 +9,17 @@
  * @module
  */
 
-import type { BatchFn } from "../dataflow/_batch.ts";
 import type { Dataflow } from "../dataflow/dataflow.ts";
-import type { OutputNode, Port, StepNode } from "../dataflow/graph.ts";
+import type {
+  BatchFn,
+  FlatMapBatchNode,
+  OutputNode,
+  Port,
+  StepContext,
+  StepNode,
+} from "../dataflow/graph.ts";
 import { upstreamPorts } from "../dataflow/graph.ts";
+import { fuseStages } from "./_fuse.ts";
 import type { WorkerContext } from "./context.ts";
 import { broadcast, Fork } from "./fork.ts";
 import { mergeMessages } from "./merge_messages.ts";
@@ -21,6 +28,7 @@ import { batchStep } from "./steps/batch.ts";
 import { branchRoute } from "./steps/branch.ts";
 import { inputStep } from "./steps/input.ts";
 import { inspectDebugStep } from "./steps/inspect_debug.ts";
+import { mapAsyncStep } from "./steps/map_async.ts";
 import { outputStep } from "./steps/output.ts";
 import { pipeStep } from "./steps/pipe.ts";
 import { statefulBatchStep } from "./steps/stateful_batch.ts";
@@ -74,6 +82,11 @@ export function planWorker(
   }
   for (const port of tapped) visit(port);
 
+  const stepCtx: StepContext = {
+    workerIndex: ctx.workerIndex,
+    workerCount: ctx.workerCount,
+    now: () => ctx.clock.now(),
+  };
   const forks = new Map<string, { fork: Fork<unknown>; next: number }>();
   const branchForks = new Map<StepNode, Fork<unknown>>();
 
@@ -87,7 +100,7 @@ export function planWorker(
     let entry = forks.get(key);
     if (!entry) {
       entry = {
-        fork: new Fork(produce(port), new Array(count).fill(true), broadcast(count)),
+        fork: new Fork(produce(port), new Array(count).fill(true), broadcast(count), ctx.signal),
         next: 0,
       };
       forks.set(key, entry);
@@ -102,13 +115,14 @@ export function planWorker(
       case "input":
         return inputStep(node, ctx);
       case "flatMapBatch": {
-        const fns: BatchFn[] = [node.fn];
+        // The chain of batch steps ending here with no fan-out in between, upstream first.
+        const chain: FlatMapBatchNode[] = [node];
         let up = node.up;
         while (up.node.kind === "flatMapBatch" && readerCount(up) === 1) {
-          fns.unshift(up.node.fn);
+          chain.unshift(up.node);
           up = up.node.up;
         }
-        return batchStep(fns, consume(up));
+        return batchStep(chainFns(chain, stepCtx), consume(up));
       }
       case "branch": {
         let fork = branchForks.get(node);
@@ -117,7 +131,7 @@ export function planWorker(
             readerCount({ node, name: "trues" }) > 0,
             readerCount({ node, name: "falses" }) > 0,
           ];
-          fork = new Fork(consume(node.up), open, branchRoute(node));
+          fork = new Fork(consume(node.up), open, branchRoute(node), ctx.signal);
           branchForks.set(node, fork);
         }
         return fork.port(port.name === "trues" ? 0 : 1);
@@ -131,8 +145,10 @@ export function planWorker(
         return consume(node.up);
       case "pipe":
         return pipeStep(node, consume(node.up));
+      case "mapAsync":
+        return mapAsyncStep(node, consume(node.up), ctx);
       case "statefulBatch":
-        return statefulBatchStep(node, consume(node.up), ctx);
+        return statefulBatchStep(node, consume(node.up), ctx, stepCtx);
       case "output":
         throw new TypeError(`Cannot read from output step "${node.path}"`);
     }
@@ -144,6 +160,30 @@ export function planWorker(
   });
   const taps = tapped.map(consume);
   return { drains, taps };
+}
+
+/** The batch functions of a chain, each run of two or more item stages fused into one. */
+function chainFns(chain: readonly FlatMapBatchNode[], stepCtx: StepContext): BatchFn[] {
+  const fns: BatchFn[] = [];
+  let run: FlatMapBatchNode[] = [];
+  const flush = () => {
+    const fused = run.length > 1
+      ? fuseStages(run.map((node) => ({ path: node.path, stage: node.stage! })))
+      : undefined;
+    if (fused) fns.push(fused);
+    else for (const node of run) fns.push(node.build(stepCtx));
+    run = [];
+  };
+  for (const node of chain) {
+    if (node.stage) {
+      run.push(node);
+    } else {
+      flush();
+      fns.push(node.build(stepCtx));
+    }
+  }
+  flush();
+  return fns;
 }
 
 /**

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { deferred } from "./_async.ts";
+import { abortable, deferred } from "./_async.ts";
 import type { Message, MessageStream } from "./message.ts";
 
 /** Sends a message to some of the ports; called once per input message. */
@@ -37,22 +37,57 @@ export class Fork<T> {
   #failed = false;
   #error: unknown;
   #changed = deferred();
+  readonly #signal: AbortSignal | undefined;
 
   /**
    * @param input The stream to split.
    * @param open One entry per port: whether a consumer will read it.
    * @param route Which ports get each message.
+   * @param signal Ends waits for a slow port when the run stops.
    */
-  constructor(input: MessageStream<T>, open: readonly boolean[], route: Route<T>) {
+  constructor(
+    input: MessageStream<T>,
+    open: readonly boolean[],
+    route: Route<T>,
+    signal?: AbortSignal,
+  ) {
+    this.#signal = signal;
     this.#input = input[Symbol.asyncIterator]();
     this.#route = route;
     this.#queues = open.map(() => []);
     this.#open = [...open];
   }
 
-  /** The stream of port `index`; read it once. */
+  /**
+   * The stream of port `index`; read it once. Its iterator's `return()`
+   * closes the port even if it was never read.
+   */
   port(index: number): MessageStream {
-    return this.#read(index);
+    const reader = this.#read(index);
+    return {
+      [Symbol.asyncIterator]: () => ({
+        next: () => reader.next(),
+        return: async () => {
+          await this.#close(index);
+          return await reader.return(undefined);
+        },
+      }),
+    };
+  }
+
+  async #close(index: number): Promise<void> {
+    if (!this.#open[index]) return;
+    this.#open[index] = false;
+    this.#queues[index]!.length = 0;
+    this.#notify();
+    if (!this.#done && !this.#failed && !this.#open.includes(true)) {
+      this.#done = true;
+      await this.#input.return?.();
+    }
+  }
+
+  #wait(): Promise<void> {
+    return this.#signal ? abortable(this.#changed.promise, this.#signal) : this.#changed.promise;
   }
 
   #notify(): void {
@@ -84,7 +119,7 @@ export class Fork<T> {
         if (this.#failed) throw this.#error;
         if (this.#done) return;
         if (this.#pulling || this.#othersFull(index)) {
-          await this.#changed.promise;
+          await this.#wait();
           continue;
         }
         this.#pulling = true;
@@ -114,13 +149,7 @@ export class Fork<T> {
         }
       }
     } finally {
-      this.#open[index] = false;
-      queue.length = 0;
-      this.#notify();
-      if (!this.#done && !this.#failed && !this.#open.includes(true)) {
-        this.#done = true;
-        await this.#input.return?.();
-      }
+      await this.#close(index);
     }
   }
 }

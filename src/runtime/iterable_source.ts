@@ -39,6 +39,23 @@ class SyncIterablePartition<T> implements StatelessSourcePartition<T> {
   }
 }
 
+// Arrays are the most common input in tests and notebooks: slice them instead of iterating.
+class ArrayPartition<T> implements StatelessSourcePartition<T> {
+  readonly #items: readonly T[];
+  #position = 0;
+
+  constructor(items: readonly T[]) {
+    this.#items = items;
+  }
+
+  nextBatch(): NextBatch<T> {
+    if (this.#position >= this.#items.length) return null;
+    const batch = this.#items.slice(this.#position, this.#position + ITERABLE_BATCH_SIZE);
+    this.#position += batch.length;
+    return batch;
+  }
+}
+
 class AsyncIterablePartition<T> implements StatelessSourcePartition<T> {
   readonly #iterator: AsyncIterator<T>;
   #pending: Promise<IteratorResult<T>> | undefined;
@@ -98,6 +115,7 @@ export function iterableSource<T>(iterable: Iterable<T> | AsyncIterable<T>): Dyn
   return {
     build(_stepId, workerIndex) {
       if (workerIndex !== 0) return { nextBatch: () => null };
+      if (Array.isArray(iterable)) return new ArrayPartition<T>(iterable);
       return Symbol.asyncIterator in iterable
         ? new AsyncIterablePartition(iterable as AsyncIterable<T>)
         : new SyncIterablePartition(iterable as Iterable<T>);

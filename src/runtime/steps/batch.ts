@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { BatchFn } from "../../dataflow/_batch.ts";
+import type { BatchFn } from "../../dataflow/graph.ts";
 import { isBatch, type Message, type MessageStream } from "../message.ts";
 
 /**

@@ -133,11 +133,12 @@ export async function* inputStep(
   let epoch = 1;
   let epochEnds = Date.now() + ctx.epochInterval;
   for await (const message of mergeMessages(readers)) {
-    yield message;
+    // A batch that arrives after its epoch's time is up belongs to the next epoch.
     if (Date.now() >= epochEnds) {
       yield new Barrier(epoch++);
       epochEnds = Date.now() + ctx.epochInterval;
     }
+    yield message;
   }
   yield new Barrier(epoch);
 }

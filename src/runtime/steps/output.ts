@@ -85,6 +85,8 @@ export async function outputStep(
   try {
     writer = await buildWriter(node, ctx);
   } catch (error) {
+    // Let go of the input, so steps that fan out to other outputs do not wait for this one.
+    await input[Symbol.asyncIterator]().return?.();
     throw callbackError(node.path, "building the sink", undefined, error);
   }
   let failure: unknown;

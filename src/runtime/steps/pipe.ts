@@ -32,8 +32,21 @@ export async function* pipeStep(
   const controls: Control[] = [];
   let controlArrived = deferred<typeof CONTROL>();
 
+  // The step holds the input itself, so it can close it even if the
+  // transformer never read it.
+  const source = input[Symbol.asyncIterator]();
+  let reading = false;
+  let sourceDone = false;
   async function* items(): AsyncGenerator<unknown, void, undefined> {
-    for await (const message of input) {
+    while (true) {
+      reading = true;
+      const result = await source.next();
+      reading = false;
+      if (result.done) {
+        sourceDone = true;
+        return;
+      }
+      const message = result.value;
       if (isBatch(message)) {
         for (let i = 0; i < message.length; i++) yield message[i];
       } else {
@@ -73,5 +86,10 @@ export async function* pipeStep(
     }
   } finally {
     if (!finished) await output.return?.();
+    if (!sourceDone) {
+      const closing = source.return?.();
+      if (reading) closing?.catch(() => {});
+      else await closing;
+    }
   }
 }

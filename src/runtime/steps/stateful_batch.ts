@@ -6,7 +6,12 @@
  */
 
 import { callbackError, checkKeyed, isIterable, shapeError } from "../../dataflow/_batch.ts";
-import type { LogicResult, StatefulBatchLogic, StatefulBatchNode } from "../../dataflow/graph.ts";
+import type {
+  LogicResult,
+  StatefulBatchLogic,
+  StatefulBatchNode,
+  StepContext,
+} from "../../dataflow/graph.ts";
 import { TimerQueue } from "../_timer_queue.ts";
 import type { WorkerContext } from "../context.ts";
 import { isBatch, type Message, type MessageStream } from "../message.ts";
@@ -28,12 +33,14 @@ type Logic = StatefulBatchLogic<unknown, unknown, unknown>;
  * @param node The node.
  * @param input The keyed stream.
  * @param ctx The worker.
+ * @param stepCtx What builders see of the run.
  * @returns The keyed stream of emitted values; control messages pass on.
  */
 export async function* statefulBatchStep(
   node: StatefulBatchNode,
   input: MessageStream,
   ctx: WorkerContext,
+  stepCtx: StepContext,
 ): AsyncGenerator<Message, void, undefined> {
   const { path, builder } = node;
   const { clock } = ctx;
@@ -91,7 +98,7 @@ export async function* statefulBatchStep(
     let logic = logics.get(key);
     if (logic === undefined) {
       try {
-        logic = builder(undefined, key);
+        logic = builder(undefined, key, stepCtx);
       } catch (error) {
         throw new StepCallError("builder", key, item, error);
       }

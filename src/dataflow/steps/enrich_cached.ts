@@ -1,0 +1,100 @@
+/**
+ * `enrichCached`: join items with values looked up from an external
+ * service, through a per-worker cache.
+ *
+ * @module
+ */
+
+import { callbackError } from "../_batch.ts";
+import type { Stream } from "../stream.ts";
+
+/**
+ * A cache that fetches missing or expired values with a getter. Each worker
+ * of each run has its own; it is not part of recovery snapshots, and has no
+ * size limit.
+ *
+ * @typeParam K The lookup keys.
+ * @typeParam V The values.
+ */
+export class TtlCache<K, V> {
+  readonly #getter: (key: K) => V;
+  readonly #now: () => number;
+  readonly #ttl: number;
+  readonly #entries = new Map<K, { at: number; value: V }>();
+
+  /**
+   * @param getter Fetches the value for a key on a miss.
+   * @param now The current time in epoch ms.
+   * @param ttl How long a value stays fresh, in ms.
+   */
+  constructor(getter: (key: K) => V, now: () => number, ttl: number) {
+    this.#getter = getter;
+    this.#now = now;
+    this.#ttl = ttl;
+  }
+
+  /**
+   * The cached value for `key`, fetched again when missing or older than the TTL.
+   *
+   * @param key The lookup key.
+   * @returns The value.
+   */
+  get(key: K): V {
+    const now = this.#now();
+    const entry = this.#entries.get(key);
+    if (entry !== undefined && now - entry.at <= this.#ttl) return entry.value;
+    const value = this.#getter(key);
+    this.#entries.set(key, { at: now, value });
+    return value;
+  }
+
+  /**
+   * Forgets the value for `key`, so the next `get` fetches it.
+   *
+   * @param key The lookup key.
+   */
+  remove(key: K): void {
+    this.#entries.delete(key);
+  }
+}
+
+/** Options for {@linkcode Stream.enrichCached}. */
+export interface EnrichCachedOptions {
+  /** Milliseconds a cached value stays fresh. Defaults to forever. */
+  ttl?: number;
+}
+
+/** `stream.enrichCached(id, getter, mapper, options)`. */
+export function enrichCached<T, K, V, U>(
+  up: Stream<T>,
+  id: string,
+  getter: (key: K) => V,
+  mapper: (cache: TtlCache<K, V>, item: T) => U,
+  options: EnrichCachedOptions = {},
+): Stream<U> {
+  const ttl = options.ttl ?? Infinity;
+  if (typeof ttl !== "number" || !(ttl >= 0)) {
+    throw new RangeError(`Cannot add step "${id}": ttl must be a non-negative number, got ${ttl}`);
+  }
+  for (const [name, fn] of [["getter", getter], ["mapper", mapper]] as const) {
+    if (typeof fn !== "function") {
+      throw new TypeError(`Cannot add step "${id}": ${name} must be a function, got ${typeof fn}`);
+    }
+  }
+  return up.batchStep<U>(id, (path) => (ctx) => {
+    // Time is read once per batch, so every item of a batch sees one cache state.
+    let now = ctx.now();
+    const cache = new TtlCache(getter, () => now, ttl);
+    return (batch) => {
+      now = ctx.now();
+      const out = new Array(batch.length);
+      let i = 0;
+      try {
+        for (; i < batch.length; i++) out[i] = mapper(cache, batch[i] as T);
+      } catch (error) {
+        throw callbackError(path, "mapper", batch[i], error);
+      }
+      return out;
+    };
+  });
+}

@@ -1,0 +1,180 @@
+/**
+ * End-of-input aggregates: `reduceFinal`, `foldFinal`, `countFinal`,
+ * `maxFinal` and `minFinal`. Each emits one value per key when its input
+ * ends, in sorted key order, so they suit finite input; windows are the
+ * tool for infinite streams.
+ *
+ * Reductions are pre-combined within each batch before the keyed state
+ * (as a combiner does), which cuts per-key work for hot keys.
+ *
+ * @module
+ */
+
+import { callbackError, checkKeyed, shapeError } from "../_batch.ts";
+import type { BatchFn, LogicResult, StatefulBatchBuilder } from "../graph.ts";
+import type { KeyedStream, Stream } from "../stream.ts";
+
+const NOTHING: LogicResult<never> = Object.freeze([Object.freeze([]), false]) as LogicResult<never>;
+
+/** Reduces each key's values within one batch. */
+function preReduce<V>(path: string, reducer: (acc: V, value: V) => V): BatchFn {
+  return (batch) => {
+    const accs = new Map<string, V>();
+    let i = 0;
+    try {
+      for (; i < batch.length; i++) {
+        const item = batch[i];
+        checkKeyed(path, item);
+        const key = item[0];
+        const acc = accs.get(key);
+        if (acc === undefined && !accs.has(key)) accs.set(key, item[1] as V);
+        else accs.set(key, reducer(acc as V, item[1] as V));
+      }
+    } catch (error) {
+      throw callbackError(path, "reducer", batch[i], error);
+    }
+    return Array.from(accs);
+  };
+}
+
+/** Counts each key's items within one batch. */
+function preCount<T>(path: string, keyFn: (item: T) => string): BatchFn {
+  return (batch) => {
+    const counts = new Map<string, number>();
+    let i = 0;
+    try {
+      for (; i < batch.length; i++) {
+        const key = keyFn(batch[i] as T);
+        if (typeof key !== "string") {
+          throw shapeError(path, "the key function to return a string", key);
+        }
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+    } catch (error) {
+      throw callbackError(path, "key function", batch[i], error);
+    }
+    return Array.from(counts);
+  };
+}
+
+interface Acc<A> {
+  readonly acc: A;
+}
+
+/** Keyed state that folds values into an accumulator and emits it at end of input. */
+function foldBuilder<V, A>(
+  init: (first: V) => { acc: A; skip: number },
+  folder: (acc: A, value: V) => A,
+): StatefulBatchBuilder<V, A, Acc<A>> {
+  return (resume) => {
+    let started = resume !== undefined;
+    let acc = resume?.acc as A;
+    return {
+      onBatch(values) {
+        let i = 0;
+        if (!started) {
+          const first = init(values[0]!);
+          acc = first.acc;
+          i = first.skip;
+          started = true;
+        }
+        for (; i < values.length; i++) acc = folder(acc, values[i]!);
+        return NOTHING;
+      },
+      onNotify: () => NOTHING,
+      onEof: () => [[acc], true],
+      notifyAt: () => undefined,
+      snapshot: () => ({ acc }),
+    };
+  };
+}
+
+function reduceBuilder<V>(reducer: (acc: V, value: V) => V): StatefulBatchBuilder<V, V, Acc<V>> {
+  return foldBuilder((first: V) => ({ acc: first, skip: 1 }), reducer);
+}
+
+function reduceInside<V>(up: KeyedStream<V>, reducer: (acc: V, value: V) => V): KeyedStream<V> {
+  return up
+    .batchStep<[string, V]>("combine", (path) => () => preReduce(path, reducer))
+    .statefulBatch("reduce", reduceBuilder(reducer));
+}
+
+function checkFunction(id: string, name: string, fn: unknown): void {
+  if (typeof fn !== "function") {
+    throw new TypeError(`Cannot add step "${id}": ${name} must be a function, got ${typeof fn}`);
+  }
+}
+
+/** `stream.reduceFinal(id, reducer)`. */
+export function reduceFinal<V>(
+  up: KeyedStream<V>,
+  id: string,
+  reducer: (acc: V, value: V) => V,
+): KeyedStream<V> {
+  checkFunction(id, "reducer", reducer);
+  return up.then(reduceInside, id, reducer);
+}
+
+/** `stream.foldFinal(id, builder, folder)`. */
+export function foldFinal<V, A>(
+  up: KeyedStream<V>,
+  id: string,
+  builder: () => A,
+  folder: (acc: A, value: V) => A,
+): KeyedStream<A> {
+  checkFunction(id, "builder", builder);
+  checkFunction(id, "folder", folder);
+  return up.statefulBatch(id, foldBuilder<V, A>(() => ({ acc: builder(), skip: 0 }), folder));
+}
+
+/** `stream.countFinal(id, keyFn)`. */
+export function countFinal<T>(
+  up: Stream<T>,
+  id: string,
+  keyFn: (item: T) => string,
+): KeyedStream<number> {
+  checkFunction(id, "key function", keyFn);
+  return up.then(
+    (inner) =>
+      inner
+        .batchStep<[string, number]>("init_count", (path) => () => preCount(path, keyFn))
+        .statefulBatch("sum", reduceBuilder((a: number, b: number) => a + b)),
+    id,
+  );
+}
+
+/** Options for `maxFinal` and `minFinal`. */
+export interface ExtremeOptions<V> {
+  /** What to compare values by; the value itself by default. */
+  by?: (value: V) => unknown;
+}
+
+function extreme<V>(
+  up: KeyedStream<V>,
+  id: string,
+  options: ExtremeOptions<V>,
+  better: (a: unknown, b: unknown) => boolean,
+): KeyedStream<V> {
+  const by = options.by ?? ((value: V) => value);
+  checkFunction(id, "by", by);
+  // Ties keep the earlier value.
+  return up.then(reduceInside, id, (a: V, b: V) => better(by(b), by(a)) ? b : a);
+}
+
+/** `stream.maxFinal(id, options)`. */
+export function maxFinal<V>(
+  up: KeyedStream<V>,
+  id: string,
+  options: ExtremeOptions<V> = {},
+): KeyedStream<V> {
+  return extreme(up, id, options, (a, b) => (a as number) > (b as number));
+}
+
+/** `stream.minFinal(id, options)`. */
+export function minFinal<V>(
+  up: KeyedStream<V>,
+  id: string,
+  options: ExtremeOptions<V> = {},
+): KeyedStream<V> {
+  return extreme(up, id, options, (a, b) => (a as number) < (b as number));
+}

@@ -1,0 +1,164 @@
+/**
+ * Per-key state, one item at a time: the `stateful` step and the
+ * `statefulMap`/`statefulFlatMap` shorthands, all lowered to the
+ * stateful-batch core step.
+ *
+ * @module
+ */
+
+import { describeValue } from "../errors.ts";
+import type {
+  LogicResult,
+  StatefulBatchBuilder,
+  StatefulBatchLogic,
+  StepContext,
+} from "../graph.ts";
+import type { KeyedStream } from "../stream.ts";
+
+/**
+ * The per-key logic of {@linkcode Stream.stateful}: Bytewax's
+ * `StatefulLogic`. Every method returns `[emits, discard]`: the values to
+ * emit (each goes out as `[key, value]`) and whether to drop this key's
+ * state, after which the key starts fresh on its next item.
+ */
+export interface StatefulLogic<V, W, S> {
+  /** Called with each value of the key, in arrival order. */
+  onItem(value: V): LogicResult<W>;
+  /** Called once the time from `notifyAt()` has passed; by default emits nothing. */
+  onNotify?(): LogicResult<W>;
+  /** Called at end of input; by default emits nothing. */
+  onEof?(): LogicResult<W>;
+  /** The next system time (epoch ms) to call `onNotify`, or `undefined`. Read after every call. */
+  notifyAt?(): number | undefined;
+  /** An immutable, serializable copy of the state; a resumed run passes it to the builder. */
+  snapshot(): S;
+}
+
+/** What a stateful builder learns about its key and the run. */
+export interface StatefulContext extends StepContext {
+  /** The key this logic is for. */
+  readonly key: string;
+}
+
+/** Builds a key's {@linkcode StatefulLogic}, from its snapshot when resuming. */
+export type StatefulBuilder<V, W, S> = (
+  resumeState: S | undefined,
+  ctx: StatefulContext,
+) => StatefulLogic<V, W, S>;
+
+const RETAIN: LogicResult<never> = [[], false];
+
+/**
+ * Adapts an item-level builder to the batch-level core: values go to the
+ * logic one by one; a discard in the middle of a batch builds a fresh logic
+ * for the key's next value.
+ */
+export function batchBuilder<V, W, S>(
+  builder: StatefulBuilder<V, W, S>,
+): StatefulBatchBuilder<V, W, S> {
+  return (resumeState, key, ctx) => {
+    const context: StatefulContext = {
+      key,
+      workerIndex: ctx.workerIndex,
+      workerCount: ctx.workerCount,
+      now: () => ctx.now(),
+    };
+    let logic: StatefulLogic<V, W, S> | undefined = builder(resumeState, context);
+    const adapter: StatefulBatchLogic<V, W, S> = {
+      onBatch(values) {
+        let emits: W[] | undefined;
+        for (let i = 0; i < values.length; i++) {
+          logic ??= builder(undefined, context);
+          const result = logic.onItem(values[i]!);
+          checkLogicResult("onItem()", result);
+          const [out, discard] = result;
+          if (emits === undefined && Array.isArray(out) && out.length === 0) {
+            // Nothing to emit: skip the copy.
+          } else {
+            emits ??= [];
+            for (const w of out) emits.push(w);
+          }
+          if (discard) logic = undefined;
+        }
+        return [emits ?? [], logic === undefined];
+      },
+      onNotify: () => logic?.onNotify?.() ?? RETAIN,
+      onEof: () => logic?.onEof?.() ?? RETAIN,
+      notifyAt: () => logic?.notifyAt?.(),
+      snapshot: () => logic!.snapshot(),
+    };
+    return adapter;
+  };
+}
+
+/**
+ * The logic behind `statefulMap` and `statefulFlatMap`: the state is a
+ * plain value threaded through the mapper; `undefined` discards the key.
+ */
+function mapperBuilder<V, W, S>(
+  mapper: (state: S | undefined, value: V) => readonly [S | undefined, Iterable<W>],
+): StatefulBuilder<V, W, S | undefined> {
+  return (resumeState) => {
+    let state = resumeState;
+    return {
+      onItem(value) {
+        const [next, emits] = mapper(state, value);
+        state = next;
+        return [emits, state === undefined];
+      },
+      snapshot: () => state,
+    };
+  };
+}
+
+/** `stream.statefulMap(id, mapper)`. */
+export function statefulMap<V, S, W>(
+  up: KeyedStream<V>,
+  id: string,
+  mapper: (state: S | undefined, value: V) => readonly [S | undefined, W],
+): KeyedStream<W> {
+  return up.stateful(
+    id,
+    mapperBuilder<V, W, S>((state, value) => {
+      const result = mapper(state, value);
+      checkPair(result);
+      return [result[0], [result[1]]];
+    }),
+  );
+}
+
+/** `stream.statefulFlatMap(id, mapper)`. */
+export function statefulFlatMap<V, S, W>(
+  up: KeyedStream<V>,
+  id: string,
+  mapper: (state: S | undefined, value: V) => readonly [S | undefined, Iterable<W>],
+): KeyedStream<W> {
+  return up.stateful(
+    id,
+    mapperBuilder<V, W, S>((state, value) => {
+      const result = mapper(state, value);
+      checkPair(result);
+      return result;
+    }),
+  );
+}
+
+function checkPair(result: unknown): void {
+  if (!Array.isArray(result) || result.length !== 2) {
+    throw new TypeError(
+      `Cannot use mapper result: expected [state, value], got ${describeValue(result)}`,
+    );
+  }
+}
+
+/** Throws unless a logic method returned `[emits, discard]`. */
+export function checkLogicResult(what: string, result: unknown): void {
+  if (
+    !Array.isArray(result) || result.length !== 2 || typeof result[1] !== "boolean" ||
+    result[0] === null || typeof result[0] !== "object" || !(Symbol.iterator in result[0])
+  ) {
+    throw new TypeError(
+      `Cannot use ${what} result: expected [emits, discard], got ${describeValue(result)}`,
+    );
+  }
+}
