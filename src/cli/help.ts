@@ -1,0 +1,80 @@
+/**
+ * The CLI's help texts.
+ *
+ * @module
+ */
+
+/**
+ * The help for `runnel --help`.
+ *
+ * @param version runnel's version.
+ * @returns The text, ending with a newline.
+ */
+export function mainHelp(version: string): string {
+  return `runnel ${version}: a stateful stream processor for TypeScript
+
+Usage:
+  runnel run <module>[:export] [options]        run a dataflow until its inputs end
+  runnel visualize <module>[:export] [options]  print a dataflow as a Mermaid flowchart
+  runnel --help | --version
+
+<module> is a path, relative to the current directory, or a URL. Without
+:export, runnel takes the module's default export, else its export "flow".
+The export is a Dataflow, or a function taking no arguments that returns one.
+
+Options:
+  -h, --help     show this help; 'runnel <command> --help' shows a command's options
+      --version  print runnel's version
+
+Examples:
+  runnel run examples/wordcount.ts
+  runnel run flows.ts:buildFlow -s 5
+  runnel visualize examples/wordcount.ts --recursive
+`;
+}
+
+/** The help for `runnel run --help`. */
+export const RUN_HELP = `Usage: runnel run <module>[:export] [options]
+
+Imports <module>, takes its Dataflow and runs it in this process until every
+input ends. Ctrl-C stops the run: every sink is closed (flushed) and runnel
+exits with 130; a second Ctrl-C quits at once.
+
+Options:
+  -s, --snapshot-interval SECONDS  seconds between snapshot barriers (epochs)
+                                   env RUNNEL_SNAPSHOT_INTERVAL, default 10
+  -w, --workers-per-process N      workers in this process; only 1 for now
+                                   env RUNNEL_WORKERS_PER_PROCESS, default 1
+  -h, --help                       show this help
+
+A flag wins over its environment variable. With RUNNEL_TRACE=1, a failure
+also prints its stack trace.
+
+Exit status:
+  0    the flow finished
+  1    the flow failed, or its module threw while loading
+  2    usage error: bad arguments, module or export not found, not a Dataflow
+  130  interrupted by Ctrl-C
+
+Examples:
+  runnel run examples/wordcount.ts
+  runnel run flows.ts:buildFlow -s 2
+  RUNNEL_SNAPSHOT_INTERVAL=30 runnel run examples/wordcount.ts
+`;
+
+/** The help for `runnel visualize --help`. */
+export const VISUALIZE_HELP = `Usage: runnel visualize <module>[:export] [options]
+
+Imports <module>, takes its Dataflow as 'runnel run' does and prints its graph
+as a Mermaid flowchart, without running it. Paste the output into a
+\`\`\`mermaid block on GitHub, or into https://mermaid.live, to see it.
+
+Options:
+  -r, --recursive             draw every core step, with composites as subgraphs;
+                              by default each top-level step is one box
+  -o, --output-format FORMAT  the output format; only "mermaid" (the default) for now
+  -h, --help                  show this help
+
+Example:
+  runnel visualize examples/wordcount.ts --recursive
+`;

@@ -1,0 +1,39 @@
+/**
+ * What the CLI needs from the process, as one replaceable object so `main`
+ * can be tested without spawning.
+ *
+ * @module
+ */
+
+import { platform } from "../runtime/platform/platform.ts";
+import { onInterrupt } from "./_interrupt.ts";
+
+/** The process services the CLI uses; tests pass fakes. */
+export interface CliIo {
+  /** Writes `text` as it is to standard output. */
+  stdout(text: string): void | Promise<void>;
+  /** Writes `text` as it is to standard error. */
+  stderr(text: string): void | Promise<void>;
+  /** An environment variable, or `undefined` when unset. */
+  env(name: string): string | undefined;
+  /** The directory relative module paths start from. */
+  cwd(): string;
+  /**
+   * Calls `handler` on Ctrl-C (SIGINT) instead of ending the process.
+   *
+   * @returns A function that removes the handler.
+   */
+  onInterrupt(handler: () => void): () => void;
+}
+
+const encoder = new TextEncoder();
+
+/** The real process: the platform adapter, and `console.error` for standard error. */
+export const processIo: CliIo = {
+  stdout: (text) => platform.writeStdout(encoder.encode(text)),
+  // console.error ends with a newline of its own; every CLI message is whole lines.
+  stderr: (text) => console.error(text.endsWith("\n") ? text.slice(0, -1) : text),
+  env: (name) => platform.env(name),
+  cwd: () => platform.cwd(),
+  onInterrupt,
+};

@@ -1,0 +1,190 @@
+/**
+ * Finding the flow a command works on: `module[:export]` to a module URL,
+ * the module imported, the export picked, a factory called.
+ *
+ * @module
+ */
+
+import { Dataflow } from "../dataflow/dataflow.ts";
+import { CliError, HELP_HINT, oneLine } from "./errors.ts";
+
+/** A parsed `module[:export]` argument. */
+export interface FlowSpec {
+  /** The module as the person typed it: a path or a URL. */
+  readonly module: string;
+  /** The export named after `:`, or `undefined` to use `default`, else `flow`. */
+  readonly exportName: string | undefined;
+}
+
+const WITH_EXPORT = /^(.+):([A-Za-z_$][\w$]*)(\(.*\))?$/s;
+// `npm:pkg` is a specifier, not the export `pkg` of a module `npm`.
+const BARE_SCHEME = /^[A-Za-z][A-Za-z0-9+-]*$/;
+const URL_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]+:/;
+const WINDOWS_PATH = /^(?:[A-Za-z]:[\\/]|\\\\)/;
+
+/**
+ * Splits `module[:export]`. The export is the part after the last `:` when
+ * it is an identifier, so `C:\flows\a.ts` and `https://host/a.ts` are
+ * modules without an export. Bytewax's `module:factory()` is accepted;
+ * arguments inside the parentheses are not.
+ *
+ * @param spec The argument, such as `"flows.ts:build"`.
+ * @returns The module and the export name.
+ * @throws {CliError} A usage error when `spec` is empty or passes arguments to a factory.
+ */
+export function parseFlowSpec(spec: string): FlowSpec {
+  if (spec.trim() === "") throw new CliError("the module is empty", { hint: HELP_HINT });
+  const match = WITH_EXPORT.exec(spec);
+  if (match === null) return { module: spec, exportName: undefined };
+  const [, module, exportName, call] = match as unknown as [string, string, string, string?];
+  if (BARE_SCHEME.test(module) && module.length > 1 && call === undefined) {
+    return { module: spec, exportName: undefined };
+  }
+  if (module.length === 1 && call === undefined) {
+    // `C:name` is a path relative to drive C's current directory.
+    return { module: spec, exportName: undefined };
+  }
+  if (call !== undefined && call.slice(1, -1).trim() !== "") {
+    throw new CliError(
+      `cannot pass arguments to "${exportName}${call}": runnel calls a factory with none; ` +
+        `write "${module}:${exportName}"`,
+      { hint: HELP_HINT },
+    );
+  }
+  return { module, exportName };
+}
+
+function encodePath(path: string): string {
+  return path.split("/").map((segment, i) =>
+    i === 1 && /^[A-Za-z]:$/.test(segment) ? segment : encodeURIComponent(segment)
+  ).join("/");
+}
+
+/**
+ * Turns a module argument into the URL to import: a URL stays as it is
+ * (`file:`, `https:`, `npm:`, ...); a path is taken relative to `cwd`
+ * (POSIX or Windows) and becomes a `file:` URL.
+ *
+ * @param module A path or a URL.
+ * @param cwd The directory relative paths start from.
+ * @returns The URL.
+ */
+export function moduleUrl(module: string, cwd: string): URL {
+  if (URL_SCHEME.test(module)) return new URL(module);
+  const windows = WINDOWS_PATH.test(module) || WINDOWS_PATH.test(cwd);
+  let path = windows ? module.replaceAll("\\", "/") : module;
+  if (!(path.startsWith("/") || (windows && /^[A-Za-z]:\//.test(path)))) {
+    const base = windows ? cwd.replaceAll("\\", "/") : cwd;
+    path = `${base.replace(/\/+$/, "")}/${path}`;
+  }
+  if (windows && path.startsWith("//")) return new URL(`file:${encodePath(path)}`);
+  if (windows) path = `/${path}`;
+  return new URL(`file://${encodePath(path)}`);
+}
+
+// A file URL as a path, for messages.
+function displayUrl(url: URL): string {
+  if (url.protocol !== "file:") return url.href;
+  const path = decodeURIComponent(url.pathname);
+  return /^\/[A-Za-z]:\//.test(path) ? path.slice(1) : path;
+}
+
+function describeKind(value: unknown): string {
+  if (value === null) return "null";
+  if (value === undefined) return "undefined";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object") {
+    const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+    return typeof name === "string" && name !== "Object" ? `a ${name}` : "an object";
+  }
+  return `a ${typeof value}`;
+}
+
+// A flow built with another copy of runnel (say, the published package while
+// this CLI runs from a checkout) is not an instance of this Dataflow class.
+function isDataflow(value: unknown): value is Dataflow {
+  if (value instanceof Dataflow) return true;
+  if (value === null || typeof value !== "object") return false;
+  const candidate = value as { id?: unknown; nodes?: unknown; constructor?: { name?: unknown } };
+  return candidate.constructor?.name === "Dataflow" && typeof candidate.id === "string" &&
+    Array.isArray(candidate.nodes);
+}
+
+function importFailure(module: string, url: URL, error: unknown): CliError {
+  const code = (error as { code?: unknown })?.code;
+  const message = error instanceof Error ? error.message : "";
+  if (code === "ERR_MODULE_NOT_FOUND" || code === "ERR_UNSUPPORTED_DIR_IMPORT") {
+    const path = displayUrl(url);
+    if (message.startsWith(`Module not found "${url.href}"`) || message.includes(`'${path}'`)) {
+      return new CliError(`cannot load "${module}": module not found at ${path}`, {
+        cause: error,
+      });
+    }
+    // A syntax error, a missing dependency, a permission: Deno reports them
+    // all with this code. Keep the first line and where it happened.
+    const lines = message.split("\n");
+    const where = lines.slice(1).reverse().find((line) => /^\s*at /.test(line));
+    const text = oneLine(lines[0]! + (where === undefined ? "" : ` ${where.trim()}`));
+    return new CliError(`cannot load "${module}": ${text}`, { cause: error });
+  }
+  // The module itself threw while it was evaluated: the flow's code failed.
+  return new CliError(`cannot load "${module}": ${oneLine(error)}`, { exitCode: 1, cause: error });
+}
+
+/**
+ * Loads the flow named by a `module[:export]` argument.
+ *
+ * Imports the module, takes the named export (else `default`, else `flow`)
+ * and, when it is a function, calls it with no arguments (awaiting a
+ * promise) to get the flow.
+ *
+ * @param spec The `module[:export]` argument.
+ * @param cwd The directory relative paths start from.
+ * @returns The flow.
+ * @throws {CliError} Exit code 2 when the module cannot be found or loaded,
+ *   or the export is missing or not a flow; exit code 1 when the module or
+ *   the factory throws.
+ */
+export async function loadFlow(spec: string, cwd: string): Promise<Dataflow> {
+  const { module, exportName } = parseFlowSpec(spec);
+  const url = moduleUrl(module, cwd);
+  let namespace: Record<string, unknown>;
+  try {
+    namespace = await import(url.href);
+  } catch (error) {
+    throw importFailure(module, url, error);
+  }
+  const names = Object.keys(namespace);
+  const listed = names.length === 0 ? "it has no exports" : `exports: ${names.join(", ")}`;
+  const name = exportName ?? ("default" in namespace ? "default" : "flow");
+  if (!(name in namespace)) {
+    throw new CliError(
+      exportName === undefined
+        ? `"${module}" has no default export and no export "flow"; ${listed}`
+        : `"${module}" has no export "${name}"; ${listed}`,
+      { hint: names.length === 0 ? undefined : `Name the flow's export: '${module}:<export>'.` },
+    );
+  }
+  let value = namespace[name];
+  const label = `${module}:${name}`;
+  if (typeof value === "function") {
+    try {
+      value = await value();
+    } catch (error) {
+      throw new CliError(`cannot build the flow: "${label}" threw: ${oneLine(error)}`, {
+        exitCode: 1,
+        cause: error,
+      });
+    }
+    if (!isDataflow(value)) {
+      throw new CliError(`"${label}" returned ${describeKind(value)}, not a Dataflow`);
+    }
+    return value;
+  }
+  if (!isDataflow(value)) {
+    throw new CliError(
+      `"${label}" is ${describeKind(value)}, not a Dataflow or a function returning one`,
+    );
+  }
+  return value;
+}

@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { CliError } from "./errors.ts";
+import { moduleUrl, parseFlowSpec } from "./load_flow.ts";
+
+Deno.test("parseFlowSpec() splits module:export and leaves paths and URLs whole", () => {
+  const cases: [string, string, string | undefined][] = [
+    ["flow.ts", "flow.ts", undefined],
+    ["flows/a.ts:build", "flows/a.ts", "build"],
+    ["flows/a.ts:build()", "flows/a.ts", "build"],
+    ["C:\\flows\\a.ts", "C:\\flows\\a.ts", undefined],
+    ["C:\\flows\\a.ts:$make", "C:\\flows\\a.ts", "$make"],
+    ["https://example.com/a.ts", "https://example.com/a.ts", undefined],
+    ["https://example.com/a.ts:flow", "https://example.com/a.ts", "flow"],
+    ["npm:flows", "npm:flows", undefined],
+    ["file:///tmp/a.ts:default", "file:///tmp/a.ts", "default"],
+  ];
+  for (const [spec, module, exportName] of cases) {
+    assert.deepEqual(parseFlowSpec(spec), { module, exportName }, spec);
+  }
+});
+
+Deno.test("parseFlowSpec() rejects an empty module and factory arguments", () => {
+  for (const spec of ["", "  ", "a.ts:make(1, 2)"]) {
+    assert.throws(() => parseFlowSpec(spec), CliError, spec);
+  }
+});
+
+Deno.test("moduleUrl() resolves paths against the working directory as file URLs", () => {
+  const cases: [string, string, string][] = [
+    ["flow.ts", "/work", "file:///work/flow.ts"],
+    ["./a/../flow.ts", "/work/", "file:///work/flow.ts"],
+    ["/abs/flow.ts", "/work", "file:///abs/flow.ts"],
+    ["my flow#1%.ts", "/w", "file:///w/my%20flow%231%25.ts"],
+    ["flow.ts", "C:\\work", "file:///C:/work/flow.ts"],
+    ["D:\\x\\flow.ts", "C:\\work", "file:///D:/x/flow.ts"],
+    ["\\\\server\\share\\flow.ts", "C:\\work", "file://server/share/flow.ts"],
+    ["https://example.com/flow.ts", "/work", "https://example.com/flow.ts"],
+    ["file:///tmp/flow.ts", "/work", "file:///tmp/flow.ts"],
+  ];
+  for (const [module, cwd, href] of cases) {
+    assert.equal(moduleUrl(module, cwd).href, href, module);
+  }
+});

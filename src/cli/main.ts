@@ -1,0 +1,230 @@
+/**
+ * The `runnel` command: `run`, `visualize`, `--help`, `--version`.
+ *
+ * @module
+ */
+
+import denoJson from "../../deno.json" with { type: "json" };
+import type { Dataflow } from "../dataflow/dataflow.ts";
+import { toMermaid } from "../dataflow/mermaid.ts";
+import { run } from "../runtime/run.ts";
+import { type OptionSpec, parseArgs } from "./args.ts";
+import { CliError, commandHint, HELP_HINT, oneLine, traceOf } from "./errors.ts";
+import { mainHelp, RUN_HELP, VISUALIZE_HELP } from "./help.ts";
+import { type CliIo, processIo } from "./io.ts";
+import { loadFlow } from "./load_flow.ts";
+
+/** runnel's version, from `deno.json`. */
+export const VERSION: string = denoJson.version;
+
+const COMMANDS = ["run", "visualize"];
+const HELP: OptionSpec = { long: "help", short: "h" };
+
+const RUN_OPTIONS: readonly OptionSpec[] = [
+  { long: "snapshot-interval", short: "s", value: "SECONDS" },
+  { long: "workers-per-process", short: "w", value: "N" },
+  HELP,
+];
+
+const VISUALIZE_OPTIONS: readonly OptionSpec[] = [
+  { long: "recursive", short: "r" },
+  { long: "output-format", short: "o", value: "FORMAT" },
+  HELP,
+];
+
+const DEFAULT_SNAPSHOT_INTERVAL_S = 10;
+
+// A flag's value, else its environment variable's, with where it came from.
+function setting(
+  options: Map<string, string | true>,
+  io: CliIo,
+  spec: { long: string; short: string; env: string },
+): { value: string; source: string } | undefined {
+  const flag = options.get(spec.long);
+  if (typeof flag === "string") return { value: flag, source: `-${spec.short}/--${spec.long}` };
+  const env = io.env(spec.env);
+  if (env !== undefined && env !== "") return { value: env, source: spec.env };
+  return undefined;
+}
+
+function moduleArgument(positionals: readonly string[], command: string): string {
+  const hint = commandHint(command);
+  if (positionals.length === 0) {
+    throw new CliError(`'runnel ${command}' needs a module, as in 'runnel ${command} flow.ts'`, {
+      hint,
+    });
+  }
+  if (positionals.length > 1) {
+    throw new CliError(
+      `unexpected argument "${positionals[1]}": 'runnel ${command}' takes one module`,
+      { hint },
+    );
+  }
+  return positionals[0]!;
+}
+
+function isTraceOn(io: CliIo): boolean {
+  const value = io.env("RUNNEL_TRACE");
+  return value !== undefined && value !== "" && value !== "0" && value !== "false";
+}
+
+async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { positionals, options } = parseArgs(args, RUN_OPTIONS, "run");
+  if (options.has("help")) {
+    await io.stdout(RUN_HELP);
+    return 0;
+  }
+  const spec = moduleArgument(positionals, "run");
+  const hint = commandHint("run");
+
+  const workers = setting(options, io, {
+    long: "workers-per-process",
+    short: "w",
+    env: "RUNNEL_WORKERS_PER_PROCESS",
+  });
+  if (workers !== undefined) {
+    if (!/^\d+$/.test(workers.value.trim()) || Number(workers.value) < 1) {
+      throw new CliError(
+        `${workers.source} must be a whole number of at least 1, got "${workers.value}"`,
+        { hint },
+      );
+    }
+    if (Number(workers.value) > 1) {
+      throw new CliError(
+        `${workers.source} ${Number(workers.value)} is not supported yet: ` +
+          "this version runs one worker per process; use 1",
+        { hint },
+      );
+    }
+  }
+
+  const interval = setting(options, io, {
+    long: "snapshot-interval",
+    short: "s",
+    env: "RUNNEL_SNAPSHOT_INTERVAL",
+  });
+  let seconds = DEFAULT_SNAPSHOT_INTERVAL_S;
+  if (interval !== undefined) {
+    seconds = Number(interval.value);
+    if (interval.value.trim() === "" || !Number.isFinite(seconds) || seconds <= 0) {
+      throw new CliError(
+        `${interval.source} must be a positive number of seconds, got "${interval.value}"`,
+        { hint },
+      );
+    }
+  }
+
+  const flow = await loadFlow(spec, io.cwd());
+  return await runFlow(flow, seconds * 1000, io);
+}
+
+async function runFlow(flow: Dataflow, epochInterval: number, io: CliIo): Promise<number> {
+  const controller = new AbortController();
+  const interruption = new Error("Interrupted by Ctrl-C");
+  let interrupted = false;
+  const stopListening = io.onInterrupt(() => {
+    interrupted = true;
+    // Let a second Ctrl-C end the process the usual way, should closing hang.
+    stopListening();
+    void io.stderr("runnel: interrupted; closing sinks (Ctrl-C again to quit at once)\n");
+    controller.abort(interruption);
+  });
+  try {
+    await run(flow, { epochInterval, signal: controller.signal });
+  } catch (error) {
+    if (!(interrupted && error === interruption)) {
+      await io.stderr(`runnel: flow failed: ${oneLine(error)}\n`);
+      if (isTraceOn(io)) await io.stderr(traceOf(error));
+    }
+    return interrupted ? 130 : 1;
+  } finally {
+    stopListening();
+  }
+  return interrupted ? 130 : 0;
+}
+
+async function visualizeCommand(args: readonly string[], io: CliIo): Promise<number> {
+  const { positionals, options } = parseArgs(args, VISUALIZE_OPTIONS, "visualize");
+  if (options.has("help")) {
+    await io.stdout(VISUALIZE_HELP);
+    return 0;
+  }
+  const spec = moduleArgument(positionals, "visualize");
+  const format = options.get("output-format") ?? "mermaid";
+  if (format !== "mermaid") {
+    throw new CliError(`output format "${format}" is not supported; supported: mermaid`, {
+      hint: commandHint("visualize"),
+    });
+  }
+  const flow = await loadFlow(spec, io.cwd());
+  await io.stdout(toMermaid(flow, { recursive: options.has("recursive") }));
+  return 0;
+}
+
+async function dispatch(args: readonly string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = args;
+  if (command === undefined) {
+    await io.stderr(mainHelp(VERSION));
+    return 2;
+  }
+  if (command === "-h" || command === "--help") {
+    await io.stdout(mainHelp(VERSION));
+    return 0;
+  }
+  if (command === "--version" || command === "-V") {
+    await io.stdout(`runnel ${VERSION}\n`);
+    return 0;
+  }
+  if (command === "help") {
+    const topic = rest[0];
+    if (topic === "run") await io.stdout(RUN_HELP);
+    else if (topic === "visualize") await io.stdout(VISUALIZE_HELP);
+    else if (topic === undefined) await io.stdout(mainHelp(VERSION));
+    else {
+      throw new CliError(`unknown command "${topic}"; commands: ${COMMANDS.join(", ")}`, {
+        hint: HELP_HINT,
+      });
+    }
+    return 0;
+  }
+  if (command === "run") return await runCommand(rest, io);
+  if (command === "visualize") return await visualizeCommand(rest, io);
+  if (command.startsWith("-")) {
+    throw new CliError(`unknown option "${command}"; options come after the command`, {
+      hint: HELP_HINT,
+    });
+  }
+  throw new CliError(`unknown command "${command}"; commands: ${COMMANDS.join(", ")}`, {
+    hint: HELP_HINT,
+  });
+}
+
+/**
+ * Runs the `runnel` command line and returns the exit code; it never exits
+ * the process itself, so it can be called from tests.
+ *
+ * Exit codes: `0` success; `1` the flow failed (one line on standard error,
+ * `runnel: flow failed: <message>`, plus the stack with `RUNNEL_TRACE=1`) or
+ * its module threw while loading; `2` a usage error (unknown command or
+ * option, bad value, module or export not found, not a Dataflow); `130`
+ * the run was interrupted with Ctrl-C, after every sink was closed.
+ *
+ * @param args The arguments after `runnel`, such as `["run", "flow.ts", "-s", "5"]`.
+ * @param io Replacements for the process services (output, environment,
+ *   working directory, Ctrl-C); each one left out is the real one.
+ * @returns The exit code.
+ */
+export async function main(args: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
+  const services: CliIo = { ...processIo, ...io };
+  try {
+    return await dispatch(args, services);
+  } catch (error) {
+    if (!(error instanceof CliError)) throw error;
+    await services.stderr(`runnel: ${error.message}\n`);
+    if (error.hint !== undefined) await services.stderr(`${error.hint}\n`);
+    if (error.exitCode === 1 && error.cause !== undefined && isTraceOn(services)) {
+      await services.stderr(traceOf(error.cause));
+    }
+    return error.exitCode;
+  }
+}
