@@ -41,6 +41,18 @@ export function shapeError(path: string, expected: string, value: unknown): Type
   return error;
 }
 
+/**
+ * Carries the value a per-item callback failed on out of a batch-level
+ * call, so the step's error names that value rather than the whole batch.
+ */
+export class ValueFailure {
+  /**
+   * @param value The value being processed.
+   * @param cause What the callback threw.
+   */
+  constructor(readonly value: unknown, readonly cause: unknown) {}
+}
+
 /** Wraps a failure of a user callback once, keeping runnel's own errors as they are. */
 export function callbackError(
   path: string,

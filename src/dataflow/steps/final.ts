@@ -10,7 +10,7 @@
  * @module
  */
 
-import { callbackError, checkKeyed, shapeError } from "../_batch.ts";
+import { callbackError, checkKeyed, shapeError, ValueFailure } from "../_batch.ts";
 import type { BatchFn, LogicResult, StatefulBatchBuilder } from "../graph.ts";
 import type { KeyedStream, Stream } from "../stream.ts";
 
@@ -31,7 +31,9 @@ function preReduce<V>(path: string, reducer: (acc: V, value: V) => V): BatchFn {
         else accs.set(key, reducer(acc as V, item[1] as V));
       }
     } catch (error) {
-      throw callbackError(path, "reducer", batch[i], error);
+      const item = batch[i];
+      const key = Array.isArray(item) && typeof item[0] === "string" ? item[0] : undefined;
+      throw callbackError(path, "reducer", item, error, key);
     }
     return Array.from(accs);
   };
@@ -78,7 +80,11 @@ function foldBuilder<V, A>(
           i = first.skip;
           started = true;
         }
-        for (; i < values.length; i++) acc = folder(acc, values[i]!);
+        try {
+          for (; i < values.length; i++) acc = folder(acc, values[i]!);
+        } catch (error) {
+          throw new ValueFailure(values[i], error);
+        }
         return NOTHING;
       },
       onNotify: () => NOTHING,

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { ValueFailure } from "../_batch.ts";
 import { describeValue } from "../errors.ts";
 import type {
   LogicResult,
@@ -69,8 +70,13 @@ export function batchBuilder<V, W, S>(
         let emits: W[] | undefined;
         for (let i = 0; i < values.length; i++) {
           logic ??= builder(undefined, context);
-          const result = logic.onItem(values[i]!);
-          checkLogicResult("onItem()", result);
+          let result: LogicResult<W>;
+          try {
+            result = logic.onItem(values[i]!);
+            checkLogicResult("onItem()", result);
+          } catch (error) {
+            throw new ValueFailure(values[i], error);
+          }
           const [out, discard] = result;
           if (emits === undefined && Array.isArray(out) && out.length === 0) {
             // Nothing to emit: skip the copy.

@@ -5,7 +5,13 @@
  * @module
  */
 
-import { callbackError, checkKeyed, isIterable, shapeError } from "../../dataflow/_batch.ts";
+import {
+  callbackError,
+  checkKeyed,
+  isIterable,
+  shapeError,
+  ValueFailure,
+} from "../../dataflow/_batch.ts";
 import type {
   LogicResult,
   StatefulBatchLogic,
@@ -183,7 +189,11 @@ export async function* statefulBatchStep(
     if (out.length > 0) yield out;
   } catch (error) {
     if (error instanceof StepCallError) {
-      throw callbackError(path, error.what, error.item, error.cause, error.key);
+      const { cause } = error;
+      if (cause instanceof ValueFailure) {
+        throw callbackError(path, error.what, cause.value, cause.cause, error.key);
+      }
+      throw callbackError(path, error.what, error.item, cause, error.key);
     }
     throw error;
   } finally {
