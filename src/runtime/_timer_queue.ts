@@ -21,7 +21,7 @@ export class TimerQueue {
   /** Sets `key`'s timer to `time`, or clears it when `time` is `undefined`. */
   set(key: string, time: number | undefined): void {
     if (time === undefined) {
-      this.#times.delete(key);
+      if (this.#times.size > 0) this.#times.delete(key);
       return;
     }
     if (this.#times.get(key) === time) return;

@@ -79,6 +79,7 @@ export class JoinState {
 
   /** Every row: the cross product of the sides' values, a missing side as `undefined`. */
   rows(): unknown[][] {
+    if (this.#mode !== "product") return [this.#sides.map((values) => values[0])];
     let rows: unknown[][] = [[]];
     for (const values of this.#sides) {
       const options = values.length === 0 ? [undefined] : values;
@@ -146,9 +147,9 @@ function joinBuilder(
         for (const [side, value] of values) {
           state.insert(side, value);
           if (emitMode === "running") {
-            emits.push(...state.rows());
+            for (const row of state.rows()) emits.push(row);
           } else if (emitMode === "complete" && state.isComplete()) {
-            emits.push(...state.rows());
+            for (const row of state.rows()) emits.push(row);
             state.clear();
           }
         }

@@ -50,8 +50,16 @@ export async function* statefulBatchStep(
 ): AsyncGenerator<Message, void, undefined> {
   const { path, builder } = node;
   const { clock } = ctx;
-  const logics = new Map<string, Logic>();
   const timers = new TimerQueue();
+
+  // One entry per live key; `values` collects the key's values of the current batch.
+  interface Entry {
+    readonly logic: Logic;
+    values: unknown[];
+    batch: number;
+  }
+  const entries = new Map<string, Entry>();
+  let batchNumber = 0;
 
   // Applies one logic call's result: emits, then discard or re-arm.
   const settle = (key: string, logic: Logic, what: string, result: unknown, out: unknown[]) => {
@@ -67,7 +75,7 @@ export async function* statefulBatchStep(
       throw shapeError(path, `${what} to return an iterable of emits`, emits);
     }
     if (discard) {
-      logics.delete(key);
+      entries.delete(key);
       timers.set(key, undefined);
       return;
     }
@@ -100,30 +108,35 @@ export async function* statefulBatchStep(
     settle(key, logic, what, result, out);
   };
 
-  const logicFor = (key: string, item: unknown): Logic => {
-    let logic = logics.get(key);
-    if (logic === undefined) {
-      try {
-        logic = builder(undefined, key, stepCtx);
-      } catch (error) {
-        throw new StepCallError("builder", key, item, error);
-      }
-      logics.set(key, logic);
-    }
-    return logic;
-  };
-
   const onBatch = (batch: readonly unknown[], out: unknown[]) => {
-    const groups = new Map<string, unknown[]>();
+    batchNumber++;
+    const touched: string[] = [];
     for (let i = 0; i < batch.length; i++) {
       const item = batch[i];
       checkKeyed(path, item);
-      const values = groups.get(item[0]);
-      if (values === undefined) groups.set(item[0], [item[1]]);
-      else values.push(item[1]);
+      const key = item[0];
+      let entry = entries.get(key);
+      if (entry === undefined) {
+        let logic: Logic;
+        try {
+          logic = builder(undefined, key, stepCtx);
+        } catch (error) {
+          throw new StepCallError("builder", key, item[1], error);
+        }
+        entry = { logic, values: [item[1]], batch: batchNumber };
+        entries.set(key, entry);
+        touched.push(key);
+      } else if (entry.batch !== batchNumber) {
+        entry.batch = batchNumber;
+        entry.values = [item[1]];
+        touched.push(key);
+      } else {
+        entry.values.push(item[1]);
+      }
     }
-    for (const [key, values] of groups) {
-      const logic = logicFor(key, values[0]);
+    for (let i = 0; i < touched.length; i++) {
+      const key = touched[i]!;
+      const { logic, values } = entries.get(key)!;
       call(
         key,
         logic,
@@ -138,7 +151,7 @@ export async function* statefulBatchStep(
   const onNotify = (out: unknown[]) => {
     if (timers.size === 0) return;
     for (const key of timers.popDue(clock.now())) {
-      const logic = logics.get(key);
+      const logic = entries.get(key)?.logic;
       if (logic) call(key, logic, "onNotify()", undefined, () => logic.onNotify(), out);
     }
   };
@@ -182,8 +195,8 @@ export async function* statefulBatchStep(
     }
     finished = true;
     const out: unknown[] = [];
-    for (const key of [...logics.keys()].sort()) {
-      const logic = logics.get(key)!;
+    for (const key of [...entries.keys()].sort()) {
+      const logic = entries.get(key)!.logic;
       call(key, logic, "onEof()", undefined, () => logic.onEof(), out);
     }
     if (out.length > 0) yield out;

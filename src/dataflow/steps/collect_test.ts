@@ -1,0 +1,209 @@
+import assert from "node:assert/strict";
+import { Dataflow, type KeyedStream, run, type Stream } from "../../../mod.ts";
+import { TestingClock, TestingSink, TestingSource } from "../../../connectors/testing.ts";
+import type { TestingMarker } from "../../../connectors/testing.ts";
+
+type Kv = [string, number];
+
+/** Runs `items` through `build` with batches of `batchSize`; returns the output. */
+async function outputOf<T, U>(
+  items: readonly (T | TestingMarker)[],
+  build: (up: Stream<T>) => Stream<U>,
+  batchSize = 1,
+): Promise<U[]> {
+  const out: U[] = [];
+  const flow = new Dataflow("f");
+  build(flow.input("inp", new TestingSource<T>(items, { batchSize })))
+    .output("out", new TestingSink(out));
+  await run(flow);
+  return out;
+}
+
+/** Polls until `predicate` holds, failing after `ms`. */
+async function waitFor(predicate: () => boolean, ms = 200): Promise<void> {
+  const end = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > end) throw new Error(`waitFor timed out after ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+/** Lets pending work run for `ms` of real time. */
+function settle(ms = 10): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Starts a run of `items` then a long pause, so input stays open; `seen`
+ * records items as they reach the collect step; `stop()` aborts the run.
+ */
+function startOpen(
+  items: readonly (Kv | TestingMarker)[],
+  options: { maxSize: number; timeout: number },
+  clock: TestingClock,
+): { out: [string, number[]][]; seen: Kv[]; stop: () => Promise<void> } {
+  const out: [string, number[]][] = [];
+  const seen: Kv[] = [];
+  const flow = new Dataflow("f");
+  flow.input("inp", new TestingSource<Kv>([...items, TestingSource.PAUSE(10_000)]))
+    .inspect("seen", (_id, item) => seen.push(item))
+    .collect("c", options)
+    .output("out", new TestingSink(out));
+  const controller = new AbortController();
+  const done = run(flow, { clock, signal: controller.signal });
+  return {
+    out,
+    seen,
+    stop: async () => {
+      const reason = new Error("test stop");
+      controller.abort(reason);
+      await assert.rejects(done, (error) => error === reason);
+    },
+  };
+}
+
+const collect3 = (up: KeyedStream<number>) => up.collect("c", { maxSize: 3, timeout: 60_000 });
+
+Deno.test("collect() emits one key's list at maxSize and the rest at end of input", async () => {
+  const items: Kv[] = [1, 2, 3, 4, 5, 6, 7].map((n) => ["a", n]);
+  for (const batchSize of [1, 4]) {
+    assert.deepEqual(
+      await outputOf(items, collect3, batchSize),
+      [["a", [1, 2, 3]], ["a", [4, 5, 6]], ["a", [7]]],
+      `batchSize ${batchSize}`,
+    );
+  }
+});
+
+Deno.test("collect() keeps interleaved keys apart and flushes leftovers in key order", async () => {
+  const items: Kv[] = [
+    ["b", 1],
+    ["a", 1],
+    ["c", 1],
+    ["b", 2],
+    ["a", 2],
+    ["b", 3],
+    ["a", 3],
+    ["b", 4],
+    ["a", 4],
+    ["a", 5],
+  ];
+  for (const batchSize of [1, 4]) {
+    const out = await outputOf(items, collect3, batchSize);
+    const full = out.filter(([, list]) => list.length === 3);
+    assert.deepEqual(
+      full.sort(([a], [b]) => a < b ? -1 : 1),
+      [["a", [1, 2, 3]], ["b", [1, 2, 3]]],
+      `batchSize ${batchSize}`,
+    );
+    // At end of input: one partial list per live key, in sorted key order.
+    assert.deepEqual(out.slice(2), [["a", [4, 5]], ["b", [4]], ["c", [1]]]);
+  }
+});
+
+Deno.test("collect() starts a fresh list after a flush, even within one batch", async () => {
+  const items: Kv[] = [1, 2, 3, 4, 5].map((n) => ["a", n]);
+  const out = await outputOf(
+    items,
+    (up) => up.collect("c", { maxSize: 2, timeout: 60_000 }),
+    5,
+  );
+  assert.deepEqual(out, [["a", [1, 2]], ["a", [3, 4]], ["a", [5]]]);
+});
+
+Deno.test("collect() with maxSize 1 emits every value alone", async () => {
+  const out = await outputOf<Kv, [string, number[]]>(
+    [["a", 1], ["b", 2], ["a", 3]],
+    (up) => up.collect("c", { maxSize: 1, timeout: 0 }),
+    4,
+  );
+  assert.deepEqual(out, [["a", [1]], ["a", [3]], ["b", [2]]]);
+});
+
+Deno.test("collect() emits nothing for empty input and stops at EOF", async () => {
+  assert.deepEqual(await outputOf<Kv, [string, number[]]>([], collect3), []);
+  assert.deepEqual(
+    await outputOf<Kv, [string, number[]]>(
+      [["a", 1], TestingSource.EOF, ["a", 2], ["a", 3]],
+      collect3,
+    ),
+    [["a", [1]]],
+  );
+});
+
+Deno.test("collect() flushes after timeout ms since the key's last item, with no new input", async () => {
+  const clock = new TestingClock(0);
+  const open = startOpen([["a", 1], TestingSource.PAUSE(20), ["a", 2]], {
+    maxSize: 10,
+    timeout: 100,
+  }, clock);
+  try {
+    await waitFor(() => open.seen.length === 1);
+    clock.advance(60);
+    await waitFor(() => open.seen.length === 2);
+    await settle(5);
+    // 120 ms after the first item but only 60 after the last: no flush yet.
+    clock.advance(60);
+    await settle();
+    assert.deepEqual(open.out, []);
+    clock.advance(39);
+    await settle();
+    assert.deepEqual(open.out, []);
+    clock.advance(1);
+    await waitFor(() => open.out.length === 1);
+    assert.deepEqual(open.out, [["a", [1, 2]]]);
+    // The key was discarded: nothing fires again.
+    clock.advance(1_000);
+    await settle();
+    assert.equal(open.out.length, 1);
+  } finally {
+    await open.stop();
+  }
+});
+
+Deno.test("collect() times out each key on its own clock", async () => {
+  const clock = new TestingClock(0);
+  const open = startOpen([["a", 1], ["a", 2], TestingSource.PAUSE(20), ["b", 3]], {
+    maxSize: 10,
+    timeout: 100,
+  }, clock);
+  try {
+    await waitFor(() => open.seen.length === 2);
+    clock.advance(50);
+    await waitFor(() => open.seen.length === 3);
+    await settle(5);
+    clock.advance(50);
+    await waitFor(() => open.out.length === 1);
+    assert.deepEqual(open.out, [["a", [1, 2]]]);
+    clock.advance(49);
+    await settle();
+    assert.equal(open.out.length, 1);
+    clock.advance(1);
+    await waitFor(() => open.out.length === 2);
+    assert.deepEqual(open.out[1], ["b", [3]]);
+  } finally {
+    await open.stop();
+  }
+});
+
+Deno.test("collect() rejects an item that is not a [key, value] pair", async () => {
+  for (const bad of [7, ["a"], [3, 3]]) {
+    await assert.rejects(
+      outputOf<unknown, unknown>([["a", 1], bad], (up) => collect3(up as KeyedStream<number>), 4),
+      (error: unknown) => {
+        assert.ok(error instanceof TypeError, `got ${error}`);
+        assert.match(error.message, /^Cannot run step "f\.c": expected a \[key, value\] pair/);
+        return true;
+      },
+    );
+  }
+});
+
+Deno.test("collect() rejects a bad maxSize or timeout when added", () => {
+  const flow = new Dataflow("f");
+  const up = flow.input("inp", new TestingSource<Kv>([]));
+  assert.throws(() => up.collect("c", { maxSize: 0, timeout: 1 }), RangeError);
+  assert.throws(() => up.collect("c", { maxSize: 1.5, timeout: 1 }), RangeError);
+  assert.throws(() => up.collect("c", { maxSize: 2, timeout: -1 }), RangeError);
+  assert.throws(() => up.collect("c", { maxSize: 2, timeout: NaN }), /timeout/);
+});

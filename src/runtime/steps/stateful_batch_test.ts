@@ -1,0 +1,243 @@
+import assert from "node:assert/strict";
+import { Dataflow, type KeyedStream, run, StepError, type Stream } from "../../../mod.ts";
+import { TestingClock, TestingSink, TestingSource } from "../../../connectors/testing.ts";
+import type { TestingMarker } from "../../../connectors/testing.ts";
+
+type Kv = [string, number];
+
+/** Polls until `predicate` holds, failing after `ms`. */
+async function waitFor(predicate: () => boolean, ms = 200): Promise<void> {
+  const end = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > end) throw new Error(`waitFor timed out after ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+/** Lets pending work run for `ms` of real time. */
+function settle(ms = 10): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Starts a run whose input stays open after `items`; `stop()` aborts it. */
+function startOpen<U>(
+  items: readonly (Kv | TestingMarker)[],
+  build: (up: KeyedStream<number>) => Stream<U>,
+  clock: TestingClock,
+  batchSize = 1,
+): { out: U[]; stop: () => Promise<void> } {
+  const out: U[] = [];
+  const flow = new Dataflow("f");
+  build(
+    flow.input(
+      "inp",
+      new TestingSource<Kv>([...items, TestingSource.PAUSE(10_000)], { batchSize }),
+    ),
+  )
+    .output("out", new TestingSink(out));
+  const controller = new AbortController();
+  const done = run(flow, { clock, signal: controller.signal });
+  return {
+    out,
+    stop: async () => {
+      const reason = new Error("test stop");
+      controller.abort(reason);
+      await assert.rejects(done, (error) => error === reason);
+    },
+  };
+}
+
+/**
+ * A timer per key: each value is a delay; the key fires `delay` ms after its
+ * last value, emits `"fired@<now>"`, and re-arms `every` ms later when set.
+ */
+function timers(every?: number) {
+  return (up: KeyedStream<number>) =>
+    up.statefulBatch<number, string, null>("t", (_resume, _key, ctx) => {
+      let at: number | undefined;
+      return {
+        onBatch(values) {
+          at = ctx.now() + values[values.length - 1]!;
+          return [[], false];
+        },
+        onNotify() {
+          const now = ctx.now();
+          at = every === undefined ? undefined : now + every;
+          return [[`fired@${now}`], false];
+        },
+        onEof: () => [["eof"], true],
+        notifyAt: () => at,
+        snapshot: () => null,
+      };
+    });
+}
+
+Deno.test("statefulBatch() fires many keys' timers in time order, not key order", async () => {
+  for (const batchSize of [1, 4]) {
+    const clock = new TestingClock(0);
+    const open = startOpen(
+      [["a", 300], ["b", 100], ["c", 200], ["d", 50]],
+      timers(),
+      clock,
+      batchSize,
+    );
+    try {
+      await settle();
+      assert.deepEqual(open.out, []);
+      clock.advance(1_000);
+      await waitFor(() => open.out.length === 4);
+      assert.deepEqual(open.out, [
+        ["d", "fired@1000"],
+        ["b", "fired@1000"],
+        ["c", "fired@1000"],
+        ["a", "fired@1000"],
+      ], `batchSize ${batchSize}`);
+    } finally {
+      await open.stop();
+    }
+  }
+});
+
+Deno.test("statefulBatch() fires only the timers that are due as the clock moves", async () => {
+  const clock = new TestingClock(0);
+  const open = startOpen([["a", 300], ["b", 100], ["c", 200]], timers(), clock, 4);
+  try {
+    await settle();
+    clock.advance(150);
+    await waitFor(() => open.out.length === 1);
+    assert.deepEqual(open.out, [["b", "fired@150"]]);
+    clock.advance(49);
+    await settle();
+    assert.equal(open.out.length, 1);
+    clock.advance(1);
+    await waitFor(() => open.out.length === 2);
+    clock.advance(100);
+    await waitFor(() => open.out.length === 3);
+    assert.deepEqual(open.out.slice(1), [["c", "fired@200"], ["a", "fired@300"]]);
+  } finally {
+    await open.stop();
+  }
+});
+
+Deno.test("statefulBatch() re-arms a timer from onNotify", async () => {
+  const clock = new TestingClock(0);
+  const open = startOpen([["a", 10]], timers(10), clock);
+  try {
+    await settle();
+    for (const t of [10, 20, 30]) {
+      clock.advance(10);
+      await waitFor(() => open.out.length === t / 10);
+    }
+    assert.deepEqual(open.out, [["a", "fired@10"], ["a", "fired@20"], ["a", "fired@30"]]);
+  } finally {
+    await open.stop();
+  }
+});
+
+Deno.test("statefulBatch() replaces a key's timer when notifyAt changes", async () => {
+  const clock = new TestingClock(0);
+  // a first asks for 50, then (next batch) for 200: the old time must not fire.
+  const open = startOpen([["a", 50], ["a", 200]], timers(), clock);
+  try {
+    await settle();
+    clock.advance(100);
+    await settle();
+    assert.deepEqual(open.out, []);
+    clock.advance(100);
+    await waitFor(() => open.out.length === 1);
+    assert.deepEqual(open.out, [["a", "fired@200"]]);
+  } finally {
+    await open.stop();
+  }
+});
+
+Deno.test("statefulBatch() fires a timer already due right after the batch", async () => {
+  const out: [string, string][] = [];
+  const flow = new Dataflow("f");
+  timers()(flow.input("inp", new TestingSource<Kv>([["a", 0], ["b", 5]])))
+    .output("out", new TestingSink(out));
+  await run(flow, { clock: new TestingClock(0) });
+  // a is due at once; b's timer is pending at end of input, and does not hold the run.
+  assert.deepEqual(out, [["a", "fired@0"], ["a", "eof"], ["b", "eof"]]);
+});
+
+Deno.test("statefulBatch() drops a discarded key's timer", async () => {
+  const clock = new TestingClock(0);
+  const open = startOpen(
+    [["a", 100], ["a", -1]],
+    (up) =>
+      up.statefulBatch<number, string, null>("t", (_r, _k, ctx) => {
+        let at: number | undefined;
+        return {
+          onBatch(values) {
+            const v = values[values.length - 1]!;
+            if (v < 0) return [["gone"], true];
+            at = ctx.now() + v;
+            return [[], false];
+          },
+          onNotify: () => [["fired"], false],
+          onEof: () => [[], true],
+          notifyAt: () => at,
+          snapshot: () => null,
+        };
+      }),
+    clock,
+  );
+  try {
+    await waitFor(() => open.out.length === 1);
+    clock.advance(500);
+    await settle();
+    assert.deepEqual(open.out, [["a", "gone"]]);
+  } finally {
+    await open.stop();
+  }
+});
+
+Deno.test("statefulBatch() rejects a notifyAt that is not a time, naming the step", async () => {
+  for (const bad of ["soon", NaN]) {
+    const flow = new Dataflow("f");
+    flow.input("inp", new TestingSource<Kv>([["a", 1]]))
+      .statefulBatch<number, number, null>("t", () => ({
+        onBatch: () => [[], false],
+        onNotify: () => [[], false],
+        onEof: () => [[], true],
+        notifyAt: () => bad as never,
+        snapshot: () => null,
+      }))
+      .output("out", new TestingSink([]));
+    await assert.rejects(run(flow), (error: unknown) => {
+      assert.ok(error instanceof TypeError, `got ${error}`);
+      assert.match(error.message, /^Cannot run step "f\.t": expected notifyAt\(\)/);
+      return true;
+    });
+  }
+});
+
+Deno.test("statefulBatch() wraps a throwing notifyAt or onNotify in a StepError with the key", async () => {
+  const boom = new Error("timer");
+  for (const where of ["notifyAt", "onNotify"] as const) {
+    const flow = new Dataflow("f");
+    flow.input("inp", new TestingSource<Kv>([["k", 1]]))
+      .statefulBatch<number, number, null>("t", () => ({
+        onBatch: () => [[], false],
+        onNotify: () => {
+          if (where === "onNotify") throw boom;
+          return [[], false];
+        },
+        onEof: () => [[], true],
+        notifyAt: () => {
+          if (where === "notifyAt") throw boom;
+          return 0;
+        },
+        snapshot: () => null,
+      }))
+      .output("out", new TestingSink([]));
+    await assert.rejects(run(flow, { clock: new TestingClock(10) }), (error: unknown) => {
+      assert.ok(error instanceof StepError, `${where}: got ${error}`);
+      assert.equal(error.stepId, "f.t");
+      assert.equal(error.key, "k");
+      assert.equal(error.cause, boom);
+      return true;
+    });
+  }
+});
