@@ -57,3 +57,53 @@ export { stableHash } from "./src/dataflow/stable_hash.ts";
 export { iterate, run, type RunOptions } from "./src/runtime/run.ts";
 export type { SystemTime } from "./src/runtime/system_time.ts";
 export { toMermaid, type ToMermaidOptions } from "./src/dataflow/mermaid.ts";
+export {
+  type Clock,
+  type ClockContext,
+  type ClockLogic,
+  EventClock,
+  type EventClockOptions,
+  SystemClock,
+  type Timestamp,
+} from "./src/dataflow/time/clock.ts";
+export {
+  LATE_SESSION_ID,
+  SessionWindower,
+  type SessionWindowerOptions,
+  SlidingWindower,
+  type SlidingWindowerOptions,
+  TumblingWindower,
+  type TumblingWindowerOptions,
+  type Windower,
+  type WindowerLogic,
+  type WindowMetadata,
+} from "./src/dataflow/time/windowers.ts";
+export type {
+  WindowLogic,
+  WindowLogicBuilder,
+  WindowOptions,
+  WindowOut,
+} from "./src/dataflow/steps/window.ts";
+export type {
+  Collected,
+  CollectInto,
+  CollectWindowOptions,
+  ExtremeWindowOptions,
+  FoldWindowOptions,
+} from "./src/dataflow/steps/window_fold.ts";
+export type { JoinWindowOptions } from "./src/dataflow/steps/window_join.ts";
+export type {
+  StatefulBuilder,
+  StatefulContext,
+  StatefulLogic,
+} from "./src/dataflow/steps/stateful.ts";
+export type { CollectOptions } from "./src/dataflow/steps/collect.ts";
+export type { ExtremeOptions } from "./src/dataflow/steps/final.ts";
+export type {
+  JoinEmitMode,
+  JoinInsertMode,
+  JoinOptions,
+  JoinRow,
+} from "./src/dataflow/steps/join.ts";
+export { type EnrichCachedOptions, TtlCache } from "./src/dataflow/steps/enrich_cached.ts";
+export type { MapAsyncOptions } from "./src/dataflow/stream.ts";

@@ -46,6 +46,26 @@ import {
 import type { DynamicSink, FixedPartitionedSink, Sink } from "./outputs.ts";
 import { isDynamicSink, isFixedPartitionedSink } from "./outputs.ts";
 import { checkId, joinPath } from "./step_id.ts";
+import {
+  window,
+  type WindowLogicBuilder,
+  type WindowOptions,
+  type WindowOut,
+} from "./steps/window.ts";
+import {
+  type Collected,
+  type CollectInto,
+  collectWindow,
+  type CollectWindowOptions,
+  countWindow,
+  type ExtremeWindowOptions,
+  foldWindow,
+  type FoldWindowOptions,
+  maxWindow,
+  minWindow,
+  reduceWindow,
+} from "./steps/window_fold.ts";
+import { joinWindow, type JoinWindowOptions } from "./steps/window_join.ts";
 
 /** A stream of `[key, value]` pairs: what every stateful step needs. Keys are strings. */
 export type KeyedStream<V> = Stream<[string, V]>;
@@ -1356,13 +1376,15 @@ export class Stream<T> implements AsyncIterable<T> {
     options: MapAsyncOptions = {},
   ): Stream<U> {
     this.#checkCallback(id, "mapper", mapper);
-    const path = this.#path(id);
     const concurrency = options.concurrency ?? 16;
     if (!Number.isInteger(concurrency) || concurrency < 1) {
       throw new RangeError(
-        `Cannot add step "${path}": concurrency must be a positive integer, got ${concurrency}`,
+        `Cannot add step "${
+          joinPath(this.#scope, id)
+        }": concurrency must be a positive integer, got ${concurrency}`,
       );
     }
+    const path = this.#path(id);
     return this.#add({
       kind: "mapAsync",
       path,
@@ -1372,6 +1394,313 @@ export class Stream<T> implements AsyncIterable<T> {
       ordered: options.ordered ?? true,
     });
   }
+
+  // --- windows ---
+
+  /**
+   * The generic window operator (Bytewax's `window`): per key, groups
+   * values into windows by time and runs a {@linkcode WindowLogic} per
+   * window. Values before the watermark go to `late`, once per window they
+   * would have entered; the others are applied in timestamp order once the
+   * watermark passes them (`ordered: false` applies them at once). A window
+   * closes when the watermark reaches its close time, by a timer when no
+   * new input comes, and at end of input; it then emits its `onClose`
+   * values on `down` and its metadata on `meta`. A key's watermark is kept
+   * for the whole run; `watermarkScope: "partition"` shares one watermark
+   * among all keys on a worker.
+   *
+   * @typeParam V The values.
+   * @typeParam W What the window logic emits.
+   * @typeParam S The window logic's snapshot.
+   * @param id The step id.
+   * @param builder Builds a window's logic when it opens.
+   * @param options The clock, the windower, `ordered` and `watermarkScope`.
+   * @returns The `down`, `late` and `meta` streams.
+   *
+   * @example Emitting each window's first value
+   * ```ts
+   * import { Dataflow, EventClock, TumblingWindower } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const flow = new Dataflow("f");
+   * const firsts = flow.input("inp", [["k", 1_000], ["k", 2_000], ["k", 6_000]] as [string, number][])
+   *   .window<number, number>("first", () => {
+   *     let first: number | undefined;
+   *     return {
+   *       onValue: (v) => (first ??= v, []),
+   *       onMerge: () => [],
+   *       onClose: () => first === undefined ? [] : [first],
+   *       snapshot: () => first,
+   *     };
+   *   }, {
+   *     clock: EventClock((ms: number) => ms, { waitForSystemDuration: 10_000 }),
+   *     windower: TumblingWindower({ length: 5_000, alignTo: 0 }),
+   *   });
+   * assert.deepEqual(await Array.fromAsync(firsts.down), [["k", [0, 1_000]], ["k", [1, 6_000]]]);
+   * ```
+   */
+  window<V, W, S = unknown>(
+    this: KeyedStream<V>,
+    id: string,
+    builder: WindowLogicBuilder<V, W, S>,
+    options: WindowOptions<V>,
+  ): WindowOut<V, W> {
+    return window(this, id, builder, options);
+  }
+
+  /**
+   * Collects each key's values per window into an array (the default), a
+   * `Set`, or a `Map` of `[k, v]` values, emitted when the window closes.
+   *
+   * @typeParam V The values.
+   * @typeParam I The container kind.
+   * @param id The step id.
+   * @param options The window options and `into`.
+   * @returns `down` carries `[key, [windowId, container]]`; also `late` and `meta`.
+   *
+   * @example Averages per five-second window
+   * ```ts
+   * import { Dataflow, EventClock, TumblingWindower } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const events = [
+   *   { user: "123", value: 5, time: "2023-01-01T00:00:00Z" },
+   *   { user: "123", value: 7, time: "2023-01-01T00:00:01Z" },
+   *   { user: "123", value: 2, time: "2023-01-01T00:00:07Z" },
+   * ];
+   * const flow = new Dataflow("f");
+   * const averages = flow.input("inp", events)
+   *   .keyOn("user", (e) => e.user)
+   *   .collectWindow("collect", {
+   *     clock: EventClock((e: (typeof events)[number]) => new Date(e.time), {
+   *       waitForSystemDuration: 10_000,
+   *     }),
+   *     windower: TumblingWindower({ length: 5_000, alignTo: new Date("2023-01-01T00:00:00Z") }),
+   *   })
+   *   .down.mapValue("avg", ([id, es]) => [id, es.reduce((s, e) => s + e.value, 0) / es.length]);
+   * assert.deepEqual(await Array.fromAsync(averages), [["123", [0, 6]], ["123", [1, 2]]]);
+   * ```
+   */
+  collectWindow<V, I extends CollectInto = "array">(
+    this: KeyedStream<V>,
+    id: string,
+    options: CollectWindowOptions<V, I>,
+  ): WindowOut<V, Collected<V, I>> {
+    return collectWindow(this, id, options);
+  }
+
+  /**
+   * Folds each key's values per window, starting from `builder()`, and
+   * emits the accumulator when the window closes. `merger` combines two
+   * accumulators when session windows merge.
+   *
+   * @typeParam V The values.
+   * @typeParam A The accumulator.
+   * @param id The step id.
+   * @param builder Makes a window's starting accumulator.
+   * @param folder Adds a value to the accumulator.
+   * @param options The window options and `merger`.
+   * @returns `down` carries `[key, [windowId, accumulator]]`; also `late` and `meta`.
+   *
+   * @example Sums per window
+   * ```ts
+   * import { Dataflow, EventClock, TumblingWindower } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const flow = new Dataflow("f");
+   * const sums = flow.input("inp", [["k", 1_000], ["k", 2_000], ["k", 6_000]] as [string, number][])
+   *   .foldWindow("sum", () => 0, (sum, ms: number) => sum + ms, {
+   *     clock: EventClock((ms: number) => ms, { waitForSystemDuration: 10_000 }),
+   *     windower: TumblingWindower({ length: 5_000, alignTo: 0 }),
+   *     merger: (a, b) => a + b,
+   *   });
+   * assert.deepEqual(await Array.fromAsync(sums.down), [["k", [0, 3_000]], ["k", [1, 6_000]]]);
+   * ```
+   */
+  foldWindow<V, A>(
+    this: KeyedStream<V>,
+    id: string,
+    builder: () => A,
+    folder: (acc: A, value: V) => A,
+    options: FoldWindowOptions<V, A>,
+  ): WindowOut<V, A> {
+    return foldWindow(this, id, builder, folder, options);
+  }
+
+  /**
+   * Reduces each key's values per window with `reducer`, emitted when the
+   * window closes. Values are applied as they arrive (`ordered: false`
+   * unless set), so the reducer should not depend on order.
+   *
+   * @typeParam V The values.
+   * @param id The step id.
+   * @param reducer Combines the accumulated value with the next.
+   * @param options The window options.
+   * @returns `down` carries `[key, [windowId, result]]`; also `late` and `meta`.
+   *
+   * @example Sums per window
+   * ```ts
+   * import { Dataflow, SystemClock, TumblingWindower } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const flow = new Dataflow("f");
+   * const sums = flow.input("inp", [["k", 1], ["k", 2]] as [string, number][])
+   *   .reduceWindow("sum", (a, b) => a + b, {
+   *     clock: SystemClock(),
+   *     windower: TumblingWindower({ length: 60_000, alignTo: 0 }),
+   *   });
+   * const [[key, [, sum]]] = await Array.fromAsync(sums.down);
+   * assert.deepEqual([key, sum], ["k", 3]);
+   * ```
+   */
+  reduceWindow<V>(
+    this: KeyedStream<V>,
+    id: string,
+    reducer: (acc: V, value: V) => V,
+    options: WindowOptions<V>,
+  ): WindowOut<V, V> {
+    return reduceWindow(this, id, reducer, options);
+  }
+
+  /**
+   * Counts items per key per window, keying the stream with `keyFn`.
+   *
+   * @param id The step id.
+   * @param keyFn Returns an item's key.
+   * @param options The window options.
+   * @returns `down` carries `[key, [windowId, count]]`; also `late` and `meta`.
+   *
+   * @example Counting words per minute
+   * ```ts
+   * import { Dataflow, EventClock, TumblingWindower } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const flow = new Dataflow("f");
+   * const counts = flow.input("inp", [{ w: "a", at: 0 }, { w: "a", at: 1 }, { w: "b", at: 2 }])
+   *   .countWindow("count", (x) => x.w, {
+   *     clock: EventClock((x: { at: number }) => x.at, { waitForSystemDuration: 10_000 }),
+   *     windower: TumblingWindower({ length: 60_000, alignTo: 0 }),
+   *   });
+   * assert.deepEqual(await Array.fromAsync(counts.down), [["a", [0, 2]], ["b", [0, 1]]]);
+   * ```
+   */
+  countWindow(
+    id: string,
+    keyFn: (item: T) => string,
+    options: WindowOptions<T>,
+  ): WindowOut<T, number> {
+    return countWindow(this, id, keyFn, options);
+  }
+
+  /**
+   * The largest value per key per window (by `options.by`; ties keep the
+   * earlier value), emitted when the window closes.
+   *
+   * @typeParam V The values.
+   * @param id The step id.
+   * @param options The window options and `by`.
+   * @returns `down` carries `[key, [windowId, max]]`; also `late` and `meta`.
+   *
+   * @example Maximum per window
+   * ```ts
+   * import { Dataflow, EventClock, TumblingWindower } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const flow = new Dataflow("f");
+   * const max = flow.input("inp", [["k", 3], ["k", 4], ["k", 2]] as [string, number][])
+   *   .maxWindow("max", {
+   *     clock: EventClock((ms: number) => ms, { waitForSystemDuration: 10_000 }),
+   *     windower: TumblingWindower({ length: 10, alignTo: 0 }),
+   *   });
+   * assert.deepEqual(await Array.fromAsync(max.down), [["k", [0, 4]]]);
+   * ```
+   */
+  maxWindow<V>(
+    this: KeyedStream<V>,
+    id: string,
+    options: ExtremeWindowOptions<V>,
+  ): WindowOut<V, V> {
+    return maxWindow(this, id, options);
+  }
+
+  /**
+   * The smallest value per key per window (by `options.by`; ties keep the
+   * earlier value), emitted when the window closes.
+   *
+   * @typeParam V The values.
+   * @param id The step id.
+   * @param options The window options and `by`.
+   * @returns `down` carries `[key, [windowId, min]]`; also `late` and `meta`.
+   *
+   * @example Minimum per window
+   * ```ts
+   * import { Dataflow, EventClock, TumblingWindower } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const flow = new Dataflow("f");
+   * const min = flow.input("inp", [["k", 3], ["k", 4], ["k", 2]] as [string, number][])
+   *   .minWindow("min", {
+   *     clock: EventClock((ms: number) => ms, { waitForSystemDuration: Infinity }),
+   *     windower: TumblingWindower({ length: 10, alignTo: 0 }),
+   *   });
+   * assert.deepEqual(await Array.fromAsync(min.down), [["k", [0, 2]]]);
+   * ```
+   */
+  minWindow<V>(
+    this: KeyedStream<V>,
+    id: string,
+    options: ExtremeWindowOptions<V>,
+  ): WindowOut<V, V> {
+    return minWindow(this, id, options);
+  }
+
+  /**
+   * Joins this keyed stream with `sides` per key per window. The clock
+   * reads each side's values. With `emitMode: "final"` (the default) each
+   * window emits its rows when it closes, a missing side as `undefined`;
+   * `"complete"` emits as soon as every side has a value, then clears the
+   * row; `"running"` emits on every value. `insertMode` is as for
+   * {@linkcode Stream.join}. `late` carries `[side, value]` pairs.
+   *
+   * @param id The step id.
+   * @param sides The other keyed streams.
+   * @param options The window options and the join modes.
+   * @returns `down` carries `[key, [windowId, row]]`; also `late` and `meta`.
+   *
+   * @example Joining clicks and views per window
+   * ```ts
+   * import { Dataflow, EventClock, TumblingWindower } from "@runnel/runnel";
+   * import assert from "node:assert/strict";
+   *
+   * const flow = new Dataflow("f");
+   * const views = flow.input("views", [["u", { at: 1, page: "home" }]] as [string, { at: number; page: string }][]);
+   * const clicks = flow.input("clicks", [["u", { at: 2, page: "buy" }]] as [string, { at: number; page: string }][]);
+   * const joined = views.joinWindow("join", [clicks], {
+   *   clock: EventClock((x) => (x as { at: number }).at, { waitForSystemDuration: 10_000 }),
+   *   windower: TumblingWindower({ length: 10, alignTo: 0 }),
+   * });
+   * assert.deepEqual(await Array.fromAsync(joined.down), [
+   *   ["u", [0, [{ at: 1, page: "home" }, { at: 2, page: "buy" }]]],
+   * ]);
+   * ```
+   */
+  joinWindow(
+    this: KeyedStream<unknown>,
+    id: string,
+    sides: readonly KeyedStream<unknown>[],
+    options: JoinWindowOptions,
+  ): WindowOut<[number, unknown], unknown[]> {
+    for (const side of sides) {
+      if (!(side instanceof Stream) || side.flow !== this.flow) {
+        throw new TypeError(
+          `Cannot add step "${id}": every side of a joinWindow must be a keyed stream of the same flow`,
+        );
+      }
+    }
+    return joinWindow(this, id, sides, options);
+  }
+
+  // --- windows ---
 
   /**
    * Runs the flow in-process and yields every item that reaches this stream.

@@ -1,0 +1,174 @@
+/**
+ * Window aggregations built on `window`: fold, reduce, collect, count,
+ * max and min per key per window, each emitted when its window closes.
+ *
+ * @module
+ */
+
+import type { KeyedStream, Stream } from "../stream.ts";
+import { window, type WindowLogic, type WindowOptions, type WindowOut } from "./window.ts";
+
+function checkFn(id: string, name: string, fn: unknown): void {
+  if (typeof fn !== "function") {
+    throw new TypeError(`Cannot add step "${id}": ${name} must be a function, got ${typeof fn}`);
+  }
+}
+
+/** Options for {@linkcode foldWindow}. */
+export interface FoldWindowOptions<V, A> extends WindowOptions<V> {
+  /** Combines two accumulators when session windows merge. */
+  merger: (acc: A, other: A) => A;
+}
+
+/** `stream.foldWindow(id, builder, folder, options)`. */
+export function foldWindow<V, A>(
+  up: KeyedStream<V>,
+  id: string,
+  builder: () => A,
+  folder: (acc: A, value: V) => A,
+  options: FoldWindowOptions<V, A>,
+): WindowOut<V, A> {
+  checkFn(id, "builder", builder);
+  checkFn(id, "folder", folder);
+  checkFn(id, "merger", options?.merger);
+  const { merger } = options;
+  const build = (resume: A | undefined): WindowLogic<V, A, A> => {
+    let acc = resume === undefined ? builder() : resume;
+    return {
+      onValue(value) {
+        acc = folder(acc, value);
+        return [];
+      },
+      onMerge(original) {
+        acc = merger(acc, original.snapshot());
+        return [];
+      },
+      onClose: () => [acc],
+      snapshot: () => acc,
+    };
+  };
+  return window(up, id, build, options);
+}
+
+/** `stream.reduceWindow(id, reducer, options)`: values arrive unordered. */
+export function reduceWindow<V>(
+  up: KeyedStream<V>,
+  id: string,
+  reducer: (acc: V, value: V) => V,
+  options: WindowOptions<V>,
+): WindowOut<V, V> {
+  checkFn(id, "reducer", reducer);
+  const none = Symbol("none");
+  type Acc = V | typeof none;
+  const step = (acc: Acc, value: V): Acc => acc === none ? value : reducer(acc, value);
+  const out = foldWindow<V, Acc>(up, id, () => none, step, {
+    ordered: false,
+    ...options,
+    merger: (a, b) => b === none ? a : step(a, b),
+  });
+  return out as WindowOut<V, V>;
+}
+
+/** What {@linkcode collectWindow} gathers into. */
+export type CollectInto = "array" | "set" | "map";
+
+/** The container type {@linkcode collectWindow} emits. */
+export type Collected<V, I extends CollectInto> = I extends "set" ? Set<V>
+  : I extends "map" ? (V extends readonly [infer K, infer U] ? Map<K, U> : Map<unknown, unknown>)
+  : V[];
+
+/** Options for {@linkcode collectWindow}. */
+export interface CollectWindowOptions<V, I extends CollectInto = "array"> extends WindowOptions<V> {
+  /** `"array"` (the default), `"set"`, or `"map"` (values must be `[k, v]` pairs). */
+  into?: I;
+}
+
+/** `stream.collectWindow(id, options)`. */
+export function collectWindow<V, I extends CollectInto = "array">(
+  up: KeyedStream<V>,
+  id: string,
+  options: CollectWindowOptions<V, I>,
+): WindowOut<V, Collected<V, I>> {
+  const into = options?.into ?? "array";
+  if (into !== "array" && into !== "set" && into !== "map") {
+    throw new RangeError(
+      `Cannot add step "${id}": into must be "array", "set" or "map", got ${JSON.stringify(into)}`,
+    );
+  }
+  let out: WindowOut<V, unknown>;
+  if (into === "array") {
+    out = foldWindow<V, V[]>(up, id, () => [], (acc, v) => (acc.push(v), acc), {
+      ...options,
+      merger: (a, b) => (a.push(...b), a),
+    });
+  } else if (into === "set") {
+    out = foldWindow<V, Set<V>>(up, id, () => new Set(), (acc, v) => acc.add(v), {
+      ...options,
+      merger: (a, b) => (b.forEach((v) => a.add(v)), a),
+    });
+  } else {
+    out = foldWindow<V, Map<unknown, unknown>>(up, id, () => new Map(), (acc, v) => {
+      if (!Array.isArray(v) || v.length !== 2) {
+        throw new TypeError(`collectWindow into "map" needs [key, value] pairs, got ${typeof v}`);
+      }
+      return acc.set(v[0], v[1]);
+    }, {
+      ...options,
+      merger: (a, b) => (b.forEach((v, k) => a.set(k, v)), a),
+    });
+  }
+  return out as WindowOut<V, Collected<V, I>>;
+}
+
+/** `stream.countWindow(id, keyFn, options)`: keys the stream, then counts per window. */
+export function countWindow<T>(
+  up: Stream<T>,
+  id: string,
+  keyFn: (item: T) => string,
+  options: WindowOptions<T>,
+): WindowOut<T, number> {
+  checkFn(id, "keyFn", keyFn);
+  return up.then((inner) => {
+    const keyed = inner.map("key", (item) => [keyFn(item), item] as [string, T]);
+    return foldWindow<T, number>(keyed, "count", () => 0, (n) => n + 1, {
+      ordered: false,
+      ...options,
+      merger: (a, b) => a + b,
+    });
+  }, id);
+}
+
+/** Options for {@linkcode maxWindow} and {@linkcode minWindow}. */
+export interface ExtremeWindowOptions<V> extends WindowOptions<V> {
+  /** What to compare values by; the value itself by default. Ties keep the earlier value. */
+  by?: (value: V) => unknown;
+}
+
+function extremeWindow<V>(
+  up: KeyedStream<V>,
+  id: string,
+  options: ExtremeWindowOptions<V>,
+  better: (a: unknown, b: unknown) => boolean,
+): WindowOut<V, V> {
+  const by = options?.by ?? ((value: V) => value);
+  checkFn(id, "by", by);
+  return reduceWindow(up, id, (a, b) => better(by(b), by(a)) ? b : a, options);
+}
+
+/** `stream.maxWindow(id, options)`. */
+export function maxWindow<V>(
+  up: KeyedStream<V>,
+  id: string,
+  options: ExtremeWindowOptions<V>,
+): WindowOut<V, V> {
+  return extremeWindow(up, id, options, (a, b) => (a as number) > (b as number));
+}
+
+/** `stream.minWindow(id, options)`. */
+export function minWindow<V>(
+  up: KeyedStream<V>,
+  id: string,
+  options: ExtremeWindowOptions<V>,
+): WindowOut<V, V> {
+  return extremeWindow(up, id, options, (a, b) => (a as number) < (b as number));
+}

@@ -1,0 +1,384 @@
+import assert from "node:assert/strict";
+import { Dataflow, type KeyedStream, run } from "../../../mod.ts";
+import type { Source } from "../inputs.ts";
+import { TestingClock, TestingSink, TestingSource } from "../../../connectors/testing.ts";
+import { EventClock, SystemClock } from "../time/clock.ts";
+import { SessionWindower, SlidingWindower, TumblingWindower } from "../time/windowers.ts";
+import type { WindowOptions, WindowOut } from "./window.ts";
+import {
+  collectWindow,
+  countWindow,
+  foldWindow,
+  maxWindow,
+  minWindow,
+  reduceWindow,
+} from "./window_fold.ts";
+import { joinWindow } from "./window_join.ts";
+
+const T0 = Date.UTC(2023, 0, 1);
+type Ev = { at: number; v: number };
+const ev = (s: number, v: number): [string, Ev] => ["k", { at: T0 + s * 1000, v }];
+
+function clockOf(waitSeconds: number) {
+  return EventClock((e: Ev) => e.at, { waitForSystemDuration: waitSeconds * 1000 });
+}
+
+async function collectAll<V, W>(
+  items: Source<[string, V]>,
+  make: (up: KeyedStream<V>) => WindowOut<unknown, W>,
+  clock = new TestingClock(T0),
+) {
+  const down: unknown[] = [];
+  const late: unknown[] = [];
+  const meta: unknown[] = [];
+  const flow = new Dataflow("f");
+  const out = make(flow.input("inp", items));
+  out.down.output("down", new TestingSink(down));
+  out.late.output("late", new TestingSink(late));
+  out.meta.output("meta", new TestingSink(meta));
+  await run(flow, { clock });
+  return { down, late, meta };
+}
+
+const values = (down: unknown[]) =>
+  down.map((item) => {
+    const [key, [id, list]] = item as [string, [number, Ev[]]];
+    return [key, id, list.map((e) => e.v)];
+  });
+
+Deno.test("collectWindow() seed example: averages per 5 s tumbling window", async () => {
+  const events = [
+    { user: "123", value: 5, time: "2023-01-01T00:00:00Z" },
+    { user: "123", value: 7, time: "2023-01-01T00:00:01Z" },
+    { user: "123", value: 2, time: "2023-01-01T00:00:07Z" },
+  ];
+  type E = (typeof events)[number];
+  const out: unknown[] = [];
+  const flow = new Dataflow("f");
+  const keyed = flow.input("inp", events).keyOn("user", (e) => e.user);
+  const windows = collectWindow(keyed, "collect", {
+    clock: EventClock((e: E) => new Date(e.time), { waitForSystemDuration: 10_000 }),
+    windower: TumblingWindower({ length: 5_000, alignTo: new Date("2023-01-01T00:00:00Z") }),
+  });
+  windows.down
+    .mapValue("avg", ([id, es]) => [id, es.reduce((s, e) => s + e.value, 0) / es.length])
+    .output("out", new TestingSink(out));
+  await run(flow, { clock: new TestingClock(T0) });
+  assert.deepEqual(out, [["123", [0, 6]], ["123", [1, 2]]]);
+});
+
+Deno.test("TumblingWindower includes an item exactly at open time and excludes one at close", async () => {
+  const { down, meta } = await collectAll(
+    [ev(0, 1), ev(4.999, 2), ev(5, 3), ev(10, 4)],
+    (up) =>
+      collectWindow(up, "w", {
+        clock: clockOf(0),
+        windower: TumblingWindower({ length: 5000, alignTo: T0 }),
+      }),
+  );
+  assert.deepEqual(values(down), [["k", 0, [1, 2]], ["k", 1, [3]], ["k", 2, [4]]]);
+  assert.deepEqual(meta, [
+    ["k", [0, { openTime: T0, closeTime: T0 + 5000, mergedIds: [] }]],
+    ["k", [1, { openTime: T0 + 5000, closeTime: T0 + 10000, mergedIds: [] }]],
+    ["k", [2, { openTime: T0 + 10000, closeTime: T0 + 15000, mergedIds: [] }]],
+  ]);
+});
+
+Deno.test("window ids count from alignTo, negative before it", async () => {
+  const { down } = await collectAll(
+    [ev(-1, 1), ev(3600, 2)],
+    (up) =>
+      collectWindow(up, "w", {
+        clock: clockOf(0),
+        windower: TumblingWindower({ length: 5000, alignTo: T0 }),
+      }),
+  );
+  assert.deepEqual(values(down), [["k", -1, [1]], ["k", 720, [2]]]);
+});
+
+Deno.test("window applies out-of-order items within the wait in timestamp order", async () => {
+  const { down, late } = await collectAll(
+    [ev(3, 3), ev(1, 1), ev(2, 2), ev(9, 9)],
+    (up) =>
+      collectWindow(up, "w", {
+        clock: clockOf(5),
+        windower: TumblingWindower({ length: 5000, alignTo: T0 }),
+      }),
+  );
+  assert.deepEqual(values(down), [["k", 0, [1, 2, 3]], ["k", 1, [9]]]);
+  assert.deepEqual(late, []);
+});
+
+Deno.test("window sends items beyond the wait to late with their window ids, and never reopens", async () => {
+  const { down, late } = await collectAll(
+    [ev(1, 1), ev(12, 12), ev(6, 6), ev(2, 2), ev(7, 7)],
+    (up) =>
+      collectWindow(up, "w", {
+        clock: clockOf(5),
+        windower: TumblingWindower({ length: 5000, alignTo: T0 }),
+      }),
+  );
+  // Watermark 7 s after the item at 12 s: 6 s and 2 s are late, 7 s is exactly on time.
+  assert.deepEqual(values(down), [["k", 0, [1]], ["k", 1, [7]], ["k", 2, [12]]]);
+  assert.deepEqual(
+    late.map((x) => {
+      const [k, [id, e]] = x as [string, [number, Ev]];
+      return [k, id, e.v];
+    }),
+    [["k", 1, 6], ["k", 0, 2]],
+  );
+});
+
+Deno.test("window with ordered: false applies items in arrival order", async () => {
+  const { down } = await collectAll(
+    [ev(3, 3), ev(1, 1)],
+    (up) =>
+      collectWindow(up, "w", {
+        clock: clockOf(5),
+        windower: TumblingWindower({ length: 5000, alignTo: T0 }),
+        ordered: false,
+      }),
+  );
+  assert.deepEqual(values(down), [["k", 0, [3, 1]]]);
+});
+
+Deno.test("SlidingWindower puts an item in every overlapping window", async () => {
+  const { down, meta } = await collectAll(
+    [ev(0, 0), ev(5, 5), ev(12, 12)],
+    (up) =>
+      collectWindow(up, "w", {
+        clock: clockOf(0),
+        windower: SlidingWindower({ length: 10_000, offset: 5_000, alignTo: T0 }),
+      }),
+  );
+  assert.deepEqual(values(down), [
+    ["k", -1, [0]],
+    ["k", 0, [0, 5]],
+    ["k", 1, [5, 12]],
+    ["k", 2, [12]],
+  ]);
+  assert.deepEqual((meta[1] as [string, [number, { openTime: number }]])[1][1].openTime, T0);
+});
+
+Deno.test("SessionWindower extends sessions within the gap and merges bridged ones", async () => {
+  const { down, meta } = await collectAll(
+    [ev(0, 0), ev(10, 10), ev(3, 3), ev(6, 6), ev(30, 30)],
+    (up) =>
+      collectWindow(up, "w", {
+        clock: clockOf(100),
+        windower: SessionWindower({ gap: 4_000 }),
+        ordered: false,
+      }),
+  );
+  // 0 → session 0; 10 → session 1; 3 extends 0; 6 bridges 0 (ends 3) and 1 (starts 10).
+  assert.deepEqual(values(down), [["k", 0, [0, 3, 6, 10]], ["k", 2, [30]]]);
+  assert.deepEqual(meta, [
+    ["k", [0, { openTime: T0, closeTime: T0 + 10_000, mergedIds: [1] }]],
+    ["k", [2, { openTime: T0 + 30_000, closeTime: T0 + 30_000, mergedIds: [] }]],
+  ]);
+});
+
+Deno.test("SessionWindower closes a session once the watermark is past close + gap; late id is -1", async () => {
+  const { down, late } = await collectAll(
+    [ev(0, 0), ev(4, 4), ev(9, 9), ev(20, 20), ev(14, 14)],
+    (up) =>
+      collectWindow(up, "w", { clock: clockOf(0), windower: SessionWindower({ gap: 5_000 }) }),
+  );
+  // 9 is exactly gap after 4: it joins. 14 is late (watermark 20).
+  assert.deepEqual(values(down), [["k", 0, [0, 4, 9]], ["k", 1, [20]]]);
+  assert.deepEqual(late.map((x) => (x as [string, [number, unknown]])[1][0]), [-1]);
+});
+
+Deno.test("window closes windows on a timer with no new input", async () => {
+  const clock = new TestingClock(T0);
+  const down: unknown[] = [];
+  let seenBeforeEof: unknown[] = [];
+  async function* source(): AsyncGenerator<[string, Ev]> {
+    yield ev(1, 1);
+    await new Promise((r) => setTimeout(r, 20));
+    clock.advance(3_000); // watermark 1 s − 2 s + 3 s = 2 s: not yet
+    await new Promise((r) => setTimeout(r, 20));
+    const before = down.length;
+    clock.advance(3_000); // watermark 5 s: window 0 closes
+    await new Promise((r) => setTimeout(r, 20));
+    seenBeforeEof = [before, ...down];
+  }
+  const flow = new Dataflow("f");
+  collectWindow(flow.input("inp", source()), "w", {
+    clock: clockOf(2),
+    windower: TumblingWindower({ length: 5000, alignTo: T0 }),
+  }).down.output("down", new TestingSink(down));
+  await run(flow, { clock });
+  assert.equal(seenBeforeEof[0], 0);
+  assert.deepEqual(values(seenBeforeEof.slice(1)), [["k", 0, [1]]]);
+});
+
+Deno.test("window closes every window at end of input", async () => {
+  const { down } = await collectAll(
+    [ev(1, 1), ev(100, 2)],
+    (up) =>
+      collectWindow(up, "w", {
+        clock: EventClock((e: Ev) => e.at, { waitForSystemDuration: Infinity }),
+        windower: TumblingWindower({ length: 5000, alignTo: T0 }),
+      }),
+  );
+  assert.deepEqual(values(down), [["k", 0, [1]], ["k", 20, [2]]]);
+});
+
+Deno.test("window keeps a key's watermark after its windows close", async () => {
+  // Items arrive one per batch; after window 0 closes the state is empty, yet 1 s stays late.
+  const { late } = await collectAll(
+    [ev(1, 1), ev(20, 20), ev(2, 2)],
+    (up) =>
+      collectWindow(up, "w", {
+        clock: clockOf(0),
+        windower: TumblingWindower({ length: 5000, alignTo: T0 }),
+      }),
+  );
+  assert.equal(late.length, 1);
+});
+
+Deno.test("watermarkScope partition closes an idle key's windows when other keys move on", async () => {
+  const items: [string, Ev][] = [["a", { at: T0 + 1000, v: 1 }], ["b", { at: T0 + 20_000, v: 2 }], [
+    "a",
+    { at: T0 + 2000, v: 3 },
+  ]];
+  const byScope = async (watermarkScope: "key" | "partition") =>
+    (await collectAll(new TestingSource(items), (up) =>
+      collectWindow(up, "w", {
+        clock: clockOf(0),
+        windower: TumblingWindower({ length: 5000, alignTo: T0 }),
+        watermarkScope,
+      }))).late.length;
+  assert.equal(await byScope("key"), 0);
+  assert.equal(await byScope("partition"), 1);
+  const { down } = await collectAll(new TestingSource(items), (up) =>
+    collectWindow(up, "w", {
+      clock: clockOf(0),
+      windower: TumblingWindower({ length: 5000, alignTo: T0 }),
+      watermarkScope: "partition",
+    }));
+  // "a"'s window 0 closes when "b" moves the shared watermark, before end of input.
+  assert.deepEqual(values(down), [["a", 0, [1]], ["b", 4, [2]]]);
+});
+
+Deno.test("foldWindow, reduceWindow, maxWindow, minWindow aggregate per window", async () => {
+  const items = [ev(0, 3), ev(1, 9), ev(2, 4), ev(6, 7)];
+  const opts = (): WindowOptions<Ev> => ({
+    clock: clockOf(0),
+    windower: TumblingWindower({ length: 5000, alignTo: T0 }),
+  });
+  const sum = await collectAll(
+    items,
+    (up) =>
+      foldWindow(up, "sum", () => 0, (a, e) => a + e.v, { ...opts(), merger: (a, b) => a + b }),
+  );
+  assert.deepEqual(sum.down, [["k", [0, 16]], ["k", [1, 7]]]);
+  const red = await collectAll(
+    items,
+    (up) => reduceWindow(up, "red", (a, b) => ({ at: b.at, v: a.v + b.v }), opts()),
+  );
+  assert.deepEqual(red.down.map((x) => (x as [string, [number, Ev]])[1][1].v), [16, 7]);
+  const max = await collectAll(items, (up) => maxWindow(up, "max", { ...opts(), by: (e) => e.v }));
+  assert.deepEqual(max.down.map((x) => (x as [string, [number, Ev]])[1][1].v), [9, 7]);
+  const min = await collectAll(items, (up) => minWindow(up, "min", { ...opts(), by: (e) => e.v }));
+  assert.deepEqual(min.down.map((x) => (x as [string, [number, Ev]])[1][1].v), [3, 7]);
+});
+
+Deno.test("collectWindow into set and map", async () => {
+  const flow = new Dataflow("f");
+  const out: unknown[] = [];
+  const up = flow.input(
+    "inp",
+    [["k", ["a", 1]], ["k", ["a", 2]], ["k", ["b", 3]]] as [string, [string, number]][],
+  );
+  collectWindow(up, "m", {
+    clock: SystemClock(),
+    windower: TumblingWindower({ length: 1000, alignTo: 0 }),
+    into: "map",
+  })
+    .down.mapValue("entries", ([, m]) => [...m]).output("out", new TestingSink(out));
+  collectWindow(up, "s", {
+    clock: SystemClock(),
+    windower: TumblingWindower({ length: 1000, alignTo: 0 }),
+    into: "set",
+  })
+    .down.mapValue("size", ([, s]) => s.size).output("out2", new TestingSink(out));
+  await run(flow, { clock: new TestingClock(T0) });
+  assert.deepEqual(out.sort(), [["k", 3], ["k", [["a", 2], ["b", 3]]]].sort());
+});
+
+Deno.test("countWindow keys the stream and counts per window", async () => {
+  const out: unknown[] = [];
+  const flow = new Dataflow("f");
+  const words = flow.input("inp", [{ w: "a", at: T0 }, { w: "b", at: T0 + 1 }, {
+    w: "a",
+    at: T0 + 6000,
+  }, { w: "a", at: T0 + 7000 }]);
+  countWindow(words, "count", (x: { w: string; at: number }) => x.w, {
+    clock: EventClock((x: { at: number }) => x.at, { waitForSystemDuration: 0 }),
+    windower: TumblingWindower({ length: 5000, alignTo: T0 }),
+  }).down.output("out", new TestingSink(out));
+  await run(flow, { clock: new TestingClock(T0) });
+  assert.deepEqual(out, [["a", [0, 1]], ["a", [1, 2]], ["b", [0, 1]]]);
+});
+
+Deno.test("joinWindow emits per window: final, complete and running", async () => {
+  const byMode = async (emitMode: "final" | "complete" | "running") => {
+    const out: unknown[] = [];
+    const flow = new Dataflow("f");
+    const left = flow.input(
+      "l",
+      [["k", { at: T0, v: "l1" }], ["k", { at: T0 + 6000, v: "l2" }]] as [
+        string,
+        { at: number; v: string },
+      ][],
+    );
+    const right = flow.input(
+      "r",
+      [["k", { at: T0 + 1000, v: "r1" }]] as [string, { at: number; v: string }][],
+    );
+    joinWindow(left as KeyedStream<unknown>, "join", [right as KeyedStream<unknown>], {
+      clock: EventClock((x: unknown) => (x as { at: number }).at, {
+        waitForSystemDuration: Infinity,
+      }),
+      windower: TumblingWindower({ length: 5000, alignTo: T0 }),
+      emitMode,
+    }).down.output("out", new TestingSink(out));
+    await run(flow, { clock: new TestingClock(T0) });
+    return out.map((x) => {
+      const [, [id, row]] = x as [string, [number, ({ v: string } | undefined)[]]];
+      return [id, row.map((r) => r?.v)];
+    }).sort((a, b) => JSON.stringify(a) < JSON.stringify(b) ? -1 : 1);
+  };
+  assert.deepEqual(await byMode("final"), [[0, ["l1", "r1"]], [1, ["l2", undefined]]]);
+  assert.deepEqual(await byMode("complete"), [[0, ["l1", "r1"]]]);
+  assert.deepEqual(await byMode("running"), [[0, ["l1", "r1"]], [0, ["l1", undefined]], [1, [
+    "l2",
+    undefined,
+  ]]]);
+});
+
+Deno.test("window fails with a TypeError naming the step and item for an invalid time", async () => {
+  const flow = new Dataflow("f");
+  collectWindow(flow.input("inp", [["k", { at: "nope" }]] as [string, { at: unknown }][]), "w", {
+    clock: EventClock((x: { at: unknown }) => x.at as number, { waitForSystemDuration: 0 }),
+    windower: TumblingWindower({ length: 5000, alignTo: T0 }),
+  }).down.output("out", new TestingSink([]));
+  await assert.rejects(run(flow, { clock: new TestingClock(T0) }), (e: Error) => {
+    assert.ok(e instanceof TypeError);
+    assert.match(e.message, /f\.w/);
+    assert.match(e.message, /nope/);
+    return true;
+  });
+});
+
+Deno.test("windowers reject invalid parameters with RangeError", () => {
+  assert.throws(() => TumblingWindower({ length: 0, alignTo: 0 }), RangeError);
+  assert.throws(() => TumblingWindower({ length: NaN, alignTo: 0 }), RangeError);
+  assert.throws(() => TumblingWindower({ length: 5, alignTo: new Date("x") }), RangeError);
+  assert.throws(() => SlidingWindower({ length: 5, offset: 6, alignTo: 0 }), RangeError);
+  assert.throws(() => SlidingWindower({ length: 5, offset: -1, alignTo: 0 }), RangeError);
+  assert.throws(() => SessionWindower({ gap: Infinity }), RangeError);
+  assert.throws(() => EventClock((x: number) => x, { waitForSystemDuration: -1 }), RangeError);
+});

@@ -1,0 +1,293 @@
+/**
+ * Windowers: how a window step groups timestamps into windows. A windower
+ * is a config object whose `build(resumeState)` makes the per-key logic
+ * (Bytewax's `Windower`/`WindowerLogic` split).
+ *
+ * @module
+ */
+
+import { describeValue } from "../errors.ts";
+import { type Timestamp, toEpochMs } from "./clock.ts";
+
+/** What `meta` reports for a closed window. Times are epoch ms. */
+export interface WindowMetadata {
+  /** The first time in the window (inclusive). */
+  readonly openTime: number;
+  /** The end of the window: exclusive for tumbling and sliding, inclusive for sessions. */
+  readonly closeTime: number;
+  /** Ids of the session windows merged into this one. */
+  readonly mergedIds: readonly number[];
+}
+
+/** One key's windows: which a timestamp opens, which are merged, which are closed. */
+export interface WindowerLogic {
+  /** The ids of the windows `timestamp` belongs to, opening them as needed. */
+  openFor(timestamp: number): number[];
+  /** The ids of the windows a late item at `timestamp` would have belonged to. */
+  lateFor(timestamp: number): number[];
+  /** The `[from, into]` merges since the last call; `from` is gone afterwards. */
+  merged(): [from: number, into: number][];
+  /** Closes and returns the windows that the `watermark` has passed, earliest first. */
+  closeFor(watermark: number): [id: number, meta: WindowMetadata][];
+  /** The earliest watermark (epoch ms) at which a window would close, or `undefined`. */
+  notifyAt(): number | undefined;
+  /** Whether no window is open. */
+  isEmpty(): boolean;
+  /** An immutable, serializable copy of the state. */
+  snapshot(): unknown;
+}
+
+/** A windower's configuration. */
+export interface Windower {
+  /** Builds one key's logic, from a previous snapshot when resuming. */
+  build(resumeState: unknown): WindowerLogic;
+}
+
+/** The window id late items get from a {@linkcode SessionWindower}. */
+export const LATE_SESSION_ID = -1;
+
+function positive(what: string, name: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw new RangeError(
+      `Cannot create ${what}: ${name} must be a positive finite number of ms, got ${
+        describeValue(value)
+      }`,
+    );
+  }
+  return value;
+}
+
+function alignment(what: string, value: unknown): number {
+  const ms = toEpochMs(value);
+  if (ms === undefined || !Number.isFinite(ms)) {
+    throw new RangeError(
+      `Cannot create ${what}: alignTo must be a valid Date or epoch ms, got ${
+        describeValue(value)
+      }`,
+    );
+  }
+  return ms;
+}
+
+/** Options for {@linkcode TumblingWindower}. */
+export interface TumblingWindowerOptions {
+  /** The window length in ms. */
+  length: number;
+  /** A time a window opens at, so windows line up across restarts. */
+  alignTo: Timestamp;
+}
+
+/** Options for {@linkcode SlidingWindower}. */
+export interface SlidingWindowerOptions extends TumblingWindowerOptions {
+  /** Time between window opens, in ms; at most `length`. */
+  offset: number;
+}
+
+/**
+ * Fixed-length windows that do not overlap. Window `i` covers
+ * `[alignTo + i·length, alignTo + (i+1)·length)`: open time included, close
+ * time excluded. Ids are `floor((ts − alignTo) / length)`.
+ *
+ * @param options `length` (ms) and `alignTo`.
+ * @returns The windower configuration.
+ * @throws {RangeError} For a non-positive or non-finite length or a bad `alignTo`.
+ *
+ * @example Five-second windows
+ * ```ts
+ * import { TumblingWindower } from "@runnel/runnel";
+ *
+ * const windower = TumblingWindower({ length: 5_000, alignTo: new Date("2023-01-01Z") });
+ * ```
+ */
+export function TumblingWindower(options: TumblingWindowerOptions): Windower {
+  const length = positive("TumblingWindower", "length", options?.length);
+  const alignTo = alignment("TumblingWindower", options.alignTo);
+  return slidingConfig(length, length, alignTo);
+}
+
+/**
+ * Fixed-length windows opening every `offset` ms; they overlap when
+ * `offset < length`, so an item may fall in several. Window `i` covers
+ * `[alignTo + i·offset, alignTo + i·offset + length)`.
+ *
+ * @param options `length`, `offset` (ms) and `alignTo`.
+ * @returns The windower configuration.
+ * @throws {RangeError} For bad parameters, or `offset > length` (gaps would drop items).
+ *
+ * @example Ten-second windows every five seconds
+ * ```ts
+ * import { SlidingWindower } from "@runnel/runnel";
+ *
+ * const windower = SlidingWindower({ length: 10_000, offset: 5_000, alignTo: 0 });
+ * ```
+ */
+export function SlidingWindower(options: SlidingWindowerOptions): Windower {
+  const length = positive("SlidingWindower", "length", options?.length);
+  const offset = positive("SlidingWindower", "offset", options.offset);
+  const alignTo = alignment("SlidingWindower", options.alignTo);
+  if (offset > length) {
+    throw new RangeError(
+      `Cannot create SlidingWindower: offset must not exceed length ${length}, got ${offset}`,
+    );
+  }
+  return slidingConfig(length, offset, alignTo);
+}
+
+function slidingConfig(length: number, offset: number, alignTo: number): Windower {
+  const openTime = (id: number) => alignTo + id * offset;
+  const idsFor = (ts: number): number[] => {
+    const last = Math.floor((ts - alignTo) / offset);
+    const ids: number[] = [];
+    for (let id = last; ts < openTime(id) + length; id--) ids.push(id);
+    return ids.reverse();
+  };
+  return {
+    build(resumeState) {
+      // Open window ids; their close times follow from the id.
+      const open = new Set<number>((resumeState as number[] | undefined) ?? []);
+      let earliest: number | undefined;
+      const recompute = () => {
+        earliest = undefined;
+        for (const id of open) if (earliest === undefined || id < earliest) earliest = id;
+      };
+      recompute();
+      return {
+        openFor(ts) {
+          const ids = idsFor(ts);
+          for (const id of ids) {
+            open.add(id);
+            if (earliest === undefined || id < earliest) earliest = id;
+          }
+          return ids;
+        },
+        lateFor: idsFor,
+        merged: () => [],
+        closeFor(watermark) {
+          if (earliest === undefined || openTime(earliest) + length > watermark) return [];
+          const closed: [number, WindowMetadata][] = [];
+          for (const id of [...open].sort((a, b) => a - b)) {
+            const closeTime = openTime(id) + length;
+            if (closeTime > watermark) break;
+            open.delete(id);
+            closed.push([id, { openTime: openTime(id), closeTime, mergedIds: [] }]);
+          }
+          recompute();
+          return closed;
+        },
+        notifyAt: () => earliest === undefined ? undefined : openTime(earliest) + length,
+        isEmpty: () => open.size === 0,
+        snapshot: () => [...open],
+      };
+    },
+  };
+}
+
+/** Options for {@linkcode SessionWindower}. */
+export interface SessionWindowerOptions {
+  /** The most time (ms) between two items of one session. */
+  gap: number;
+}
+
+interface Session {
+  id: number;
+  openTime: number;
+  closeTime: number;
+  mergedIds: number[];
+}
+
+interface SessionSnapshot {
+  readonly nextId: number;
+  readonly sessions: readonly Session[];
+}
+
+/**
+ * Sessions: an item within `gap` ms of a session (on either side, the
+ * bound included) joins it; an item that bridges two sessions merges them
+ * into the earlier one, whose metadata lists the merged ids. A session
+ * closes once the watermark is more than `gap` past its last item; its close
+ * time (the last item's time) is inclusive. Ids are sequential per key and
+ * never reused, so a key's session state is kept for the run. Late items
+ * get the id {@linkcode LATE_SESSION_ID}.
+ *
+ * @param options `gap` in ms.
+ * @returns The windower configuration.
+ * @throws {RangeError} For a non-positive or non-finite gap.
+ *
+ * @example Sessions split by 30 minutes of quiet
+ * ```ts
+ * import { SessionWindower } from "@runnel/runnel";
+ *
+ * const windower = SessionWindower({ gap: 30 * 60_000 });
+ * ```
+ */
+export function SessionWindower(options: SessionWindowerOptions): Windower {
+  const gap = positive("SessionWindower", "gap", options?.gap);
+  return {
+    build(resumeState) {
+      const resume = resumeState as SessionSnapshot | undefined;
+      let nextId = resume?.nextId ?? 0;
+      // Open sessions, sorted by open time; they never overlap within `gap`.
+      let sessions: Session[] =
+        resume?.sessions.map((s) => ({ ...s, mergedIds: [...s.mergedIds] })) ??
+          [];
+      let merges: [number, number][] = [];
+      return {
+        openFor(ts) {
+          const near = sessions.filter((s) => s.openTime - gap <= ts && ts <= s.closeTime + gap);
+          if (near.length === 0) {
+            const session = { id: nextId++, openTime: ts, closeTime: ts, mergedIds: [] };
+            sessions.push(session);
+            sessions.sort((a, b) => a.openTime - b.openTime);
+            return [session.id];
+          }
+          const into = near[0]!;
+          into.openTime = Math.min(into.openTime, ts);
+          into.closeTime = Math.max(into.closeTime, ts);
+          for (const from of near.slice(1)) {
+            into.openTime = Math.min(into.openTime, from.openTime);
+            into.closeTime = Math.max(into.closeTime, from.closeTime);
+            into.mergedIds.push(from.id, ...from.mergedIds);
+            merges.push([from.id, into.id]);
+          }
+          if (near.length > 1) sessions = sessions.filter((s) => !near.includes(s) || s === into);
+          return [into.id];
+        },
+        lateFor: () => [LATE_SESSION_ID],
+        merged() {
+          const out = merges;
+          merges = [];
+          return out;
+        },
+        closeFor(watermark) {
+          const closed: [number, WindowMetadata][] = [];
+          const kept: Session[] = [];
+          for (const s of sessions) {
+            if (s.closeTime + gap < watermark) {
+              closed.push([s.id, {
+                openTime: s.openTime,
+                closeTime: s.closeTime,
+                mergedIds: [...s.mergedIds],
+              }]);
+            } else kept.push(s);
+          }
+          sessions = kept;
+          return closed;
+        },
+        notifyAt() {
+          let at: number | undefined;
+          // Closing needs the watermark strictly past `closeTime + gap`.
+          for (const s of sessions) {
+            const t = s.closeTime + gap + 1;
+            if (at === undefined || t < at) at = t;
+          }
+          return at;
+        },
+        isEmpty: () => sessions.length === 0,
+        snapshot: (): SessionSnapshot => ({
+          nextId,
+          sessions: sessions.map((s) => ({ ...s, mergedIds: [...s.mergedIds] })),
+        }),
+      };
+    },
+  };
+}
