@@ -236,3 +236,64 @@ export class LinePartition implements StatefulSourcePartition<string, number> {
     return this.#reader.close();
   }
 }
+
+/** The options every single-file source takes. */
+export interface SingleFileOptions {
+  /** The most items per batch. Defaults to `1000`. */
+  batchSize?: number;
+  /** Bytes per read. Defaults to 64 KiB. */
+  chunkSize?: number;
+  /** How processes tell whether they see the same file. Defaults to `"shared"`. */
+  fsId?: FsId;
+}
+
+/**
+ * What `FileSource`, `JsonLinesSource` and `CSVSource` share: their checked
+ * options, their one partition, and where a resumed read starts.
+ */
+export class SingleFile {
+  /** The file. */
+  readonly path: string;
+  /** How errors name the source, such as `CSV source "x.csv"`. */
+  readonly label: string;
+  /** The most items per batch. */
+  readonly batchSize: number;
+  /** Bytes per read. */
+  readonly chunkSize: number;
+  /** How the partition is named. */
+  readonly fsId: FsId;
+
+  /**
+   * @param kind The source's name for errors, such as `"CSV source"`.
+   * @param path The file to read.
+   * @param options The checked options.
+   */
+  constructor(kind: string, path: unknown, options: SingleFileOptions) {
+    this.path = checkPath(kind, "path", path);
+    this.label = `${kind} "${this.path}"`;
+    this.batchSize = checkPositiveInteger(this.label, "batchSize", options.batchSize ?? 1000);
+    this.chunkSize = checkPositiveInteger(
+      this.label,
+      "chunkSize",
+      options.chunkSize ?? DEFAULT_CHUNK_SIZE,
+    );
+    this.fsId = options.fsId ?? "shared";
+  }
+
+  /** The one partition: the path (with `fsId: "device"`, `"<device>::<path>"`). */
+  async listParts(): Promise<string[]> {
+    return [partName(this.path, await statFile(this.label, this.path), this.fsId)];
+  }
+
+  /** Throws a `RangeError` unless `forPart` names this file. */
+  checkPart(forPart: string): void {
+    if (partPath(forPart, this.fsId) !== this.path) {
+      throw new RangeError(`Cannot build ${this.label}: unknown partition "${forPart}"`);
+    }
+  }
+
+  /** The byte offset to start reading at, checked against the file's size. */
+  async resumeOffset(resumeState: unknown): Promise<number> {
+    return checkResumeOffset(this.label, await statFile(this.label, this.path), resumeState);
+  }
+}

@@ -7,17 +7,7 @@
 import { parse } from "csv-parse/stream";
 import type { FixedPartitionedSource, StatefulSourcePartition } from "../src/dataflow/inputs.ts";
 import type { FileReader } from "../src/runtime/platform/platform.ts";
-import {
-  checkPath,
-  checkPositiveInteger,
-  checkResumeOffset,
-  countLines,
-  DEFAULT_CHUNK_SIZE,
-  openFile,
-  partName,
-  partPath,
-  statFile,
-} from "./_files.ts";
+import { countLines, openFile, SingleFile } from "./_files.ts";
 
 /** Options for {@linkcode CSVSource}. */
 export interface CSVSourceOptions {
@@ -116,11 +106,7 @@ type ParserOptions = Record<string, unknown>;
  * ```
  */
 export class CSVSource implements FixedPartitionedSource<CSVRow, number> {
-  #path: string;
-  #label: string;
-  #batchSize: number;
-  #chunkSize: number;
-  #fsId: "shared" | "device";
+  readonly #file: SingleFile;
   #parserOptions: ParserOptions;
 
   /**
@@ -131,15 +117,7 @@ export class CSVSource implements FixedPartitionedSource<CSVRow, number> {
    * @throws {TypeError} When a dialect option is invalid, such as an empty delimiter.
    */
   constructor(path: string, options: CSVSourceOptions = {}) {
-    this.#path = checkPath("CSV source", "path", path);
-    this.#label = `CSV source "${path}"`;
-    this.#batchSize = checkPositiveInteger(this.#label, "batchSize", options.batchSize ?? 1000);
-    this.#chunkSize = checkPositiveInteger(
-      this.#label,
-      "chunkSize",
-      options.chunkSize ?? DEFAULT_CHUNK_SIZE,
-    );
-    this.#fsId = options.fsId ?? "shared";
+    this.#file = new SingleFile("CSV source", path, options);
     const parserOptions: ParserOptions = {
       skip_empty_lines: options.skipEmptyLines ?? true,
       relax_column_count: options.relaxColumnCount ?? false,
@@ -157,7 +135,7 @@ export class CSVSource implements FixedPartitionedSource<CSVRow, number> {
       parse(parserOptions);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw new TypeError(`Cannot create ${this.#label}: ${reason}`, { cause: error });
+      throw new TypeError(`Cannot create ${this.#file.label}: ${reason}`, { cause: error });
     }
     this.#parserOptions = parserOptions;
   }
@@ -168,8 +146,8 @@ export class CSVSource implements FixedPartitionedSource<CSVRow, number> {
    * @returns A one-element list.
    * @throws {Error} When the file does not exist or is not a regular file.
    */
-  async listParts(): Promise<string[]> {
-    return [partName(this.#path, await statFile(this.#label, this.#path), this.#fsId)];
+  listParts(): Promise<string[]> {
+    return this.#file.listParts();
   }
 
   /**
@@ -185,35 +163,33 @@ export class CSVSource implements FixedPartitionedSource<CSVRow, number> {
     forPart: string,
     resumeState: number | undefined,
   ): Promise<StatefulSourcePartition<CSVRow, number>> {
-    if (partPath(forPart, this.#fsId) !== this.#path) {
-      throw new RangeError(`Cannot build ${this.#label}: unknown partition "${forPart}"`);
-    }
-    const info = await statFile(this.#label, this.#path);
-    const offset = checkResumeOffset(this.#label, info, resumeState);
+    this.#file.checkPart(forPart);
+    const { label, path, batchSize, chunkSize } = this.#file;
+    const offset = await this.#file.resumeOffset(resumeState);
     let columns: true | string[] = true;
     if (offset > 0) {
       // The header sits before the resume offset: read it on its own.
-      const header = await RecordReader.open<string[]>(this.#label, this.#path, 0, {
+      const header = await RecordReader.open<string[]>(label, path, 0, {
         ...this.#parserOptions,
-        chunkSize: this.#chunkSize,
+        chunkSize,
         columns: false,
       });
       try {
         const first = await header.next(1);
         if (first === null) {
-          throw new Error(`Cannot resume ${this.#label}: the file has no header row`);
+          throw new Error(`Cannot resume ${label}: the file has no header row`);
         }
         columns = first.records[0];
       } finally {
         await header.close();
       }
     }
-    const reader = await RecordReader.open<CSVRow>(this.#label, this.#path, offset, {
+    const reader = await RecordReader.open<CSVRow>(label, path, offset, {
       ...this.#parserOptions,
-      chunkSize: this.#chunkSize,
+      chunkSize,
       columns,
     });
-    return new CSVPartition(reader, offset, this.#batchSize);
+    return new CSVPartition(reader, offset, batchSize);
   }
 }
 

@@ -5,15 +5,7 @@
  */
 
 import type { FixedPartitionedSource, StatefulSourcePartition } from "../src/dataflow/inputs.ts";
-import {
-  checkPath,
-  checkPositiveInteger,
-  DEFAULT_CHUNK_SIZE,
-  LinePartition,
-  partName,
-  partPath,
-  statFile,
-} from "./_files.ts";
+import { LinePartition, SingleFile } from "./_files.ts";
 
 /** Options for {@linkcode FileSource}. */
 export interface FileSourceOptions {
@@ -69,11 +61,7 @@ export interface FileSourceOptions {
  * ```
  */
 export class FileSource implements FixedPartitionedSource<string, number> {
-  #path: string;
-  #label: string;
-  #batchSize: number;
-  #chunkSize: number;
-  #fsId: "shared" | "device";
+  readonly #file: SingleFile;
 
   /**
    * Creates a source reading the lines of `path`.
@@ -82,15 +70,7 @@ export class FileSource implements FixedPartitionedSource<string, number> {
    * @param options Batch size, read size and how partitions are named.
    */
   constructor(path: string, options: FileSourceOptions = {}) {
-    this.#path = checkPath("file source", "path", path);
-    this.#label = `file source "${path}"`;
-    this.#batchSize = checkPositiveInteger(this.#label, "batchSize", options.batchSize ?? 1000);
-    this.#chunkSize = checkPositiveInteger(
-      this.#label,
-      "chunkSize",
-      options.chunkSize ?? DEFAULT_CHUNK_SIZE,
-    );
-    this.#fsId = options.fsId ?? "shared";
+    this.#file = new SingleFile("file source", path, options);
   }
 
   /**
@@ -99,8 +79,8 @@ export class FileSource implements FixedPartitionedSource<string, number> {
    * @returns A one-element list.
    * @throws {Error} When the file does not exist or is not a regular file.
    */
-  async listParts(): Promise<string[]> {
-    return [partName(this.#path, await statFile(this.#label, this.#path), this.#fsId)];
+  listParts(): Promise<string[]> {
+    return this.#file.listParts();
   }
 
   /**
@@ -116,12 +96,8 @@ export class FileSource implements FixedPartitionedSource<string, number> {
     forPart: string,
     resumeState: number | undefined,
   ): Promise<StatefulSourcePartition<string, number>> {
-    if (partPath(forPart, this.#fsId) !== this.#path) {
-      throw new RangeError(`Cannot build ${this.#label}: unknown partition "${forPart}"`);
-    }
-    return await LinePartition.open(this.#label, this.#path, resumeState, {
-      batchSize: this.#batchSize,
-      chunkSize: this.#chunkSize,
-    });
+    this.#file.checkPart(forPart);
+    const { label, path, batchSize, chunkSize } = this.#file;
+    return await LinePartition.open(label, path, resumeState, { batchSize, chunkSize });
   }
 }

@@ -5,17 +5,7 @@
  */
 
 import type { FixedPartitionedSource, StatefulSourcePartition } from "../src/dataflow/inputs.ts";
-import {
-  checkPath,
-  checkPositiveInteger,
-  checkResumeOffset,
-  countLines,
-  DEFAULT_CHUNK_SIZE,
-  LineFileReader,
-  partName,
-  partPath,
-  statFile,
-} from "./_files.ts";
+import { countLines, LineFileReader, SingleFile } from "./_files.ts";
 
 /** Options for {@linkcode JsonLinesSource}. */
 export interface JsonLinesSourceOptions {
@@ -84,11 +74,7 @@ export interface JsonLinesSourceOptions {
  * ```
  */
 export class JsonLinesSource<T = unknown> implements FixedPartitionedSource<T, number> {
-  #path: string;
-  #label: string;
-  #batchSize: number;
-  #chunkSize: number;
-  #fsId: "shared" | "device";
+  readonly #file: SingleFile;
 
   /**
    * Creates a source reading the JSON Lines file at `path`.
@@ -97,15 +83,7 @@ export class JsonLinesSource<T = unknown> implements FixedPartitionedSource<T, n
    * @param options Batch size, read size and how partitions are named.
    */
   constructor(path: string, options: JsonLinesSourceOptions = {}) {
-    this.#path = checkPath("JSON Lines source", "path", path);
-    this.#label = `JSON Lines source "${path}"`;
-    this.#batchSize = checkPositiveInteger(this.#label, "batchSize", options.batchSize ?? 1000);
-    this.#chunkSize = checkPositiveInteger(
-      this.#label,
-      "chunkSize",
-      options.chunkSize ?? DEFAULT_CHUNK_SIZE,
-    );
-    this.#fsId = options.fsId ?? "shared";
+    this.#file = new SingleFile("JSON Lines source", path, options);
   }
 
   /**
@@ -114,8 +92,8 @@ export class JsonLinesSource<T = unknown> implements FixedPartitionedSource<T, n
    * @returns A one-element list.
    * @throws {Error} When the file does not exist or is not a regular file.
    */
-  async listParts(): Promise<string[]> {
-    return [partName(this.#path, await statFile(this.#label, this.#path), this.#fsId)];
+  listParts(): Promise<string[]> {
+    return this.#file.listParts();
   }
 
   /**
@@ -131,16 +109,11 @@ export class JsonLinesSource<T = unknown> implements FixedPartitionedSource<T, n
     forPart: string,
     resumeState: number | undefined,
   ): Promise<StatefulSourcePartition<T, number>> {
-    if (partPath(forPart, this.#fsId) !== this.#path) {
-      throw new RangeError(`Cannot build ${this.#label}: unknown partition "${forPart}"`);
-    }
-    const offset = checkResumeOffset(
-      this.#label,
-      await statFile(this.#label, this.#path),
-      resumeState,
-    );
-    const reader = await LineFileReader.open(this.#label, this.#path, offset, this.#chunkSize);
-    return new JsonLinesPartition<T>(this.#path, reader, offset, this.#batchSize);
+    this.#file.checkPart(forPart);
+    const { label, path, batchSize, chunkSize } = this.#file;
+    const offset = await this.#file.resumeOffset(resumeState);
+    const reader = await LineFileReader.open(label, path, offset, chunkSize);
+    return new JsonLinesPartition<T>(path, reader, offset, batchSize);
   }
 }
 
