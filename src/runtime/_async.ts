@@ -69,3 +69,16 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === "object" || typeof value === "function") &&
     typeof (value as PromiseLike<unknown>).then === "function";
 }
+
+/**
+ * Closes an iterator. If a `next()` is still pending it may never settle (a
+ * source waiting on input), so then closing is requested but not awaited.
+ */
+export async function closeIterator(
+  iterator: AsyncIterator<unknown>,
+  pending: boolean,
+): Promise<void> {
+  const closing = iterator.return?.();
+  if (pending) closing?.catch(() => {});
+  else await closing;
+}

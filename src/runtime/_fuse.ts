@@ -40,7 +40,6 @@ function stageCode(kind: ItemStage["kind"], n: number): string {
  * @returns The fused function, or `undefined`.
  */
 export function fuseStages(stages: readonly PathStage[]): BatchFn | undefined {
-  const n = stages.length;
   const names = stages.flatMap((_, i) => [`f${i}`, `b${i}`]);
   const body = `// ${JSON.stringify(stages.map((s) => s.path))}
 return (batch) => {
@@ -74,5 +73,5 @@ return (batch) => {
     const { path, stage } = stages[index]!;
     return callbackError(path, stage.what, value, error);
   };
-  return n > 0 ? make(...args, fail) : undefined;
+  return make(...args, fail);
 }

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { deferred } from "./_async.ts";
+import { closeIterator, deferred } from "./_async.ts";
 import { Barrier, isBatch, type Message, type MessageStream, Watermark } from "./message.ts";
 
 type Arrival<T> =
@@ -128,11 +128,7 @@ export async function* mergeMessages<T>(
   } finally {
     for (let i = 0; i < count; i++) {
       if (ended[i]) continue;
-      // A pending next() may never settle (a source waiting on input), so
-      // closing it is requested but not awaited.
-      const closing = iterators[i]!.return?.();
-      if (pending[i]) closing?.catch(() => {});
-      else await closing;
+      await closeIterator(iterators[i]!, pending[i]!);
     }
   }
 }

@@ -7,7 +7,7 @@
 
 import { callbackError } from "../../dataflow/_batch.ts";
 import type { MapAsyncNode } from "../../dataflow/graph.ts";
-import { deferred } from "../_async.ts";
+import { closeIterator, deferred } from "../_async.ts";
 import type { WorkerContext } from "../context.ts";
 import { type Control, isBatch, type Message, type MessageStream } from "../message.ts";
 
@@ -125,10 +125,6 @@ export async function* mapAsyncStep(
       } else control = arrived.value;
     }
   } finally {
-    if (!inputDone) {
-      const closing = iterator.return?.();
-      if (next) closing?.catch(() => {});
-      else await closing;
-    }
+    if (!inputDone) await closeIterator(iterator, next !== undefined);
   }
 }

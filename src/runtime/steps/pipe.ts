@@ -6,7 +6,7 @@
 
 import { callbackError } from "../../dataflow/_batch.ts";
 import type { PipeNode } from "../../dataflow/graph.ts";
-import { deferred } from "../_async.ts";
+import { closeIterator, deferred } from "../_async.ts";
 import { type Control, isBatch, type Message, type MessageStream } from "../message.ts";
 
 const CONTROL: unique symbol = Symbol("control");
@@ -86,10 +86,6 @@ export async function* pipeStep(
     }
   } finally {
     if (!finished) await output.return?.();
-    if (!sourceDone) {
-      const closing = source.return?.();
-      if (reading) closing?.catch(() => {});
-      else await closing;
-    }
+    if (!sourceDone) await closeIterator(source, reading);
   }
 }
