@@ -584,10 +584,14 @@ Deno.test("redistribute() passes every item on (one worker)", async () => {
 // raises
 
 Deno.test("raises() lets a run with an empty stream finish", async () => {
+  const good: number[] = [];
   const flow = new Dataflow("f");
-  const { trues: bad } = flow.input("inp", new TestingSource(MANY)).branch("neg", (x) => x < 0);
+  const { trues: bad, falses } = flow.input("inp", new TestingSource(MANY))
+    .branch("neg", (x) => x < 0);
   bad.raises("no_negatives");
+  falses.output("good", new TestingSink(good));
   await run(flow);
+  assert.deepEqual(good, MANY);
 });
 
 Deno.test("raises() stops the run with a StepError on the first item that reaches it", async () => {
