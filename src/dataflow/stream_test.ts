@@ -3,24 +3,11 @@ import { filter as ixFilter, map as ixMap } from "ix/asynciterable/operators";
 import { Dataflow, type KeyedStream, run, StepError, type Stream } from "../../mod.ts";
 import { TestingSink, TestingSource } from "../../connectors/testing.ts";
 import type { DynamicSource } from "./inputs.ts";
+import { outputOf } from "../../tests/_helpers.ts";
 
 /** Seven items: with `batchSize: 3` they arrive as batches of 3, 3 and 1. */
 const MANY = [1, 2, 3, 4, 5, 6, 7];
 const KEYED_MANY: [string, number][] = MANY.map((n) => [n % 2 === 0 ? "even" : "odd", n]);
-
-/** Runs `items` through the steps `build` adds, in batches of `batchSize`; returns the output. */
-async function outputOf<T, U>(
-  items: readonly T[],
-  build: (up: Stream<T>) => Stream<U>,
-  batchSize = 1,
-): Promise<U[]> {
-  const out: U[] = [];
-  const flow = new Dataflow("f");
-  build(flow.input("inp", new TestingSource<T>(items, { batchSize })))
-    .output("out", new TestingSink(out));
-  await run(flow);
-  return out;
-}
 
 /** Asserts the output for `items` is `expected`, with one-item batches and with batches of 3. */
 async function assertOutput<T, U>(

@@ -1,32 +1,10 @@
 import assert from "node:assert/strict";
-import { Dataflow, type KeyedStream, run, type Stream } from "../../../mod.ts";
+import { Dataflow, type KeyedStream, run } from "../../../mod.ts";
 import { TestingClock, TestingSink, TestingSource } from "../../../connectors/testing.ts";
 import type { TestingMarker } from "../../../connectors/testing.ts";
+import { outputOf, waitFor } from "../../../tests/_helpers.ts";
 
 type Kv = [string, number];
-
-/** Runs `items` through `build` with batches of `batchSize`; returns the output. */
-async function outputOf<T, U>(
-  items: readonly (T | TestingMarker)[],
-  build: (up: Stream<T>) => Stream<U>,
-  batchSize = 1,
-): Promise<U[]> {
-  const out: U[] = [];
-  const flow = new Dataflow("f");
-  build(flow.input("inp", new TestingSource<T>(items, { batchSize })))
-    .output("out", new TestingSink(out));
-  await run(flow);
-  return out;
-}
-
-/** Polls until `predicate` holds, failing after `ms`. */
-async function waitFor(predicate: () => boolean, ms = 200): Promise<void> {
-  const end = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error(`waitFor timed out after ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-}
 
 /** Lets pending work run for `ms` of real time. */
 function settle(ms = 10): Promise<void> {

@@ -1,21 +1,7 @@
 import assert from "node:assert/strict";
-import { Dataflow, run, StepError, type Stream } from "../../../mod.ts";
-import { TestingClock, TestingSink, TestingSource } from "../../../connectors/testing.ts";
-
-/** Runs `items` through `build` with batches of `batchSize` on `clock`; returns the output. */
-async function outputOf<T, U>(
-  items: readonly T[],
-  build: (up: Stream<T>) => Stream<U>,
-  batchSize = 1,
-  clock = new TestingClock(0),
-): Promise<U[]> {
-  const out: U[] = [];
-  const flow = new Dataflow("f");
-  build(flow.input("inp", new TestingSource<T>(items, { batchSize })))
-    .output("out", new TestingSink(out));
-  await run(flow, { clock });
-  return out;
-}
+import { Dataflow, StepError } from "../../../mod.ts";
+import { TestingClock, TestingSource } from "../../../connectors/testing.ts";
+import { outputOf } from "../../../tests/_helpers.ts";
 
 const NAMES: Record<string, string> = { fr: "France", jp: "Japan" };
 
@@ -53,7 +39,7 @@ Deno.test("enrichCached() refetches a value older than ttl on the run clock", as
           { ttl: 100 },
         ),
     1,
-    clock,
+    { clock },
   );
   // Fresh through exactly ttl ms; refetched once older.
   assert.deepEqual(lookups, [["fr", 0], ["fr", 101], ["jp", 151]]);
@@ -75,7 +61,7 @@ Deno.test("enrichCached() reads the time once per batch", async () => {
           { ttl: 10 },
         ),
       batchSize,
-      clock,
+      { clock },
     );
     // batchSize 1: a, a (1000 ms later), b, a, a -> a is refetched every batch.
     // batchSize 4: [a a b a] sees one time (fetches a, b), then [a] a later one.

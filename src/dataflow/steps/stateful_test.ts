@@ -2,36 +2,13 @@ import assert from "node:assert/strict";
 import { Dataflow, type KeyedStream, run, StepError, type Stream } from "../../../mod.ts";
 import { TestingClock, TestingSink, TestingSource } from "../../../connectors/testing.ts";
 import type { TestingMarker } from "../../../connectors/testing.ts";
+import { outputOf, waitFor } from "../../../tests/_helpers.ts";
 
 type Kv = [string, number];
-
-/** Runs `items` through `build` with batches of `batchSize`; returns the output. */
-async function outputOf<T, U>(
-  items: readonly (T | TestingMarker)[],
-  build: (up: Stream<T>) => Stream<U>,
-  batchSize = 1,
-  clock?: TestingClock,
-): Promise<U[]> {
-  const out: U[] = [];
-  const flow = new Dataflow("f");
-  build(flow.input("inp", new TestingSource<T>(items, { batchSize })))
-    .output("out", new TestingSink(out));
-  await run(flow, clock ? { clock } : {});
-  return out;
-}
 
 /** The values emitted for `key`, in order. */
 function valuesOf<V>(out: readonly [string, V][], key: string): V[] {
   return out.filter(([k]) => k === key).map(([, v]) => v);
-}
-
-/** Polls until `predicate` holds, failing after `ms`. */
-async function waitFor(predicate: () => boolean, ms = 200): Promise<void> {
-  const end = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error(`waitFor timed out after ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
 }
 
 /** Lets pending work run for `ms` of real time. */
@@ -185,7 +162,7 @@ Deno.test("stateful() gives the builder the key and the run clock's now()", asyn
         };
       }),
     1,
-    clock,
+    { clock },
   );
   assert.deepEqual(seen, [["x", 5_000], ["y", 5_000]]);
   assert.deepEqual(out, [["x", 5_010], ["y", 5_020]]);

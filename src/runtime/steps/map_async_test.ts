@@ -1,22 +1,8 @@
 import assert from "node:assert/strict";
-import { Dataflow, run, StepError, type Stream } from "../../../mod.ts";
-import { TestingSink, TestingSource } from "../../../connectors/testing.ts";
+import { Dataflow, StepError } from "../../../mod.ts";
+import { TestingSource } from "../../../connectors/testing.ts";
 import type { TestingMarker } from "../../../connectors/testing.ts";
-
-/** Runs `items` through `build` with batches of `batchSize`; returns the output. */
-async function outputOf<T, U>(
-  items: readonly (T | TestingMarker)[],
-  build: (up: Stream<T>) => Stream<U>,
-  batchSize = 1,
-  epochInterval?: number,
-): Promise<U[]> {
-  const out: U[] = [];
-  const flow = new Dataflow("f");
-  build(flow.input("inp", new TestingSource<T>(items, { batchSize })))
-    .output("out", new TestingSink(out));
-  await run(flow, epochInterval ? { epochInterval } : {});
-  return out;
-}
+import { outputOf } from "../../../tests/_helpers.ts";
 
 /** Resolves after `ms`, or rejects when `signal` aborts. */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -170,7 +156,7 @@ Deno.test("mapAsync() keeps every item in its epoch, and epochs never decrease",
           }, { ordered, concurrency: 4 })
           .inspectDebug("after", (_id, x, epoch) => after.push([x, epoch])),
       2,
-      1,
+      { epochInterval: 1 },
     );
     const epochs = after.map(([, epoch]) => epoch);
     for (let i = 1; i < epochs.length; i++) {

@@ -2,17 +2,9 @@ import assert from "node:assert/strict";
 import { Dataflow, type KeyedStream, run, StepError, type Stream } from "../../../mod.ts";
 import { TestingClock, TestingSink, TestingSource } from "../../../connectors/testing.ts";
 import type { TestingMarker } from "../../../connectors/testing.ts";
+import { waitFor } from "../../../tests/_helpers.ts";
 
 type Kv = [string, number];
-
-/** Polls until `predicate` holds, failing after `ms`. */
-async function waitFor(predicate: () => boolean, ms = 200): Promise<void> {
-  const end = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error(`waitFor timed out after ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-}
 
 /** Lets pending work run for `ms` of real time. */
 function settle(ms = 10): Promise<void> {
