@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { LogicResult, StatefulBatchBuilder, StepContext } from "../graph.ts";
+import type { StatefulBatchBuilder, StepContext } from "../graph.ts";
 import type { KeyedStream, Stream } from "../stream.ts";
 import type { Clock, ClockLogic } from "../time/clock.ts";
 import type { Windower, WindowerLogic, WindowMetadata } from "../time/windowers.ts";
@@ -212,7 +212,6 @@ function windowBuilder(
       };
     }
     const clockLogic = partition.clock!;
-    let lastNow = -Infinity;
 
     // Advances this key, and in partition scope every key once per new watermark.
     const advance = (watermark: number, out: Tagged[]) => {
@@ -222,10 +221,6 @@ function windowBuilder(
       } else {
         keyWindows.advance(watermark, out);
       }
-    };
-    const done = (out: Tagged[]): LogicResult<Tagged> => {
-      lastNow = Math.max(lastNow, ctx.now());
-      return [out, false];
     };
 
     return {
@@ -239,12 +234,12 @@ function windowBuilder(
           keyWindows.take(ts, wm, value, out);
         }
         advance(watermark, out);
-        return done(out);
+        return [out, false];
       },
       onNotify() {
         const out: Tagged[] = [];
         advance(clockLogic.onNotify(), out);
-        return done(out);
+        return [out, false];
       },
       onEof() {
         const out: Tagged[] = [];
@@ -255,9 +250,7 @@ function windowBuilder(
       notifyAt() {
         const due = keyWindows.dueAt();
         if (due === undefined) return undefined;
-        const at = clockLogic.toSystem(due);
-        // A wake-up that is already due would fire again at once: wait for time to move.
-        return at === undefined ? undefined : at > lastNow ? at : lastNow + 1;
+        return clockLogic.toSystem(due);
       },
       snapshot: () => keyWindows.snapshot(clockLogic.snapshot()),
     };

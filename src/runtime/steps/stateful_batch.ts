@@ -62,7 +62,15 @@ export async function* statefulBatchStep(
   let batchNumber = 0;
 
   // Applies one logic call's result: emits, then discard or re-arm.
-  const settle = (key: string, logic: Logic, what: string, result: unknown, out: unknown[]) => {
+  // `notBefore` keeps a timer from firing again at a time that has already fired.
+  const settle = (
+    key: string,
+    logic: Logic,
+    what: string,
+    result: unknown,
+    out: unknown[],
+    notBefore: number,
+  ) => {
     if (!Array.isArray(result) || result.length !== 2 || typeof result[1] !== "boolean") {
       throw shapeError(path, `${what} to return [emits, discard]`, result);
     }
@@ -88,7 +96,7 @@ export async function* statefulBatchStep(
     if (at !== undefined && (typeof at !== "number" || Number.isNaN(at))) {
       throw shapeError(path, "notifyAt() to return epoch milliseconds or undefined", at);
     }
-    timers.set(key, at as number | undefined);
+    timers.set(key, at === undefined ? undefined : Math.max(at as number, notBefore));
   };
 
   const call = (
@@ -98,6 +106,7 @@ export async function* statefulBatchStep(
     item: unknown,
     fn: () => unknown,
     out: unknown[],
+    notBefore = -Infinity,
   ) => {
     let result: unknown;
     try {
@@ -105,7 +114,7 @@ export async function* statefulBatchStep(
     } catch (error) {
       throw new StepCallError(what, key, item, error);
     }
-    settle(key, logic, what, result, out);
+    settle(key, logic, what, result, out, notBefore);
   };
 
   const onBatch = (batch: readonly unknown[], out: unknown[]) => {
@@ -150,9 +159,12 @@ export async function* statefulBatchStep(
 
   const onNotify = (out: unknown[]) => {
     if (timers.size === 0) return;
-    for (const key of timers.popDue(clock.now())) {
+    const now = clock.now();
+    for (const key of timers.popDue(now)) {
       const logic = entries.get(key)?.logic;
-      if (logic) call(key, logic, "onNotify()", undefined, () => logic.onNotify(), out);
+      // A logic that asks again for a time already past is woken a millisecond
+      // later, not at once: firing again before time moves would spin.
+      if (logic) call(key, logic, "onNotify()", undefined, () => logic.onNotify(), out, now + 1);
     }
   };
 

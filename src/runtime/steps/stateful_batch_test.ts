@@ -233,3 +233,29 @@ Deno.test("statefulBatch() wraps a throwing notifyAt or onNotify in a StepError 
     });
   }
 });
+
+Deno.test("a logic that keeps asking for a past time fires once per millisecond of clock time, not in a loop", async () => {
+  const clock = new TestingClock(1_000);
+  let notified = 0;
+  const { out, stop } = startOpen(
+    [["k", 1]],
+    (up) =>
+      up.statefulBatch<number, number, null>("sb", () => ({
+        onBatch: () => [[], false],
+        onNotify: () => [[++notified], false],
+        onEof: () => [[], false],
+        notifyAt: () => 0,
+        snapshot: () => null,
+      })),
+    clock,
+  );
+  await waitFor(() => out.length === 1);
+  await settle(20);
+  // Fired once; it asks again for a past time, so it waits for the clock to move.
+  assert.deepEqual(out, [["k", 1]]);
+  clock.advance(1);
+  await waitFor(() => out.length === 2);
+  await settle(20);
+  assert.deepEqual(out, [["k", 1], ["k", 2]]);
+  await stop();
+});
