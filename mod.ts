@@ -52,6 +52,7 @@ export type {
   LogicResult,
   StatefulBatchBuilder,
   StatefulBatchLogic,
+  StepContext,
 } from "./src/dataflow/graph.ts";
 export { stableHash } from "./src/dataflow/stable_hash.ts";
 export { iterate, run, type RunOptions } from "./src/runtime/run.ts";

@@ -36,7 +36,11 @@ export class TestingClock implements SystemTime {
   #now: number;
   readonly #sleepers = new Set<Sleeper>();
 
-  /** @param start The starting time: epoch milliseconds or a `Date`. Defaults to 0. */
+  /**
+   * Makes a clock standing at `start`.
+   *
+   * @param start The starting time: epoch milliseconds or a `Date`. Defaults to 0.
+   */
   constructor(start: number | Date = 0) {
     this.#now = +start;
   }

@@ -30,7 +30,11 @@ export class TestingSink<T> implements DynamicSink<T> {
   /** The array items are appended to. */
   readonly list: T[];
 
-  /** @param list The array to append to; a new one by default. */
+  /**
+   * Makes a sink appending to `list`.
+   *
+   * @param list The array to append to; a new one by default.
+   */
   constructor(list: T[] = []) {
     this.list = list;
   }

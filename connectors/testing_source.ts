@@ -12,18 +12,26 @@ import type {
 } from "../src/dataflow/inputs.ts";
 
 /** Ends the current run; a resumed run continues after it. */
-class EofMarker {
+export class EofMarker {
+  /** The marker's kind. */
   readonly kind = "eof";
 }
 
 /** Fails the run once, the first time it is read; a resumed run skips it. */
-class AbortMarker {
+export class AbortMarker {
+  /** The marker's kind. */
   readonly kind = "abort";
 }
 
 /** Emits nothing for a while. */
-class PauseMarker {
+export class PauseMarker {
+  /** The marker's kind. */
   readonly kind = "pause";
+  /**
+   * Makes a pause of `ms` milliseconds.
+   *
+   * @param ms How long to pause, in milliseconds.
+   */
   constructor(readonly ms: number) {}
 }
 
@@ -38,7 +46,11 @@ export interface TestingSourceOptions {
 
 /** Thrown by a {@linkcode TestingSource} at an `ABORT` marker. */
 export class TestingSourceAbort extends Error {
-  /** @param index The marker's position in the input. */
+  /**
+   * Makes the error for the marker at `index`.
+   *
+   * @param index The marker's position in the input.
+   */
   constructor(index: number) {
     super(`TestingSource aborted at item ${index}`);
     this.name = "TestingSourceAbort";
@@ -164,6 +176,8 @@ export class TestingSource<T> implements FixedPartitionedSource<T, number> {
   readonly #aborted = new Set<number>();
 
   /**
+   * Makes a source over `items`.
+   *
    * @param items The items and markers, in order.
    * @param options The batch size.
    */

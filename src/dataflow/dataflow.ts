@@ -42,6 +42,8 @@ export class Dataflow {
   readonly #paths = new Set<string>();
 
   /**
+   * Makes an empty flow.
+   *
    * @param id The flow id: non-empty, no `.` and no white space.
    * @throws {TypeError} When the id is malformed.
    */

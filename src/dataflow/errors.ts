@@ -76,6 +76,8 @@ export class StepError extends Error {
   readonly key: string | undefined;
 
   /**
+   * Makes the error for a failure in the step at `stepId`.
+   *
    * @param stepId The full path of the step that failed.
    * @param what What failed, such as `"mapper threw"`.
    * @param options The cause, item and key.

@@ -448,6 +448,7 @@ export class Stream<T> implements AsyncIterable<T> {
    * ```
    */
   branch<S extends T>(id: string, predicate: (item: T) => item is S): BranchOut<S, Exclude<T, S>>;
+  /** Splits the stream in two by a plain boolean `predicate`. */
   branch(id: string, predicate: (item: T) => boolean): BranchOut<T>;
   branch(id: string, predicate: (item: T) => boolean): BranchOut<T> {
     this.#checkCallback(id, "predicate", predicate);
@@ -1267,6 +1268,7 @@ export class Stream<T> implements AsyncIterable<T> {
     a: KeyedStream<A>,
     options?: JoinOptions<M>,
   ): KeyedStream<JoinRow<[V, A], M>>;
+  /** Joins this keyed stream with two others by key; rows are `[this, a, b]`. */
   join<V, A, B, M extends JoinEmitMode = "complete">(
     this: KeyedStream<V>,
     id: string,
@@ -1274,6 +1276,7 @@ export class Stream<T> implements AsyncIterable<T> {
     b: KeyedStream<B>,
     options?: JoinOptions<M>,
   ): KeyedStream<JoinRow<[V, A, B], M>>;
+  /** Joins this keyed stream with three others by key; rows are `[this, a, b, c]`. */
   join<V, A, B, C, M extends JoinEmitMode = "complete">(
     this: KeyedStream<V>,
     id: string,
@@ -1282,6 +1285,7 @@ export class Stream<T> implements AsyncIterable<T> {
     c: KeyedStream<C>,
     options?: JoinOptions<M>,
   ): KeyedStream<JoinRow<[V, A, B, C], M>>;
+  /** Joins this keyed stream with any number of others by key; rows are untyped arrays. */
   join(
     this: KeyedStream<unknown>,
     id: string,

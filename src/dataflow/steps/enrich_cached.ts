@@ -23,6 +23,8 @@ export class TtlCache<K, V> {
   readonly #entries = new Map<K, { at: number; value: V }>();
 
   /**
+   * Makes an empty cache.
+   *
    * @param getter Fetches the value for a key on a miss.
    * @param now The current time in epoch ms.
    * @param ttl How long a value stays fresh, in ms.

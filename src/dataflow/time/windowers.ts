@@ -44,7 +44,7 @@ export interface Windower {
 }
 
 /** The window id late items get from a {@linkcode SessionWindower}. */
-export const LATE_SESSION_ID = -1;
+export const LATE_SESSION_ID: -1 = -1;
 
 function positive(what: string, name: string, value: unknown): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
