@@ -4,8 +4,9 @@
  * Every fluent step on a {@linkcode Stream} lowers to one or more of these
  * nodes. The runtime implements exactly these kinds and nothing else, so the
  * worker, exchange and recovery code stays small (Bytewax's "small core plus
- * composites"). The nodes hold user callbacks but no state: state lives in
- * the logic objects a stateful node builds per key at run time.
+ * composites"). The nodes hold user callbacks but no state: keyed state lives
+ * at run time in the logic objects a stateful-batch node builds per key, or in
+ * the map of plain values a keyed-fold node folds into.
  *
  * @module
  */
@@ -150,11 +151,45 @@ export type StatefulBatchBuilder<V, W, S> = (
   ctx: StepContext,
 ) => StatefulBatchLogic<V, W, S>;
 
-/** Per-key state over a keyed stream; every stateful step lowers to this. */
+/** Per-key logic objects with timers over a keyed stream; see {@linkcode StatefulBatchLogic}. */
 export interface StatefulBatchNode extends NodeBase {
   readonly kind: "statefulBatch";
   readonly up: Port;
   readonly builder: StatefulBatchBuilder<unknown, unknown, unknown>;
+}
+
+/**
+ * Keyed state as plain values, a batch at a time: the batch-level twin of
+ * {@linkcode StatefulBatchLogic} for steps that need no timers (joins,
+ * final aggregates, stateful maps).
+ *
+ * The runtime owns one `states` map per step and worker: a key's entry is its
+ * state, and deleting the entry discards the key, which then starts fresh.
+ * The functions here update the map in place and push what they emit onto
+ * `out` as `[key, value]` items. States must be plain serializable values:
+ * recovery snapshots each entry as it stands at the end of an epoch.
+ *
+ * A fold may read several keyed streams (a join's sides): batches arrive in
+ * arrival order, each with the index of the stream it came from.
+ */
+export interface KeyedFold {
+  /** Folds one batch of `[key, value]` items from input `side` into `states`, in order. */
+  onBatch(
+    states: Map<string, unknown>,
+    batch: readonly unknown[],
+    out: unknown[],
+    side: number,
+  ): void;
+  /** At end of input: what the live keys emit, in sorted key order. Keys are then dropped. */
+  onEof?(states: Map<string, unknown>, out: unknown[]): void;
+}
+
+/** Per-key plain-value state folded a batch at a time; see {@linkcode KeyedFold}. */
+export interface KeyedFoldNode extends NodeBase {
+  readonly kind: "keyedFold";
+  /** The keyed streams it reads, one or more. */
+  readonly ups: readonly Port[];
+  readonly fold: KeyedFold;
 }
 
 /** Every kind of core step. */
@@ -168,7 +203,8 @@ export type StepNode =
   | RedistributeNode
   | PipeNode
   | MapAsyncNode
-  | StatefulBatchNode;
+  | StatefulBatchNode
+  | KeyedFoldNode;
 
 /** The ports a node reads from, in order. */
 export function upstreamPorts(node: StepNode): readonly Port[] {
@@ -176,6 +212,7 @@ export function upstreamPorts(node: StepNode): readonly Port[] {
     case "input":
       return [];
     case "merge":
+    case "keyedFold":
       return node.ups;
     default:
       return [node.up];

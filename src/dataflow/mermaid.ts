@@ -18,11 +18,12 @@ export interface ToMermaidOptions {
 
 // When a composite is drawn as one box, it is labelled with the most telling
 // kind among its inner nodes: a `count` made of a key step and a stateful
-// step reads `count (statefulBatch)`.
+// step reads `count (keyedFold)`.
 const KIND_RANK: readonly string[] = [
   "input",
   "output",
   "statefulBatch",
+  "keyedFold",
   "branch",
   "merge",
   "redistribute",
@@ -206,7 +207,7 @@ function everyNode(flow: Dataflow, ids: IdTable, indent: string): string[] {
  * The flow is a subgraph titled `<flow id> (Dataflow)`. By default each
  * top-level step is one box labelled with its id and core kind, such as
  * `inp (input)`; a composite step added with `then()` is one subroutine-shaped
- * box labelled with the most telling kind inside it (`count (statefulBatch)`
+ * box labelled with the most telling kind inside it (`count (keyedFold)`
  * for a key step followed by a stateful step). Edges join top-level steps;
  * edges inside a composite are not drawn, and branch outputs are labelled
  * `trues` and `falses`. With `recursive: true` every core step is drawn and

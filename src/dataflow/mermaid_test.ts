@@ -91,7 +91,7 @@ Deno.test("toMermaid() labels a composite with its most telling kind", () => {
     )
     .output("out", sink);
   const picture = toMermaid(flow);
-  assert.match(picture, /\n {4}wc_count\[\["count \(statefulBatch\)"\]\]\n/);
+  assert.match(picture, /\n {4}wc_count\[\["count \(keyedFold\)"\]\]\n/);
   assert.match(picture, /\n {4}wc_inp --> wc_count\n {4}wc_count --> wc_out\n/);
 });
 

@@ -21,6 +21,7 @@ import { StepError } from "./errors.ts";
 import type {
   BatchFn,
   ItemStage,
+  KeyedFold,
   Port,
   StatefulBatchBuilder,
   StepContext,
@@ -914,8 +915,35 @@ export class Stream<T> implements AsyncIterable<T> {
   }
 
   /**
+   * Adds a keyed-fold step over this keyed stream and `others`: per-key
+   * plain-value state folded a batch at a time, with no timers.
+   *
+   * @internal Used by the stateful steps that need no timers; see
+   * {@linkcode KeyedFold}.
+   */
+  keyedFold<W>(
+    this: KeyedStream<unknown>,
+    id: string,
+    build: (path: string) => KeyedFold,
+    others: readonly KeyedStream<unknown>[] = [],
+  ): KeyedStream<W> {
+    const path = this.#path(id);
+    const ups = [this.#port];
+    for (const other of others) {
+      if (!(other instanceof Stream) || other.flow !== this.flow) {
+        throw new TypeError(
+          `Cannot add step "${id}": every input must be a keyed stream of the same flow`,
+        );
+      }
+      ups.push(other.#port);
+    }
+    return this.#add({ kind: "keyedFold", path, ups, fold: build(path) });
+  }
+
+  /**
    * The lowest-level stateful step: per key, a logic object that gets the
-   * key's values batch by batch. Every other stateful step is built on it.
+   * key's values batch by batch, with timers. `stateful`, `collect` and the
+   * window steps are built on it.
    * See {@linkcode StatefulBatchLogic} for the call order.
    *
    * @typeParam V The values.

@@ -32,6 +32,7 @@ import { mapAsyncStep } from "./steps/map_async.ts";
 import { outputStep } from "./steps/output.ts";
 import { pipeStep } from "./steps/pipe.ts";
 import { statefulBatchStep } from "./steps/stateful_batch.ts";
+import { keyedFoldStep } from "./steps/keyed_fold.ts";
 
 /** One worker's share of a run, ready to start. */
 export interface WorkerPlan {
@@ -149,6 +150,8 @@ export function planWorker(
         return mapAsyncStep(node, consume(node.up), ctx);
       case "statefulBatch":
         return statefulBatchStep(node, consume(node.up), ctx, stepCtx);
+      case "keyedFold":
+        return keyedFoldStep(node, node.ups.map(consume));
       case "output":
         throw new TypeError(`Cannot read from output step "${node.path}"`);
     }

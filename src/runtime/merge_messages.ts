@@ -5,7 +5,14 @@
  */
 
 import { closeIterator, deferred } from "./_async.ts";
-import { Barrier, isBatch, type Message, type MessageStream, Watermark } from "./message.ts";
+import {
+  Barrier,
+  type Control,
+  isBatch,
+  type Message,
+  type MessageStream,
+  Watermark,
+} from "./message.ts";
 
 type Arrival<T> =
   | { index: number; result: IteratorResult<Message<T>> }
@@ -26,13 +33,46 @@ type Arrival<T> =
  * @param inputs The streams to merge.
  * @returns One stream.
  */
-export async function* mergeMessages<T>(
+export function mergeMessages<T>(
   inputs: readonly MessageStream<T>[],
 ): AsyncGenerator<Message<T>, void, undefined> {
-  if (inputs.length === 1) {
-    yield* inputs[0]!;
-    return;
-  }
+  if (inputs.length === 1) return passThrough(inputs[0]!);
+  return merge(inputs, (_, batch) => batch);
+}
+
+/** A batch with the index of the input it came from. */
+export class SideBatch<T = unknown> {
+  /**
+   * @param side The input's index.
+   * @param batch The batch.
+   */
+  constructor(readonly side: number, readonly batch: readonly T[]) {}
+}
+
+/**
+ * {@linkcode mergeMessages}, with each batch wrapped in a
+ * {@linkcode SideBatch} naming its input, for steps that treat their inputs
+ * apart (a join's sides).
+ *
+ * @param inputs The streams to merge.
+ * @returns One stream of side-tagged batches and control messages.
+ */
+export function mergeSideBatches<T>(
+  inputs: readonly MessageStream<T>[],
+): AsyncGenerator<SideBatch<T> | Control, void, undefined> {
+  return merge(inputs, (side, batch) => new SideBatch(side, batch));
+}
+
+async function* passThrough<T>(
+  input: MessageStream<T>,
+): AsyncGenerator<Message<T>, void, undefined> {
+  yield* input;
+}
+
+async function* merge<T, B>(
+  inputs: readonly MessageStream<T>[],
+  wrap: (index: number, batch: readonly T[]) => B,
+): AsyncGenerator<B | Control, void, undefined> {
   const iterators = inputs.map((input) => input[Symbol.asyncIterator]());
   const count = iterators.length;
   const arrivals: Arrival<T>[] = [];
@@ -113,7 +153,7 @@ export async function* mergeMessages<T>(
       const message = result.value;
       if (isBatch(message)) {
         pull(index);
-        yield message;
+        yield wrap(index, message);
       } else if (message instanceof Barrier) {
         blockedAt[index] = message.epoch;
         const barrier = releaseBarrier();

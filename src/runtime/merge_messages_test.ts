@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mergeMessages } from "./merge_messages.ts";
+import { mergeMessages, mergeSideBatches, SideBatch } from "./merge_messages.ts";
 import { Barrier, type Message, Watermark } from "./message.ts";
 
 /** A runtime stream fed by hand; records whether it was asked to stop. */
@@ -234,4 +234,23 @@ Deno.test("mergeMessages() closes its inputs when its consumer stops early", asy
   }
   assert.equal(a.returned, true);
   assert.equal(b.returned, true);
+});
+
+Deno.test("mergeSideBatches() tags each batch with its input's index; controls pass as merged", async () => {
+  const a = new Channel();
+  const b = new Channel();
+  a.push([1]);
+  a.push(new Watermark(5));
+  b.push([10, 11]);
+  b.push(new Watermark(3));
+  a.end();
+  b.end();
+  const out = await Array.fromAsync(mergeSideBatches([a, b]));
+  const batches = out.filter((m): m is SideBatch<number> => m instanceof SideBatch);
+  assert.deepEqual(
+    batches.map(({ side, batch }) => [side, batch]).sort(),
+    [[0, [1]], [1, [10, 11]]],
+  );
+  const watermarks = out.filter((m) => m instanceof Watermark).map((m) => (m as Watermark).time);
+  assert.deepEqual(watermarks, [3], "the least watermark over the inputs");
 });

@@ -10,11 +10,10 @@
  * @module
  */
 
-import { callbackError, checkKeyed, shapeError, ValueFailure } from "../_batch.ts";
-import type { BatchFn, LogicResult, StatefulBatchBuilder } from "../graph.ts";
+import { callbackError, checkKeyed, shapeError } from "../_batch.ts";
+import type { BatchFn, KeyedFold } from "../graph.ts";
 import type { KeyedStream, Stream } from "../stream.ts";
-
-const NOTHING: LogicResult<never> = Object.freeze([Object.freeze([]), false]) as LogicResult<never>;
+import { keyedFold } from "./_fold.ts";
 
 /** Reduces each key's values within one batch. */
 function preReduce<V>(path: string, reducer: (acc: V, value: V) => V): BatchFn {
@@ -59,50 +58,34 @@ function preCount<T>(path: string, keyFn: (item: T) => string): BatchFn {
   };
 }
 
+/** A key's accumulator, boxed so that any value, `undefined` too, can be one. */
 interface Acc<A> {
-  readonly acc: A;
+  acc: A;
 }
 
-/** Keyed state that folds values into an accumulator and emits it at end of input. */
-function foldBuilder<V, A>(
-  init: (first: V) => { acc: A; skip: number },
+/** Folds values into a boxed accumulator per key and emits it at end of input. */
+function finalFold<V, A>(
+  path: string,
+  what: string,
+  init: (first: V) => A,
   folder: (acc: A, value: V) => A,
-): StatefulBatchBuilder<V, A, Acc<A>> {
-  return (resume) => {
-    let started = resume !== undefined;
-    let acc = resume?.acc as A;
-    return {
-      onBatch(values) {
-        let i = 0;
-        if (!started) {
-          const first = init(values[0]!);
-          acc = first.acc;
-          i = first.skip;
-          started = true;
-        }
-        try {
-          for (; i < values.length; i++) acc = folder(acc, values[i]!);
-        } catch (error) {
-          throw new ValueFailure(values[i], error);
-        }
-        return NOTHING;
-      },
-      onNotify: () => NOTHING,
-      onEof: () => [[acc], true],
-      notifyAt: () => undefined,
-      snapshot: () => ({ acc }),
-    };
-  };
-}
-
-function reduceBuilder<V>(reducer: (acc: V, value: V) => V): StatefulBatchBuilder<V, V, Acc<V>> {
-  return foldBuilder((first: V) => ({ acc: first, skip: 1 }), reducer);
+): KeyedFold {
+  return keyedFold<Acc<A>, V>(
+    path,
+    what,
+    (state, value) => {
+      if (state === undefined) return { acc: init(value) };
+      state.acc = folder(state.acc, value);
+      return state;
+    },
+    (state, key, out) => out.push([key, state.acc]),
+  );
 }
 
 function reduceInside<V>(up: KeyedStream<V>, reducer: (acc: V, value: V) => V): KeyedStream<V> {
   return up
     .batchStep<[string, V]>("combine", (path) => () => preReduce(path, reducer))
-    .statefulBatch("reduce", reduceBuilder(reducer));
+    .keyedFold("reduce", (path) => finalFold(path, "reducer", (first: V) => first, reducer));
 }
 
 function checkFunction(id: string, name: string, fn: unknown): void {
@@ -130,7 +113,10 @@ export function foldFinal<V, A>(
 ): KeyedStream<A> {
   checkFunction(id, "builder", builder);
   checkFunction(id, "folder", folder);
-  return up.statefulBatch(id, foldBuilder<V, A>(() => ({ acc: builder(), skip: 0 }), folder));
+  return up.keyedFold(
+    id,
+    (path) => finalFold(path, "folder", (first: V) => folder(builder(), first), folder),
+  );
 }
 
 /** `stream.countFinal(id, keyFn)`. */
@@ -144,7 +130,13 @@ export function countFinal<T>(
     (inner) =>
       inner
         .batchStep<[string, number]>("init_count", (path) => () => preCount(path, keyFn))
-        .statefulBatch("sum", reduceBuilder((a: number, b: number) => a + b)),
+        .keyedFold("sum", (path) =>
+          keyedFold<number, number>(
+            path,
+            "sum",
+            (sum, count) => sum === undefined ? count : sum + count,
+            (sum, key, out) => out.push([key, sum]),
+          )),
     id,
   );
 }

@@ -4,9 +4,9 @@
  * @module
  */
 
-import { checkKeyed } from "../_batch.ts";
-import type { BatchFn, LogicResult, StatefulBatchBuilder } from "../graph.ts";
+import type { KeyedFold } from "../graph.ts";
 import type { KeyedStream } from "../stream.ts";
+import { keyedFold } from "./_fold.ts";
 
 /** How a join stores values: keep the first per side, the last per side, or every value. */
 export type JoinInsertMode = "first" | "last" | "product";
@@ -34,65 +34,107 @@ export type JoinRow<T extends unknown[], M extends JoinEmitMode> = M extends "co
 const INSERT_MODES: readonly string[] = ["first", "last", "product"];
 const EMIT_MODES: readonly string[] = ["complete", "final", "running"];
 
+/** The most sides a join can have: one bit each in a row's presence mask. */
+export const MAX_JOIN_SIDES = 31;
+
 /**
- * One key's join row: the values seen per side under an insert mode.
- * Shared by `join` and the windowed join.
+ * One key's join row as plain data, flat to keep a key's state in one
+ * object: `[present, ...slots]`, where bit `i` of `present` says side `i`
+ * has a value, and slot `i` holds that value (`first`/`last`) or the list of
+ * its values (`product`).
  */
-export class JoinState {
-  readonly #mode: JoinInsertMode;
-  readonly #sides: unknown[][];
+export type JoinSides = unknown[];
 
-  /**
-   * @param sideCount How many sides the join has.
-   * @param mode How values are stored.
-   * @param snapshot A previous {@linkcode JoinState.snapshot}.
-   */
-  constructor(sideCount: number, mode: JoinInsertMode, snapshot?: readonly (readonly unknown[])[]) {
-    this.#mode = mode;
-    this.#sides = snapshot
-      ? snapshot.map((values) => [...values])
-      : Array.from({ length: sideCount }, () => []);
+/** A fresh row with no value on any side. */
+export function emptySides(sideCount: number): JoinSides {
+  const sides = new Array(sideCount + 1).fill(undefined);
+  sides[0] = 0;
+  return sides;
+}
+
+/** Stores `value` for `side` under `mode`. */
+export function insertSide(
+  sides: JoinSides,
+  side: number,
+  value: unknown,
+  mode: JoinInsertMode,
+): void {
+  const bit = 1 << side;
+  const present = sides[0] as number;
+  if ((present & bit) === 0) {
+    sides[0] = present | bit;
+    sides[side + 1] = mode === "product" ? [value] : value;
+  } else if (mode === "last") {
+    sides[side + 1] = value;
+  } else if (mode === "product") {
+    (sides[side + 1] as unknown[]).push(value);
   }
+}
 
-  /** Stores `value` for `side`. */
-  insert(side: number, value: unknown): void {
-    const values = this.#sides[side]!;
-    if (this.#mode === "product") values.push(value);
-    else if (this.#mode === "last") values[0] = value;
-    else if (values.length === 0) values.push(value);
+/** Whether every side has a value. */
+export function sidesComplete(sides: JoinSides): boolean {
+  return sides[0] === 2 ** (sides.length - 1) - 1;
+}
+
+/** Whether no side has a value. */
+export function sidesEmpty(sides: JoinSides): boolean {
+  return sides[0] === 0;
+}
+
+/**
+ * Every row of `sides`: the cross product of the sides' values (one row
+ * unless `product`), a missing side as `undefined`.
+ */
+export function joinRows(sides: JoinSides, mode: JoinInsertMode): unknown[][] {
+  if (mode !== "product") return [firstRow(sides)];
+  let rows: unknown[][] = [[]];
+  for (let i = 1; i < sides.length; i++) {
+    const values = sides[i] as unknown[] | undefined;
+    const options = values === undefined ? [undefined] : values;
+    const next: unknown[][] = [];
+    for (const row of rows) for (const value of options) next.push([...row, value]);
+    rows = next;
   }
+  return rows;
+}
 
-  /** Whether every side has a value. */
-  isComplete(): boolean {
-    return this.#sides.every((values) => values.length > 0);
+function firstRow(sides: JoinSides): unknown[] {
+  const n = sides.length - 1;
+  const row = new Array(n);
+  for (let i = 0; i < n; i++) row[i] = sides[i + 1];
+  return row;
+}
+
+/** Pushes every row of `sides` onto `out` as `[key, row]`. */
+function pushRows(key: string, sides: JoinSides, mode: JoinInsertMode, out: unknown[]): void {
+  if (mode !== "product") out.push([key, firstRow(sides)]);
+  else for (const row of joinRows(sides, mode)) out.push([key, row]);
+}
+
+/** Inserts every value of `from` into `into`, side by side. */
+export function insertAllSides(into: JoinSides, from: JoinSides, mode: JoinInsertMode): void {
+  const present = from[0] as number;
+  for (let side = 0; side < from.length - 1; side++) {
+    if ((present & (1 << side)) === 0) continue;
+    const slot = from[side + 1];
+    if (mode !== "product") insertSide(into, side, slot, mode);
+    else for (const value of slot as unknown[]) insertSide(into, side, value, mode);
   }
+}
 
-  /** Whether no side has a value. */
-  isEmpty(): boolean {
-    return this.#sides.every((values) => values.length === 0);
-  }
+/** A copy of `sides` that later inserts do not change. */
+export function copySides(sides: JoinSides, mode: JoinInsertMode): JoinSides {
+  return mode === "product"
+    ? sides.map((slot, i) => i > 0 && Array.isArray(slot) ? [...slot] : slot)
+    : [...sides];
+}
 
-  /** Forgets every value. */
-  clear(): void {
-    for (const values of this.#sides) values.length = 0;
-  }
-
-  /** Every row: the cross product of the sides' values, a missing side as `undefined`. */
-  rows(): unknown[][] {
-    if (this.#mode !== "product") return [this.#sides.map((values) => values[0])];
-    let rows: unknown[][] = [[]];
-    for (const values of this.#sides) {
-      const options = values.length === 0 ? [undefined] : values;
-      const next: unknown[][] = [];
-      for (const row of rows) for (const value of options) next.push([...row, value]);
-      rows = next;
-    }
-    return rows;
-  }
-
-  /** A copy of the values per side. */
-  snapshot(): unknown[][] {
-    return this.#sides.map((values) => [...values]);
+/** Throws `RangeError` unless a join of `sideCount` sides fits a row's presence mask. */
+export function checkSideCount(id: string, sideCount: number): void {
+  if (sideCount > MAX_JOIN_SIDES) {
+    throw new RangeError(
+      `Cannot add step "${id}": a join takes at most ${MAX_JOIN_SIDES} sides, got ${sideCount}`,
+    );
   }
 }
 
@@ -120,47 +162,34 @@ export function checkJoinModes(
   return { insertMode, emitMode };
 }
 
-/** Tags each value with its side: `[key, value]` → `[key, [side, value]]`. */
-function tagSide(path: string, side: number): BatchFn {
-  return (batch) => {
-    const out = new Array(batch.length);
-    for (let i = 0; i < batch.length; i++) {
-      const item = batch[i];
-      checkKeyed(path, item);
-      out[i] = [item[0], [side, item[1]]];
-    }
-    return out;
-  };
-}
-
-function joinBuilder(
+/**
+ * The join as a keyed fold over its sides: a key's state is its
+ * {@linkcode JoinSides}.
+ */
+function joinFold(
+  path: string,
   sideCount: number,
   insertMode: JoinInsertMode,
   emitMode: JoinEmitMode,
-): StatefulBatchBuilder<readonly [number, unknown], unknown[], unknown[][]> {
-  return (resume) => {
-    const state = new JoinState(sideCount, insertMode, resume);
-    const nothing: LogicResult<unknown[]> = [[], false];
-    return {
-      onBatch(values) {
-        const emits: unknown[][] = [];
-        for (const [side, value] of values) {
-          state.insert(side, value);
-          if (emitMode === "running") {
-            for (const row of state.rows()) emits.push(row);
-          } else if (emitMode === "complete" && state.isComplete()) {
-            for (const row of state.rows()) emits.push(row);
-            state.clear();
-          }
-        }
-        return [emits, emitMode === "complete" && state.isEmpty()];
-      },
-      onNotify: () => nothing,
-      onEof: () => emitMode === "final" ? [state.rows(), true] : nothing,
-      notifyAt: () => undefined,
-      snapshot: () => state.snapshot(),
-    };
-  };
+): KeyedFold {
+  const complete = emitMode === "complete";
+  const running = emitMode === "running";
+  return keyedFold<JoinSides, unknown>(
+    path,
+    "join",
+    (state, value, key, out, side) => {
+      const sides = state ?? emptySides(sideCount);
+      insertSide(sides, side, value, insertMode);
+      if (running) {
+        pushRows(key, sides, insertMode, out);
+      } else if (complete && sidesComplete(sides)) {
+        pushRows(key, sides, insertMode, out);
+        return undefined;
+      }
+      return sides;
+    },
+    emitMode === "final" ? (sides, key, out) => pushRows(key, sides, insertMode, out) : undefined,
+  );
 }
 
 /** `stream.join(id, ...sides, options)`. */
@@ -172,17 +201,6 @@ export function join(
 ): KeyedStream<unknown[]> {
   const { insertMode, emitMode } = checkJoinModes(id, options);
   const sideCount = others.length + 1;
-  return up.then(
-    (first, ...rest: KeyedStream<unknown>[]) => {
-      const tagged = [first, ...rest].map((side, i) =>
-        side.batchStep<[string, [number, unknown]]>(`side_${i}`, (path) => () => tagSide(path, i))
-      );
-      const merged = tagged.length === 1
-        ? tagged[0]!
-        : tagged[0]!.merge("merge", ...tagged.slice(1));
-      return merged.statefulBatch("join", joinBuilder(sideCount, insertMode, emitMode));
-    },
-    id,
-    ...others,
-  );
+  checkSideCount(id, sideCount);
+  return up.keyedFold(id, (path) => joinFold(path, sideCount, insertMode, emitMode), others);
 }

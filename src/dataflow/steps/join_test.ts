@@ -193,7 +193,7 @@ Deno.test("join() rejects a side item that is not a [key, value] pair, naming th
   left.join("j", right as KeyedStream<unknown>).output("out", new TestingSink([]));
   await assert.rejects(run(flow), (error: unknown) => {
     assert.ok(error instanceof TypeError, `got ${error}`);
-    assert.match(error.message, /^Cannot run step "f\.j\.side_1": expected a \[key, value\] pair/);
+    assert.match(error.message, /^Cannot run step "f\.j": expected a \[key, value\] pair/);
     return true;
   });
 });
@@ -205,7 +205,7 @@ Deno.test("join() rejects a non-string key, naming the step", async () => {
   (left as KeyedStream<unknown>).join("j", right).output("out", new TestingSink([]));
   await assert.rejects(
     run(flow),
-    /Cannot run step "f\.j\.side_0": expected .*string key, got \[7,1\]/,
+    /Cannot run step "f\.j": expected .*string key, got \[7,1\]/,
   );
 });
 
@@ -217,4 +217,39 @@ Deno.test("join() rejects unknown modes and foreign sides when added", () => {
   assert.throws(() => a.join("j", b, { emitMode: "eager" as never }), RangeError);
   const other = new Dataflow("g").input("c", new TestingSource<[string, number]>([]));
   assert.throws(() => a.join("j", other), TypeError);
+});
+
+Deno.test("join() takes at most 31 sides, saying so when added", () => {
+  const flow = new Dataflow("f");
+  const sides = Array.from(
+    { length: 32 },
+    (_, i) => flow.input(`s${i}`, new TestingSource<[string, number]>([])),
+  );
+  const [first, ...rest] = sides;
+  assert.throws(
+    () => first!.join("j", ...rest),
+    (error: unknown) =>
+      error instanceof RangeError &&
+      /^Cannot add step "j": a join takes at most 31 sides, got 32$/.test(error.message),
+  );
+  assert.doesNotThrow(() => first!.join("ok", ...rest.slice(1)));
+});
+
+Deno.test("join() counts an undefined value as present: the row completes", async () => {
+  const flow = new Dataflow("f");
+  const left = flow.input("l", new TestingSource<[string, undefined]>([["k", undefined]]));
+  const right = flow.input("r", new TestingSource<[string, number]>([["k", 1]]));
+  assert.deepEqual(await Array.fromAsync(left.join("j", right)), [["k", [undefined, 1]]]);
+});
+
+Deno.test("join() of a stream with itself sees every item on both sides", async () => {
+  const flow = new Dataflow("f");
+  const items = flow.input("inp", new TestingSource<[string, number]>([["a", 1], ["b", 2]]));
+  const rows = await Array.fromAsync(items.join("self", items, { emitMode: "running" }));
+  // Each item arrives once per side: first on one side alone, then completing the row.
+  assert.equal(rows.length, 4);
+  assert.deepEqual(rows.filter(([, row]) => row[0] !== undefined && row[1] !== undefined), [
+    ["a", [1, 1]],
+    ["b", [2, 2]],
+  ]);
 });

@@ -1,12 +1,12 @@
 /**
- * Per-key state, one item at a time: the `stateful` step and the
- * `statefulMap`/`statefulFlatMap` shorthands, all lowered to the
- * stateful-batch core step.
+ * Per-key state, one item at a time: the `stateful` step, lowered to the
+ * stateful-batch core step, and the `statefulMap`/`statefulFlatMap`
+ * shorthands, which need no timers and fold into the keyed-fold core step.
  *
  * @module
  */
 
-import { ValueFailure } from "../_batch.ts";
+import { isIterable, shapeError, ValueFailure } from "../_batch.ts";
 import { describeValue } from "../errors.ts";
 import type {
   LogicResult,
@@ -15,6 +15,7 @@ import type {
   StepContext,
 } from "../graph.ts";
 import type { KeyedStream } from "../stream.ts";
+import { keyedFold } from "./_fold.ts";
 
 /**
  * The per-key logic of {@linkcode Stream.stateful}: Bytewax's
@@ -97,40 +98,19 @@ export function batchBuilder<V, W, S>(
   };
 }
 
-/**
- * The logic behind `statefulMap` and `statefulFlatMap`: the state is a
- * plain value threaded through the mapper; `undefined` discards the key.
- */
-function mapperBuilder<V, W, S>(
-  mapper: (state: S | undefined, value: V) => readonly [S | undefined, Iterable<W>],
-): StatefulBuilder<V, W, S | undefined> {
-  return (resumeState) => {
-    let state = resumeState;
-    return {
-      onItem(value) {
-        const [next, emits] = mapper(state, value);
-        state = next;
-        return [emits, state === undefined];
-      },
-      snapshot: () => state,
-    };
-  };
-}
-
 /** `stream.statefulMap(id, mapper)`. */
 export function statefulMap<V, S, W>(
   up: KeyedStream<V>,
   id: string,
   mapper: (state: S | undefined, value: V) => readonly [S | undefined, W],
 ): KeyedStream<W> {
-  return up.stateful(
-    id,
-    mapperBuilder<V, W, S>((state, value) => {
+  return up.keyedFold(id, (path) =>
+    keyedFold<S, V>(path, "mapper", (state, value, key, out) => {
       const result = mapper(state, value);
-      checkPair(result);
-      return [result[0], [result[1]]];
-    }),
-  );
+      if (!Array.isArray(result) || result.length !== 2) throw notPair(path, result);
+      out.push([key, result[1]]);
+      return result[0];
+    }));
 }
 
 /** `stream.statefulFlatMap(id, mapper)`. */
@@ -139,22 +119,24 @@ export function statefulFlatMap<V, S, W>(
   id: string,
   mapper: (state: S | undefined, value: V) => readonly [S | undefined, Iterable<W>],
 ): KeyedStream<W> {
-  return up.stateful(
-    id,
-    mapperBuilder<V, W, S>((state, value) => {
+  return up.keyedFold(id, (path) =>
+    keyedFold<S, V>(path, "mapper", (state, value, key, out) => {
       const result = mapper(state, value);
-      checkPair(result);
-      return result;
-    }),
-  );
+      if (!Array.isArray(result) || result.length !== 2) throw notPair(path, result);
+      const emits = result[1];
+      if (Array.isArray(emits)) {
+        for (let i = 0; i < emits.length; i++) out.push([key, emits[i]]);
+      } else if (isIterable(emits)) {
+        for (const emit of emits) out.push([key, emit]);
+      } else {
+        throw shapeError(path, "the mapper to return an iterable of values second", emits);
+      }
+      return result[0];
+    }));
 }
 
-function checkPair(result: unknown): void {
-  if (!Array.isArray(result) || result.length !== 2) {
-    throw new TypeError(
-      `Cannot use mapper result: expected [state, value], got ${describeValue(result)}`,
-    );
-  }
+function notPair(path: string, result: unknown): TypeError {
+  return shapeError(path, "the mapper to return [state, value]", result);
 }
 
 /** Throws unless a logic method returned `[emits, discard]`. */

@@ -8,7 +8,19 @@ import { checkKeyed } from "../_batch.ts";
 import type { BatchFn } from "../graph.ts";
 import type { KeyedStream } from "../stream.ts";
 import type { Clock } from "../time/clock.ts";
-import { checkJoinModes, type JoinOptions, JoinState } from "./join.ts";
+import {
+  checkJoinModes,
+  checkSideCount,
+  copySides,
+  emptySides,
+  insertAllSides,
+  insertSide,
+  type JoinOptions,
+  joinRows,
+  type JoinSides,
+  sidesComplete,
+  sidesEmpty,
+} from "./join.ts";
 import { window, type WindowLogic, type WindowOptions, type WindowOut } from "./window.ts";
 
 /**
@@ -18,6 +30,7 @@ import { window, type WindowLogic, type WindowOptions, type WindowOut } from "./
  */
 export interface JoinWindowOptions extends WindowOptions<unknown>, JoinOptions {}
 
+/** Tags each value with its side: `[key, value]` → `[key, [side, value]]`. */
 function tagSide(path: string, side: number): BatchFn {
   return (batch) => {
     const out = new Array(batch.length);
@@ -28,6 +41,19 @@ function tagSide(path: string, side: number): BatchFn {
     }
     return out;
   };
+}
+
+/**
+ * Tags each side's values with the side's index (steps `side_0`, `side_1`,
+ * …) and merges the sides (step `merge`), inside a composite step.
+ */
+function mergeSides(
+  sides: readonly KeyedStream<unknown>[],
+): KeyedStream<[number, unknown]> {
+  const tagged = sides.map((side, i) =>
+    side.batchStep<[string, [number, unknown]]>(`side_${i}`, (path) => () => tagSide(path, i))
+  );
+  return tagged.length === 1 ? tagged[0]! : tagged[0]!.merge("merge", ...tagged.slice(1));
 }
 
 /** `stream.joinWindow(id, sides, options)`; `late` carries `[side, value]` pairs. */
@@ -42,6 +68,7 @@ export function joinWindow(
     emitMode: options?.emitMode ?? "final",
   });
   const sideCount = others.length + 1;
+  checkSideCount(id, sideCount);
   const clock = options.clock;
   const sideClock: Clock<[number, unknown]> = {
     build(resume, ctx) {
@@ -50,45 +77,34 @@ export function joinWindow(
     },
   };
   const build = (
-    resume: unknown[][] | undefined,
-  ): WindowLogic<[number, unknown], unknown[], unknown[][]> => {
-    const state = new JoinState(sideCount, insertMode, resume);
+    resume: JoinSides | undefined,
+  ): WindowLogic<[number, unknown], unknown[], JoinSides> => {
+    let sides = resume ? copySides(resume, insertMode) : emptySides(sideCount);
+    const emit = (): unknown[][] => {
+      if (emitMode === "running") return joinRows(sides, insertMode);
+      if (emitMode === "complete" && sidesComplete(sides)) {
+        const rows = joinRows(sides, insertMode);
+        sides = emptySides(sideCount);
+        return rows;
+      }
+      return [];
+    };
     return {
       onValue([side, value]) {
-        state.insert(side, value);
-        if (emitMode === "running") return state.rows();
-        if (emitMode === "complete" && state.isComplete()) {
-          const rows = state.rows();
-          state.clear();
-          return rows;
-        }
-        return [];
+        insertSide(sides, side, value, insertMode);
+        return emit();
       },
       onMerge(original) {
-        const snapshot = original.snapshot();
-        snapshot.forEach((values, side) => values.forEach((v) => state.insert(side, v)));
-        if (emitMode === "running") return state.rows();
-        if (emitMode === "complete" && state.isComplete()) {
-          const rows = state.rows();
-          state.clear();
-          return rows;
-        }
-        return [];
+        insertAllSides(sides, original.snapshot(), insertMode);
+        return emit();
       },
-      onClose: () => emitMode === "final" && !state.isEmpty() ? state.rows() : [],
-      snapshot: () => state.snapshot(),
+      onClose: () => emitMode === "final" && !sidesEmpty(sides) ? joinRows(sides, insertMode) : [],
+      snapshot: () => copySides(sides, insertMode),
     };
   };
   return up.then(
-    (first, ...rest: KeyedStream<unknown>[]) => {
-      const tagged = [first, ...rest].map((side, i) =>
-        side.batchStep<[string, [number, unknown]]>(`side_${i}`, (path) => () => tagSide(path, i))
-      );
-      const merged = tagged.length === 1
-        ? tagged[0]!
-        : tagged[0]!.merge("merge", ...tagged.slice(1));
-      return window(merged, "join", build, { ...options, clock: sideClock });
-    },
+    (first, ...rest: KeyedStream<unknown>[]) =>
+      window(mergeSides([first, ...rest]), "join", build, { ...options, clock: sideClock }),
     id,
     ...others,
   );

@@ -1,6 +1,8 @@
 /**
  * The stateful-batch step: per-key logic objects over a keyed stream, with
- * timers that fire without new input. Every stateful step lowers to it.
+ * timers that fire without new input. Every stateful step that needs timers
+ * (`stateful`, `collect`, windows) lowers to it; the others fold plain
+ * per-key values in the keyed-fold step.
  *
  * @module
  */
