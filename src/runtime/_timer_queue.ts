@@ -6,8 +6,13 @@
 
 /**
  * Per-key timers: at most one per key; setting a key's time again replaces
- * it. Entries that were replaced or cleared are skipped when they surface
- * (lazy deletion), so every operation is O(log n).
+ * it. The heap always holds, for every key with a timer, an entry at or
+ * before the key's time. Moving a time later pushes nothing: when the old
+ * entry surfaces it is pushed again at the key's current time. Moving it
+ * earlier pushes a new entry, and entries for cleared keys or for times
+ * later than the key's are dropped when they surface (lazy deletion). So a
+ * timer that keeps moving later, as an event-time window's does with every
+ * item, costs a map write rather than a heap push.
  */
 export class TimerQueue {
   readonly #times = new Map<string, number>();
@@ -24,9 +29,10 @@ export class TimerQueue {
       if (this.#times.size > 0) this.#times.delete(key);
       return;
     }
-    if (this.#times.get(key) === time) return;
+    const current = this.#times.get(key);
+    if (current === time) return;
     this.#times.set(key, time);
-    this.#push({ time, key });
+    if (current === undefined || time < current) this.#push({ time, key });
   }
 
   /** The earliest time set, or `undefined`. */
@@ -48,11 +54,15 @@ export class TimerQueue {
     }
   }
 
+  // Settles the heap's top: drops entries of cleared keys or of times later
+  // than the key's, and moves entries of times the key has moved past.
   #dropStale(): void {
     while (this.#heap.length > 0) {
       const top = this.#heap[0]!;
-      if (this.#times.get(top.key) === top.time) return;
+      const time = this.#times.get(top.key);
+      if (time === top.time) return;
       this.#pop();
+      if (time !== undefined && time > top.time) this.#push({ time, key: top.key });
     }
   }
 

@@ -6,9 +6,14 @@
  * @module
  */
 
-import type { StatefulBatchBuilder, StepContext } from "../graph.ts";
+import type {
+  LogicResult,
+  StatefulBatchBuilder,
+  StatefulBatchLogic,
+  StepContext,
+} from "../graph.ts";
 import type { KeyedStream, Stream } from "../stream.ts";
-import type { Clock, ClockLogic } from "../time/clock.ts";
+import type { Clock, ClockContext, ClockLogic } from "../time/clock.ts";
 import type { Windower, WindowerLogic, WindowMetadata } from "../time/windowers.ts";
 
 /** The state of one window, built when the window opens. */
@@ -78,8 +83,11 @@ class KeyWindows {
   readonly #build: WindowLogicBuilder<unknown, unknown, unknown>;
   readonly #ordered: boolean;
   readonly #windows = new Map<number, AnyLogic>();
-  // Values waiting for the watermark, in arrival order: [timestamp, value].
-  #queue: [number, unknown][] = [];
+  // Values waiting for the watermark, in arrival order, and their timestamps.
+  #queued: unknown[] = [];
+  #queuedAt: number[] = [];
+  // The earliest queued timestamp, or Infinity.
+  #queueHead = Infinity;
 
   constructor(
     key: string,
@@ -94,7 +102,7 @@ class KeyWindows {
     this.#ordered = ordered;
     if (resume) {
       for (const [id, state] of resume.windows) this.#windows.set(id, build(state));
-      this.#queue = resume.queue.map(([ts, v]) => [ts, v]);
+      for (const [ts, value] of resume.queue) this.#enqueue(ts, value);
     }
   }
 
@@ -103,22 +111,37 @@ class KeyWindows {
     if (ts < watermark) {
       for (const id of this.#windower.lateFor(ts)) out.push([LATE, this.key, id, value]);
     } else if (this.#ordered) {
-      this.#queue.push([ts, value]);
+      this.#enqueue(ts, value);
     } else {
       this.#apply(ts, value, out);
     }
   }
 
+  #enqueue(ts: number, value: unknown): void {
+    this.#queued.push(value);
+    this.#queuedAt.push(ts);
+    if (ts < this.#queueHead) this.#queueHead = ts;
+  }
+
   #apply(ts: number, value: unknown, out: Tagged[]): void {
-    for (const id of this.#windower.openFor(ts)) {
+    const ids = this.#windower.openFor(ts);
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
       let logic = this.#windows.get(id);
       if (logic === undefined) {
         logic = this.#build(undefined);
         this.#windows.set(id, logic);
       }
-      for (const w of logic.onValue(value)) out.push([DOWN, this.key, id, w]);
+      const emits = logic.onValue(value);
+      if (Array.isArray(emits)) {
+        for (let j = 0; j < emits.length; j++) out.push([DOWN, this.key, id, emits[j]]);
+      } else {
+        for (const w of emits) out.push([DOWN, this.key, id, w]);
+      }
     }
-    for (const [from, into] of this.#windower.merged()) {
+    const merges = this.#windower.merged();
+    if (merges.length === 0) return;
+    for (const [from, into] of merges) {
       const original = this.#windows.get(from);
       this.#windows.delete(from);
       if (original === undefined) continue;
@@ -133,14 +156,7 @@ class KeyWindows {
 
   /** Applies the queued values the watermark has passed (in timestamp order), then closes windows. */
   advance(watermark: number, out: Tagged[]): void {
-    if (this.#queue.length > 0) {
-      const due = this.#queue.filter(([ts]) => ts <= watermark);
-      if (due.length > 0) {
-        this.#queue = this.#queue.filter(([ts]) => ts > watermark);
-        due.sort((a, b) => a[0] - b[0]); // stable: ties keep arrival order
-        for (const [ts, value] of due) this.#apply(ts, value, out);
-      }
-    }
+    if (this.#queueHead <= watermark) this.#applyDue(watermark, out);
     for (const [id, meta] of this.#windower.closeFor(watermark)) {
       const logic = this.#windows.get(id);
       if (logic !== undefined) {
@@ -151,11 +167,37 @@ class KeyWindows {
     }
   }
 
+  /** Applies the queued values at or before `watermark`, in timestamp order; ties keep arrival order. */
+  #applyDue(watermark: number, out: Tagged[]): void {
+    const queued = this.#queued;
+    const at = this.#queuedAt;
+    const due: number[] = [];
+    const keptValues: unknown[] = [];
+    const keptAt: number[] = [];
+    let head = Infinity;
+    for (let i = 0; i < queued.length; i++) {
+      const ts = at[i]!;
+      if (ts <= watermark) {
+        due.push(i);
+      } else {
+        keptValues.push(queued[i]);
+        keptAt.push(ts);
+        if (ts < head) head = ts;
+      }
+    }
+    this.#queued = keptValues;
+    this.#queuedAt = keptAt;
+    this.#queueHead = head;
+    if (due.length > 1) due.sort((a, b) => at[a]! - at[b]! || a - b);
+    for (let i = 0; i < due.length; i++) this.#apply(at[due[i]!]!, queued[due[i]!], out);
+  }
+
   /** The earliest event time at which something is due: a close, or the queue's head. */
   dueAt(): number | undefined {
-    let at = this.#windower.notifyAt();
-    for (const [ts] of this.#queue) if (at === undefined || ts < at) at = ts;
-    return at;
+    const close = this.#windower.notifyAt();
+    const head = this.#queueHead;
+    if (close === undefined) return head === Infinity ? undefined : head;
+    return head < close ? head : close;
   }
 
   snapshot(clock: unknown): KeySnapshot {
@@ -163,7 +205,7 @@ class KeyWindows {
       clock,
       windower: this.#windower.snapshot(),
       windows: [...this.#windows].map(([id, logic]) => [id, logic.snapshot()] as const),
-      queue: this.#queue.map(([ts, v]) => [ts, v] as const),
+      queue: this.#queuedAt.map((ts, i) => [ts, this.#queued[i]] as const),
     };
   }
 }
@@ -185,8 +227,14 @@ function windowBuilder(
   const ordered = options.ordered ?? true;
   const shared = options.watermarkScope === "partition";
   const partitions = new WeakMap<StepContext, Partition>();
+  // One clock context per run, shared by its keys.
+  const clockContexts = new WeakMap<StepContext, ClockContext>();
   return (resume, key, ctx) => {
-    const clockCtx = { stepId: pathOf(), now: () => ctx.now() };
+    let clockCtx = clockContexts.get(ctx);
+    if (clockCtx === undefined) {
+      clockCtx = { stepId: pathOf(), now: () => ctx.now() };
+      clockContexts.set(ctx, clockCtx);
+    }
     const keyWindows = new KeyWindows(
       key,
       windower.build(resume?.windower),
@@ -211,50 +259,71 @@ function windowBuilder(
         swept: -Infinity,
       };
     }
-    const clockLogic = partition.clock!;
-
-    // Advances this key, and in partition scope every key once per new watermark.
-    const advance = (watermark: number, out: Tagged[]) => {
-      if (shared && watermark > partition.swept) {
-        partition.swept = watermark;
-        for (const other of partition.keys) other.advance(watermark, out);
-      } else {
-        keyWindows.advance(watermark, out);
-      }
-    };
-
-    return {
-      onBatch(values) {
-        const out: Tagged[] = [];
-        clockLogic.beforeBatch();
-        let watermark = -Infinity;
-        for (const value of values) {
-          const [ts, wm] = clockLogic.onItem(value);
-          watermark = wm;
-          keyWindows.take(ts, wm, value, out);
-        }
-        advance(watermark, out);
-        return [out, false];
-      },
-      onNotify() {
-        const out: Tagged[] = [];
-        advance(clockLogic.onNotify(), out);
-        return [out, false];
-      },
-      onEof() {
-        const out: Tagged[] = [];
-        // Only this key: every other key gets its own onEof.
-        keyWindows.advance(clockLogic.onEof(), out);
-        return [out, false];
-      },
-      notifyAt() {
-        const due = keyWindows.dueAt();
-        if (due === undefined) return undefined;
-        return clockLogic.toSystem(due);
-      },
-      snapshot: () => keyWindows.snapshot(clockLogic.snapshot()),
-    };
+    return new KeyLogic(keyWindows, partition, shared);
   };
+}
+
+/** The stateful logic of one key: its windows, stamped by its (or its partition's) clock. */
+class KeyLogic implements StatefulBatchLogic<unknown, Tagged, KeySnapshot> {
+  readonly #windows: KeyWindows;
+  readonly #clock: ClockLogic<unknown>;
+  readonly #partition: Partition;
+  readonly #shared: boolean;
+
+  constructor(windows: KeyWindows, partition: Partition, shared: boolean) {
+    this.#windows = windows;
+    this.#clock = partition.clock!;
+    this.#partition = partition;
+    this.#shared = shared;
+  }
+
+  // Advances this key, and in partition scope every key once per new watermark.
+  #advance(watermark: number, out: Tagged[]): void {
+    const partition = this.#partition;
+    if (this.#shared && watermark > partition.swept) {
+      partition.swept = watermark;
+      for (const other of partition.keys) other.advance(watermark, out);
+    } else {
+      this.#windows.advance(watermark, out);
+    }
+  }
+
+  onBatch(values: readonly unknown[]): LogicResult<Tagged> {
+    const out: Tagged[] = [];
+    const clock = this.#clock;
+    clock.beforeBatch();
+    let watermark = -Infinity;
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i];
+      const stamped = clock.onItem(value);
+      watermark = stamped[1];
+      this.#windows.take(stamped[0], watermark, value, out);
+    }
+    this.#advance(watermark, out);
+    return [out, false];
+  }
+
+  onNotify(): LogicResult<Tagged> {
+    const out: Tagged[] = [];
+    this.#advance(this.#clock.onNotify(), out);
+    return [out, false];
+  }
+
+  onEof(): LogicResult<Tagged> {
+    const out: Tagged[] = [];
+    // Only this key: every other key gets its own onEof.
+    this.#windows.advance(this.#clock.onEof(), out);
+    return [out, false];
+  }
+
+  notifyAt(): number | undefined {
+    const due = this.#windows.dueAt();
+    return due === undefined ? undefined : this.#clock.toSystem(due);
+  }
+
+  snapshot(): KeySnapshot {
+    return this.#windows.snapshot(this.#clock.snapshot());
+  }
 }
 
 /**

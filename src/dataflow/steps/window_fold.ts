@@ -8,6 +8,8 @@
 import type { KeyedStream, Stream } from "../stream.ts";
 import { window, type WindowLogic, type WindowOptions, type WindowOut } from "./window.ts";
 
+const NOTHING: readonly never[] = Object.freeze([]);
+
 function checkFn(id: string, name: string, fn: unknown): void {
   if (typeof fn !== "function") {
     throw new TypeError(`Cannot add step "${id}": ${name} must be a function, got ${typeof fn}`);
@@ -37,11 +39,11 @@ export function foldWindow<V, A>(
     return {
       onValue(value) {
         acc = folder(acc, value);
-        return [];
+        return NOTHING;
       },
       onMerge(original) {
         acc = merger(acc, original.snapshot());
-        return [];
+        return NOTHING;
       },
       onClose: () => [acc],
       snapshot: () => acc,

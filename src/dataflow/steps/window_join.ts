@@ -73,7 +73,14 @@ export function joinWindow(
   const sideClock: Clock<[number, unknown]> = {
     build(resume, ctx) {
       const logic = clock.build(resume, ctx);
-      return { ...logic, onItem: ([, value]) => logic.onItem(value) };
+      return {
+        beforeBatch: () => logic.beforeBatch(),
+        onItem: ([, value]) => logic.onItem(value),
+        onNotify: () => logic.onNotify(),
+        onEof: () => logic.onEof(),
+        toSystem: (timestamp) => logic.toSystem(timestamp),
+        snapshot: () => logic.snapshot(),
+      };
     },
   };
   const build = (

@@ -120,55 +120,92 @@ export function EventClock<V>(
   }
   return {
     build(resumeState, ctx) {
-      const readNow = nowGetter ?? (() => ctx.now());
       const resume = resumeState as EventClockSnapshot | undefined;
-      let base = resume?.base ?? -Infinity;
-      let systemTimeOfMax = resume?.systemTimeOfMax ?? -Infinity;
-      let now = -Infinity;
-      const tick = () => {
-        const read = readNow();
-        if (read > now) now = read; // clamped: never goes backwards
-      };
-      const watermark = () => base === -Infinity ? -Infinity : base + (now - systemTimeOfMax);
-      return {
-        beforeBatch: tick,
-        onItem(value) {
-          const raw = tsGetter(value);
-          const ts = toEpochMs(raw);
-          if (ts === undefined) {
-            throw shapeError(
-              ctx.stepId,
-              `tsGetter to return a valid Date or epoch milliseconds for item ${
-                describeValue(value)
-              }`,
-              raw,
-            );
-          }
-          if (now === -Infinity) tick();
-          const candidate = ts - wait;
-          const current = watermark();
-          if (candidate > current) {
-            base = candidate;
-            systemTimeOfMax = now;
-            return [ts, candidate];
-          }
-          return [ts, current];
-        },
-        onNotify() {
-          tick();
-          return watermark();
-        },
-        onEof: () => Infinity,
-        toSystem(timestamp) {
-          if (base === -Infinity || !Number.isFinite(timestamp)) return undefined;
-          return systemTimeOfMax + (timestamp - base);
-        },
-        // Before any item there is no base: `null` keeps the snapshot JSON-safe.
-        snapshot: (): EventClockSnapshot =>
-          base === -Infinity ? { base: null, systemTimeOfMax: null } : { base, systemTimeOfMax },
-      };
+      return new EventClockLogic(tsGetter, wait, nowGetter, ctx, resume);
     },
   };
+}
+
+/** One key's (or partition's) event clock; a class, so that many keys share one shape. */
+class EventClockLogic<V> implements ClockLogic<V> {
+  readonly #tsGetter: (value: V) => Timestamp;
+  readonly #wait: number;
+  readonly #nowGetter: (() => number) | undefined;
+  readonly #ctx: ClockContext;
+  #base: number;
+  #systemTimeOfMax: number;
+  #now = -Infinity;
+
+  constructor(
+    tsGetter: (value: V) => Timestamp,
+    wait: number,
+    nowGetter: (() => number) | undefined,
+    ctx: ClockContext,
+    resume: EventClockSnapshot | undefined,
+  ) {
+    this.#tsGetter = tsGetter;
+    this.#wait = wait;
+    this.#nowGetter = nowGetter;
+    this.#ctx = ctx;
+    this.#base = resume?.base ?? -Infinity;
+    this.#systemTimeOfMax = resume?.systemTimeOfMax ?? -Infinity;
+  }
+
+  #tick(): void {
+    // Shared functions, not a closure per key: the call stays monomorphic.
+    const read = this.#nowGetter === undefined ? this.#ctx.now() : this.#nowGetter();
+    if (read > this.#now) this.#now = read; // clamped: never goes backwards
+  }
+
+  #watermark(): number {
+    return this.#base === -Infinity ? -Infinity : this.#base + (this.#now - this.#systemTimeOfMax);
+  }
+
+  beforeBatch(): void {
+    this.#tick();
+  }
+
+  onItem(value: V): readonly [number, number] {
+    const raw = this.#tsGetter(value);
+    const ts = toEpochMs(raw);
+    if (ts === undefined) {
+      throw shapeError(
+        this.#ctx.stepId,
+        `tsGetter to return a valid Date or epoch milliseconds for item ${describeValue(value)}`,
+        raw,
+      );
+    }
+    if (this.#now === -Infinity) this.#tick();
+    const candidate = ts - this.#wait;
+    const current = this.#watermark();
+    if (candidate > current) {
+      this.#base = candidate;
+      this.#systemTimeOfMax = this.#now;
+      return [ts, candidate];
+    }
+    return [ts, current];
+  }
+
+  onNotify(): number {
+    this.#tick();
+    return this.#watermark();
+  }
+
+  onEof(): number {
+    return Infinity;
+  }
+
+  toSystem(timestamp: number): number | undefined {
+    if (this.#base === -Infinity || !Number.isFinite(timestamp)) return undefined;
+    return this.#systemTimeOfMax + (timestamp - this.#base);
+  }
+
+  // Before any item there is no base: `null` keeps the snapshot JSON-safe.
+  snapshot(): EventClockSnapshot {
+    return this.#base === -Infinity
+      ? { base: null, systemTimeOfMax: null }
+      : { base: this.#base, systemTimeOfMax: this.#systemTimeOfMax };
+  }
 }
 
 interface EventClockSnapshot {

@@ -22,11 +22,11 @@ export interface WindowMetadata {
 /** One key's windows: which a timestamp opens, which are merged, which are closed. */
 export interface WindowerLogic {
   /** The ids of the windows `timestamp` belongs to, opening them as needed. */
-  openFor(timestamp: number): number[];
+  openFor(timestamp: number): readonly number[];
   /** The ids of the windows a late item at `timestamp` would have belonged to. */
-  lateFor(timestamp: number): number[];
+  lateFor(timestamp: number): readonly number[];
   /** The `[from, into]` merges since the last call; `from` is gone afterwards. */
-  merged(): [from: number, into: number][];
+  merged(): readonly (readonly [from: number, into: number])[];
   /** Closes and returns the windows that the `watermark` has passed, earliest first. */
   closeFor(watermark: number): [id: number, meta: WindowMetadata][];
   /** The earliest watermark (epoch ms) at which a window would close, or `undefined`. */
@@ -133,53 +133,96 @@ export function SlidingWindower(options: SlidingWindowerOptions): Windower {
   return slidingConfig(length, offset, alignTo);
 }
 
+const NO_MERGES: readonly (readonly [number, number])[] = Object.freeze([]);
+
 function slidingConfig(length: number, offset: number, alignTo: number): Windower {
-  const openTime = (id: number) => alignTo + id * offset;
-  const idsFor = (ts: number): number[] => {
-    const last = Math.floor((ts - alignTo) / offset);
-    const ids: number[] = [];
-    for (let id = last; ts < openTime(id) + length; id--) ids.push(id);
-    return ids.reverse();
-  };
   return {
-    build(resumeState) {
-      // Open window ids; their close times follow from the id.
-      const open = new Set<number>((resumeState as number[] | undefined) ?? []);
-      let earliest: number | undefined;
-      const recompute = () => {
-        earliest = undefined;
-        for (const id of open) if (earliest === undefined || id < earliest) earliest = id;
-      };
-      recompute();
-      return {
-        openFor(ts) {
-          const ids = idsFor(ts);
-          for (const id of ids) {
-            open.add(id);
-            if (earliest === undefined || id < earliest) earliest = id;
-          }
-          return ids;
-        },
-        lateFor: idsFor,
-        merged: () => [],
-        closeFor(watermark) {
-          if (earliest === undefined || openTime(earliest) + length > watermark) return [];
-          const closed: [number, WindowMetadata][] = [];
-          for (const id of [...open].sort((a, b) => a - b)) {
-            const closeTime = openTime(id) + length;
-            if (closeTime > watermark) break;
-            open.delete(id);
-            closed.push([id, { openTime: openTime(id), closeTime, mergedIds: [] }]);
-          }
-          recompute();
-          return closed;
-        },
-        notifyAt: () => earliest === undefined ? undefined : openTime(earliest) + length,
-        isEmpty: () => open.size === 0,
-        snapshot: () => [...open],
-      };
-    },
+    build: (resumeState) =>
+      new SlidingLogic(length, offset, alignTo, (resumeState as number[] | undefined) ?? []),
   };
+}
+
+/** One key's tumbling or sliding windows; a class, so that many keys share one shape. */
+class SlidingLogic implements WindowerLogic {
+  readonly #length: number;
+  readonly #offset: number;
+  readonly #alignTo: number;
+  // Open window ids; their close times follow from the id.
+  readonly #open: Set<number>;
+  #earliest: number | undefined;
+
+  constructor(length: number, offset: number, alignTo: number, open: readonly number[]) {
+    this.#length = length;
+    this.#offset = offset;
+    this.#alignTo = alignTo;
+    this.#open = new Set(open);
+    this.#recompute();
+  }
+
+  #openTime(id: number): number {
+    return this.#alignTo + id * this.#offset;
+  }
+
+  #recompute(): void {
+    let earliest: number | undefined;
+    for (const id of this.#open) if (earliest === undefined || id < earliest) earliest = id;
+    this.#earliest = earliest;
+  }
+
+  #idsFor(ts: number): number[] {
+    const last = Math.floor((ts - this.#alignTo) / this.#offset);
+    if (this.#offset === this.#length) return [last];
+    let first = last;
+    while (ts < this.#openTime(first - 1) + this.#length) first--;
+    const ids: number[] = [];
+    for (let id = first; id <= last; id++) ids.push(id);
+    return ids;
+  }
+
+  openFor(ts: number): readonly number[] {
+    const ids = this.#idsFor(ts);
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      this.#open.add(id);
+      if (this.#earliest === undefined || id < this.#earliest) this.#earliest = id;
+    }
+    return ids;
+  }
+
+  lateFor(ts: number): readonly number[] {
+    return this.#idsFor(ts);
+  }
+
+  merged(): readonly (readonly [number, number])[] {
+    return NO_MERGES;
+  }
+
+  closeFor(watermark: number): [number, WindowMetadata][] {
+    const earliest = this.#earliest;
+    if (earliest === undefined || this.#openTime(earliest) + this.#length > watermark) return [];
+    const closed: [number, WindowMetadata][] = [];
+    for (const id of [...this.#open].sort((a, b) => a - b)) {
+      const openTime = this.#openTime(id);
+      const closeTime = openTime + this.#length;
+      if (closeTime > watermark) break;
+      this.#open.delete(id);
+      closed.push([id, { openTime, closeTime, mergedIds: [] }]);
+    }
+    this.#recompute();
+    return closed;
+  }
+
+  notifyAt(): number | undefined {
+    return this.#earliest === undefined ? undefined : this.#openTime(this.#earliest) + this.#length;
+  }
+
+  isEmpty(): boolean {
+    return this.#open.size === 0;
+  }
+
+  snapshot(): number[] {
+    return [...this.#open];
+  }
 }
 
 /** Options for {@linkcode SessionWindower}. */

@@ -53,9 +53,18 @@ export async function* statefulBatchStep(
   const { path, builder } = node;
   const { clock } = ctx;
   const timers = new TimerQueue();
+  // System time is read once per batch (or timer wake-up): every key of the
+  // batch sees the same "now", and a step with many keys reads the clock once.
+  let now = clock.now();
+  const keyCtx: StepContext = {
+    workerIndex: stepCtx.workerIndex,
+    workerCount: stepCtx.workerCount,
+    now: () => now,
+  };
 
   // One entry per live key; `values` collects the key's values of the current batch.
   interface Entry {
+    readonly key: string;
     readonly logic: Logic;
     values: unknown[];
     batch: number;
@@ -121,7 +130,8 @@ export async function* statefulBatchStep(
 
   const onBatch = (batch: readonly unknown[], out: unknown[]) => {
     batchNumber++;
-    const touched: string[] = [];
+    now = clock.now();
+    const touched: Entry[] = [];
     for (let i = 0; i < batch.length; i++) {
       const item = batch[i];
       checkKeyed(path, item);
@@ -130,38 +140,36 @@ export async function* statefulBatchStep(
       if (entry === undefined) {
         let logic: Logic;
         try {
-          logic = builder(undefined, key, stepCtx);
+          logic = builder(undefined, key, keyCtx);
         } catch (error) {
           throw new StepCallError("builder", key, item[1], error);
         }
-        entry = { logic, values: [item[1]], batch: batchNumber };
+        entry = { key, logic, values: [item[1]], batch: batchNumber };
         entries.set(key, entry);
-        touched.push(key);
+        touched.push(entry);
       } else if (entry.batch !== batchNumber) {
         entry.batch = batchNumber;
         entry.values = [item[1]];
-        touched.push(key);
+        touched.push(entry);
       } else {
         entry.values.push(item[1]);
       }
     }
     for (let i = 0; i < touched.length; i++) {
-      const key = touched[i]!;
-      const { logic, values } = entries.get(key)!;
-      call(
-        key,
-        logic,
-        "onBatch()",
-        values.length === 1 ? values[0] : values,
-        () => logic.onBatch(values),
-        out,
-      );
+      const { key, logic, values } = touched[i]!;
+      let result: unknown;
+      try {
+        result = logic.onBatch(values);
+      } catch (error) {
+        throw new StepCallError("onBatch()", key, values.length === 1 ? values[0] : values, error);
+      }
+      settle(key, logic, "onBatch()", result, out, -Infinity);
     }
   };
 
   const onNotify = (out: unknown[]) => {
     if (timers.size === 0) return;
-    const now = clock.now();
+    now = clock.now();
     for (const key of timers.popDue(now)) {
       const logic = entries.get(key)?.logic;
       // A logic that asks again for a time already past is woken a millisecond
@@ -208,6 +216,7 @@ export async function* statefulBatchStep(
       if (out.length > 0) yield out;
     }
     finished = true;
+    now = clock.now();
     const out: unknown[] = [];
     for (const key of [...entries.keys()].sort()) {
       const logic = entries.get(key)!.logic;
