@@ -201,7 +201,7 @@ function everyNode(flow: Dataflow, ids: IdTable, indent: string): string[] {
 
 /**
  * Draws a dataflow as a Mermaid `flowchart TD`, for `runnel visualize`,
- * notebooks and Markdown (GitHub renders ```` ```mermaid ```` fences).
+ * notebooks and Markdown (GitHub renders code blocks tagged `mermaid`).
  *
  * The flow is a subgraph titled `<flow id> (Dataflow)`. By default each
  * top-level step is one box labelled with its id and core kind, such as
