@@ -22,7 +22,8 @@ import { countLines, openFile, SingleFile } from "./_files.ts";
  * await Deno.writeTextFile(`${dir}/cities.tsv`, "# exported today\nname\tcity\nAda\t London\n");
  * const options: CSVSourceOptions = { delimiter: "\t", comment: "#", trim: true };
  * const flow = new Dataflow("f");
- * const rows = await Array.fromAsync(flow.input("inp", new CSVSource(`${dir}/cities.tsv`, options)));
+ * const source = new CSVSource(`${dir}/cities.tsv`, options);
+ * const rows = await Array.fromAsync(flow.input("inp", source));
  * assert.deepEqual(rows, [{ name: "Ada", city: "London" }]);
  * await Deno.remove(dir, { recursive: true });
  * ```
@@ -73,7 +74,10 @@ export interface CSVSourceOptions {
  * await Deno.writeTextFile(`${dir}/people.csv`, "name,age\nAda,36\nAlan,41\n");
  * const flow = new Dataflow("f");
  * const people = flow.input("inp", new CSVSource(`${dir}/people.csv`)).map("person", toPerson);
- * assert.deepEqual(await Array.fromAsync(people), [{ name: "Ada", age: 36 }, { name: "Alan", age: 41 }]);
+ * assert.deepEqual(await Array.fromAsync(people), [
+ *   { name: "Ada", age: 36 },
+ *   { name: "Alan", age: 41 },
+ * ]);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */

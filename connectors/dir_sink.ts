@@ -21,7 +21,10 @@ import { FileSinkPartition } from "./_file_sink_partition.ts";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
- * const options: DirSinkOptions = { fileCount: 2, fileNamer: (i, n) => `part-${i + 1}-of-${n}.txt` };
+ * const options: DirSinkOptions = {
+ *   fileCount: 2,
+ *   fileNamer: (index, count) => `part-${index + 1}-of-${count}.txt`,
+ * };
  * const flow = new Dataflow("f");
  * flow.input("inp", [["apple", "a1"], ["banana", "b1"], ["apple", "a2"]] as [string, string][])
  *   .output("out", new DirSink(`${dir}/out`, options));

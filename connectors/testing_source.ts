@@ -140,7 +140,8 @@ export interface TestingSourceOptions {
  * import assert from "node:assert/strict";
  *
  * const flow = new Dataflow("f");
- * flow.input("inp", new TestingSource([1, TestingSource.ABORT, 2])).output("out", new TestingSink());
+ * flow.input("inp", new TestingSource([1, TestingSource.ABORT, 2]))
+ *   .output("out", new TestingSink());
  * await assert.rejects(run(flow), (error) => {
  *   assert.ok(error instanceof StepError);
  *   assert.equal(error.stepId, "f.inp");

@@ -226,7 +226,10 @@ async function dispatch(args: readonly string[], io: CliIo): Promise<number> {
  *   flow.input("inp", [1]).output("out", { build: () => ({ writeBatch() {} }) });
  * `);
  * let out = "";
- * const code = await main(["visualize", "flow.ts"], { cwd: () => dir, stdout: (t) => void (out += t) });
+ * const code = await main(["visualize", "flow.ts"], {
+ *   cwd: () => dir,
+ *   stdout: (text) => void (out += text),
+ * });
  * assert.equal(code, 0);
  * assert.ok(out.includes("tiny_inp --> tiny_out"), out);
  * await Deno.remove(dir, { recursive: true });

@@ -52,14 +52,15 @@ export interface OutputNode extends NodeBase {
  * const flow = new Dataflow("f");
  * const where = flow.input("inp", [["a", 1]] as [string, number][])
  *   .statefulBatch<number, string, null>("where", (_resume, key, ctx: StepContext) => ({
- *     onBatch: () => [[`${key}: worker ${ctx.workerIndex} of ${ctx.workerCount} at ${ctx.now()}`], true],
+ *     onBatch: () => [[`${key}: ${ctx.workerIndex} of ${ctx.workerCount} at ${ctx.now()}`], true],
  *     onNotify: () => [[], false],
  *     onEof: () => [[], true],
  *     notifyAt: () => undefined,
  *     snapshot: () => null,
  *   }));
  * const clock = new TestingClock(42);
- * assert.deepEqual(await Array.fromAsync(iterate(where, { clock })), [["a", "a: worker 0 of 1 at 42"]]);
+ * const out = await Array.fromAsync(iterate(where, { clock }));
+ * assert.deepEqual(out, [["a", "a: 0 of 1 at 42"]]);
  * ```
  */
 export interface StepContext {
@@ -144,7 +145,8 @@ export interface PipeNode extends NodeBase {
 }
 
 /**
- * What a {@linkcode StatefulBatchLogic} method returns: items to emit, and whether to discard the key's state.
+ * What a {@linkcode StatefulBatchLogic} method returns: items to emit, and whether to discard
+ * the key's state.
  *
  * @example Emitting pairs, starting afresh after each
  * ```ts
@@ -153,7 +155,8 @@ export interface PipeNode extends NodeBase {
  * import assert from "node:assert/strict";
  *
  * const flow = new Dataflow("f");
- * const pairs = flow.input("inp", new TestingSource<[string, number]>([["a", 1], ["a", 2], ["a", 3]]))
+ * const source = new TestingSource<[string, number]>([["a", 1], ["a", 2], ["a", 3]]);
+ * const pairs = flow.input("inp", source)
  *   .statefulBatch<number, number[], number[]>("pairs", () => {
  *     const held: number[] = [];
  *     // A full pair is emitted and the state discarded; the key's next value builds a new logic.

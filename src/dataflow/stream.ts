@@ -127,7 +127,8 @@ export interface MapAsyncOptions {
  *   (x): x is string => typeof x === "string",
  * );
  * // `trues` is a Stream<string>, `falses` a Stream<number>.
- * assert.deepEqual(await Array.fromAsync(parts.trues.map("upper", (s) => s.toUpperCase())), ["A", "B"]);
+ * const upper = parts.trues.map("upper", (s) => s.toUpperCase());
+ * assert.deepEqual(await Array.fromAsync(upper), ["A", "B"]);
  * assert.deepEqual(await Array.fromAsync(parts.falses.map("double", (n) => n * 2)), [2]);
  * ```
  */

@@ -26,7 +26,8 @@ import { delay } from "./_async.ts";
  * };
  * const out: [string, number[]][] = [];
  * const flow = new Dataflow("f");
- * flow.input("inp", new TestingSource<[string, number]>([["a", 1], TestingSource.PAUSE(50), ["a", 2]]))
+ * const source = new TestingSource<[string, number]>([["a", 1], TestingSource.PAUSE(50), ["a", 2]]);
+ * flow.input("inp", source)
  *   .collect("lists", { maxSize: 10, timeout: 60 * 60_000 })
  *   .output("out", new TestingSink(out));
  * await run(flow, { clock: skipAhead });

@@ -82,7 +82,7 @@ export interface StatefulLogic<V, W, S> {
  *     const limit = limits[ctx.key]!;
  *     let count = resumeState ?? 0;
  *     return {
- *       onItem: (value) => value > limit ? [[`over ${limit}: alert ${++count}`], false] : [[], false],
+ *       onItem: (value) => [value > limit ? [`over ${limit}: alert ${++count}`] : [], false],
  *       snapshot: () => count,
  *     };
  *   });

@@ -99,7 +99,8 @@ export function reduceWindow<V>(
  *
  * async function visitors(into: CollectInto): Promise<unknown> {
  *   const flow = new Dataflow("f");
- *   const page = flow.input("inp", [["home", "ann"], ["home", "bob"], ["home", "ann"]] as [string, string][])
+ *   const visits = [["home", "ann"], ["home", "bob"], ["home", "ann"]] as [string, string][];
+ *   const page = flow.input("inp", visits)
  *     .collectWindow("visitors", {
  *       clock: EventClock(() => 0, { waitForSystemDuration: 0 }), // one time: one window
  *       windower: TumblingWindower({ length: 60_000, alignTo: 0 }),
@@ -145,7 +146,12 @@ export type Collected<V, I extends CollectInto> = I extends "set" ? Set<V>
  *
  * @example The latest price per product, per window
  * ```ts
- * import { type CollectWindowOptions, Dataflow, EventClock, TumblingWindower } from "@runnel/runnel";
+ * import {
+ *   type CollectWindowOptions,
+ *   Dataflow,
+ *   EventClock,
+ *   TumblingWindower,
+ * } from "@runnel/runnel";
  * import assert from "node:assert/strict";
  *
  * type Price = [product: string, cents: number];
@@ -155,8 +161,11 @@ export type Collected<V, I extends CollectInto> = I extends "set" ? Set<V>
  *   into: "map",
  * };
  * const flow = new Dataflow("f");
- * const prices = flow.input("inp", [["shop", ["pen", 300]], ["shop", ["ink", 900]], ["shop", ["pen", 250]]] as [string, Price][])
- *   .collectWindow("latest", options);
+ * const prices = flow.input("inp", [
+ *   ["shop", ["pen", 300]],
+ *   ["shop", ["ink", 900]],
+ *   ["shop", ["pen", 250]],
+ * ] as [string, Price][]).collectWindow("latest", options);
  * const [[, [, latest]]] = await Array.fromAsync(prices.down);
  * assert.deepEqual(latest, new Map([["pen", 250], ["ink", 900]]));
  * ```
@@ -226,7 +235,12 @@ export function countWindow<T>(
  *
  * @example The longest word per window, the first on ties
  * ```ts
- * import { Dataflow, EventClock, type ExtremeWindowOptions, TumblingWindower } from "@runnel/runnel";
+ * import {
+ *   Dataflow,
+ *   EventClock,
+ *   type ExtremeWindowOptions,
+ *   TumblingWindower,
+ * } from "@runnel/runnel";
  * import assert from "node:assert/strict";
  *
  * const options: ExtremeWindowOptions<string> = {
@@ -235,8 +249,8 @@ export function countWindow<T>(
  *   by: (word) => word.length,
  * };
  * const flow = new Dataflow("f");
- * const longest = flow.input("inp", [["k", "ab"], ["k", "abcd"], ["k", "wxyz"]] as [string, string][])
- *   .maxWindow("longest", options);
+ * const words = [["k", "ab"], ["k", "abcd"], ["k", "wxyz"]] as [string, string][];
+ * const longest = flow.input("inp", words).maxWindow("longest", options);
  * assert.deepEqual(await Array.fromAsync(longest.down), [["k", [0, "abcd"]]]);
  * ```
  */

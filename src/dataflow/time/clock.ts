@@ -122,7 +122,10 @@ export interface ClockLogic<V> {
  * };
  * const flow = new Dataflow("f");
  * const tens = flow.input("inp", [["k", 1], ["k", 12], ["k", 3]] as [string, number][])
- *   .collectWindow("tens", { clock: sequence, windower: TumblingWindower({ length: 10, alignTo: 0 }) });
+ *   .collectWindow("tens", {
+ *     clock: sequence,
+ *     windower: TumblingWindower({ length: 10, alignTo: 0 }),
+ *   });
  * assert.deepEqual(await Array.fromAsync(tens.down), [["k", [0, [1]]], ["k", [1, [12]]]]);
  * assert.deepEqual(await Array.fromAsync(tens.late), [["k", [0, 3]]]);
  * ```
@@ -142,7 +145,8 @@ export interface Clock<V> {
  *
  * const options: EventClockOptions = { waitForSystemDuration: 2_000 };
  * const flow = new Dataflow("f");
- * const windows = flow.input("inp", [["k", 5_000], ["k", 1_000], ["k", 3_500]] as [string, number][])
+ * const times = [["k", 5_000], ["k", 1_000], ["k", 3_500]] as [string, number][];
+ * const windows = flow.input("inp", times)
  *   .collectWindow("w", {
  *     clock: EventClock((ms: number) => ms, options),
  *     windower: TumblingWindower({ length: 10_000, alignTo: 0 }),
@@ -193,7 +197,7 @@ export function toEpochMs(ts: unknown): number | undefined {
  * import assert from "node:assert/strict";
  *
  * const clock = EventClock((e: { at: Date }) => e.at, { waitForSystemDuration: 10_000 });
- * const events = ["00:00:20", "00:00:12", "00:00:05"].map((t) => ({ at: new Date(`2024-01-01T${t}Z`) }));
+ * const events = ["00:20", "00:12", "00:05"].map((t) => ({ at: new Date(`2024-01-01T00:${t}Z`) }));
  * const flow = new Dataflow("f");
  * const counts = flow.input("inp", events).countWindow("count", () => "all", {
  *   clock,

@@ -160,7 +160,12 @@ function alignment(what: string, value: unknown): number {
  *
  * @example Hourly windows starting at half past
  * ```ts
- * import { Dataflow, EventClock, TumblingWindower, type TumblingWindowerOptions } from "@runnel/runnel";
+ * import {
+ *   Dataflow,
+ *   EventClock,
+ *   TumblingWindower,
+ *   type TumblingWindowerOptions,
+ * } from "@runnel/runnel";
  * import assert from "node:assert/strict";
  *
  * const options: TumblingWindowerOptions = {
@@ -168,7 +173,8 @@ function alignment(what: string, value: unknown): number {
  *   alignTo: new Date("2024-01-01T00:30:00Z"),
  * };
  * const flow = new Dataflow("f");
- * const hours = flow.input("inp", [["k", Date.parse("2024-01-01T01:00:00Z")]] as [string, number][])
+ * const oneOClock = Date.parse("2024-01-01T01:00:00Z");
+ * const hours = flow.input("inp", [["k", oneOClock]] as [string, number][])
  *   .collectWindow("hours", {
  *     clock: EventClock((ms: number) => ms, { waitForSystemDuration: 0 }),
  *     windower: TumblingWindower(options),
@@ -191,7 +197,12 @@ export interface TumblingWindowerOptions {
  *
  * @example One item in two overlapping windows
  * ```ts
- * import { Dataflow, EventClock, SlidingWindower, type SlidingWindowerOptions } from "@runnel/runnel";
+ * import {
+ *   Dataflow,
+ *   EventClock,
+ *   SlidingWindower,
+ *   type SlidingWindowerOptions,
+ * } from "@runnel/runnel";
  * import assert from "node:assert/strict";
  *
  * // Ten-millisecond windows opening every five: [0, 10), [5, 15), [10, 20), ...
@@ -322,7 +333,12 @@ function slidingConfig(length: number, offset: number, alignTo: number): Windowe
  *
  * @example Sessions split by quiet gaps
  * ```ts
- * import { Dataflow, EventClock, SessionWindower, type SessionWindowerOptions } from "@runnel/runnel";
+ * import {
+ *   Dataflow,
+ *   EventClock,
+ *   SessionWindower,
+ *   type SessionWindowerOptions,
+ * } from "@runnel/runnel";
  * import assert from "node:assert/strict";
  *
  * const options: SessionWindowerOptions = { gap: 5 };
