@@ -9,7 +9,25 @@ import type { FixedPartitionedSource, StatefulSourcePartition } from "../src/dat
 import type { FileReader } from "../src/runtime/platform/platform.ts";
 import { countLines, openFile, SingleFile } from "./_files.ts";
 
-/** Options for {@linkcode CSVSource}. */
+/**
+ * Options for {@linkcode CSVSource}.
+ *
+ * @example Tab-separated values with a comment line
+ * ```ts
+ * import { Dataflow } from "@runnel/runnel";
+ * import { CSVSource, type CSVSourceOptions } from "@runnel/runnel/connectors";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/cities.tsv`, "# exported today\nname\tcity\nAda\t London\n");
+ * const options: CSVSourceOptions = { delimiter: "\t", comment: "#", trim: true };
+ * const flow = new Dataflow("f");
+ * const source = new CSVSource(`${dir}/cities.tsv`, options);
+ * const rows = await Array.fromAsync(flow.input("inp", source));
+ * assert.deepEqual(rows, [{ name: "Ada", city: "London" }]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface CSVSourceOptions {
   /** The most rows per batch. Defaults to `1000`. */
   batchSize?: number;
@@ -40,7 +58,29 @@ export interface CSVSourceOptions {
   relaxColumnCount?: boolean;
 }
 
-/** One CSV row: field values keyed by the header's column names. */
+/**
+ * One CSV row: field values keyed by the header's column names.
+ *
+ * @example Turning rows into typed records
+ * ```ts
+ * import { Dataflow } from "@runnel/runnel";
+ * import { CSVSource, type CSVRow } from "@runnel/runnel/connectors";
+ * import assert from "node:assert/strict";
+ *
+ * function toPerson(row: CSVRow): { name: string; age: number } {
+ *   return { name: row.name, age: Number(row.age) };
+ * }
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/people.csv`, "name,age\nAda,36\nAlan,41\n");
+ * const flow = new Dataflow("f");
+ * const people = flow.input("inp", new CSVSource(`${dir}/people.csv`)).map("person", toPerson);
+ * assert.deepEqual(await Array.fromAsync(people), [
+ *   { name: "Ada", age: 36 },
+ *   { name: "Alan", age: 41 },
+ * ]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export type CSVRow = Record<string, string>;
 
 type ParserOptions = Record<string, unknown>;

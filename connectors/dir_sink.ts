@@ -11,7 +11,31 @@ import { platform } from "../src/runtime/platform/platform.ts";
 import { checkPath, checkPositiveInteger, joinPath } from "./_files.ts";
 import { FileSinkPartition } from "./_file_sink_partition.ts";
 
-/** Options for {@linkcode DirSink}. */
+/**
+ * Options for {@linkcode DirSink}.
+ *
+ * @example Two named files, each key in one of them
+ * ```ts
+ * import { Dataflow, run } from "@runnel/runnel";
+ * import { DirSink, type DirSinkOptions } from "@runnel/runnel/connectors";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const options: DirSinkOptions = {
+ *   fileCount: 2,
+ *   fileNamer: (index, count) => `part-${index + 1}-of-${count}.txt`,
+ * };
+ * const flow = new Dataflow("f");
+ * flow.input("inp", [["apple", "a1"], ["banana", "b1"], ["apple", "a2"]] as [string, string][])
+ *   .output("out", new DirSink(`${dir}/out`, options));
+ * await run(flow);
+ * // The key's stable hash picks the file, the same one in every run.
+ * const read = (name: string) => Deno.readTextFile(`${dir}/out/${name}`);
+ * assert.equal(await read("part-1-of-2.txt"), "b1\n");
+ * assert.equal(await read("part-2-of-2.txt"), "a1\na2\n");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface DirSinkOptions {
   /** How many files to write. */
   fileCount: number;

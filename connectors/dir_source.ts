@@ -18,7 +18,24 @@ import {
   statFile,
 } from "./_files.ts";
 
-/** Options for {@linkcode DirSource}. */
+/**
+ * Options for {@linkcode DirSource}.
+ *
+ * @example Reading only the files a pattern names
+ * ```ts
+ * import { Dataflow } from "@runnel/runnel";
+ * import { DirSource, type DirSourceOptions } from "@runnel/runnel/connectors";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * for (const day of [1, 2, 10]) await Deno.writeTextFile(`${dir}/day${day}.log`, `day ${day}\n`);
+ * const options: DirSourceOptions = { globPattern: "day?.log" };
+ * const flow = new Dataflow("f");
+ * const lines = await Array.fromAsync(flow.input("inp", new DirSource(dir, options)));
+ * assert.deepEqual(lines.sort(), ["day 1", "day 2"]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface DirSourceOptions {
   /**
    * Which file names to read: `*` matches any run of characters, `?` one

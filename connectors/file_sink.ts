@@ -8,7 +8,26 @@ import type { FixedPartitionedSink, StatefulSinkPartition } from "../src/dataflo
 import { checkPath } from "./_files.ts";
 import { FileSinkPartition } from "./_file_sink_partition.ts";
 
-/** Options for {@linkcode FileSink}. */
+/**
+ * Options for {@linkcode FileSink}.
+ *
+ * @example Lines ending in CRLF
+ * ```ts
+ * import { Dataflow, run } from "@runnel/runnel";
+ * import { FileSink, type FileSinkOptions } from "@runnel/runnel/connectors";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const options: FileSinkOptions = { end: "\r\n" };
+ * const flow = new Dataflow("f");
+ * flow.input("inp", ["a,1", "b,2"])
+ *   .map("key", (line) => ["rows", line] as [string, string])
+ *   .output("out", new FileSink(`${dir}/out.csv`, options));
+ * await run(flow);
+ * assert.equal(await Deno.readTextFile(`${dir}/out.csv`), "a,1\r\nb,2\r\n");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface FileSinkOptions {
   /** Written after every value. Defaults to `"\n"`. */
   end?: string;

@@ -7,7 +7,25 @@
 import type { FixedPartitionedSource, StatefulSourcePartition } from "../src/dataflow/inputs.ts";
 import { LinePartition, SingleFile } from "./_files.ts";
 
-/** Options for {@linkcode FileSource}. */
+/**
+ * Options for {@linkcode FileSource}.
+ *
+ * @example Lines in batches of two
+ * ```ts
+ * import { Dataflow } from "@runnel/runnel";
+ * import { FileSource, type FileSourceOptions } from "@runnel/runnel/connectors";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/lines.txt`, "a\nb\nc\nd\ne\n");
+ * const options: FileSourceOptions = { batchSize: 2, chunkSize: 4 };
+ * const flow = new Dataflow("f");
+ * const sizes = flow.input("inp", new FileSource(`${dir}/lines.txt`, options))
+ *   .flatMapBatch("sizes", (lines) => [lines.length]);
+ * assert.deepEqual(await Array.fromAsync(sizes), [2, 2, 1]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface FileSourceOptions {
   /** The most lines per batch. Defaults to `1000`. */
   batchSize?: number;

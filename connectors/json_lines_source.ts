@@ -7,7 +7,28 @@
 import type { FixedPartitionedSource, StatefulSourcePartition } from "../src/dataflow/inputs.ts";
 import { countLines, LineFileReader, SingleFile } from "./_files.ts";
 
-/** Options for {@linkcode JsonLinesSource}. */
+/**
+ * Options for {@linkcode JsonLinesSource}.
+ *
+ * @example Partitions named by device, values in batches of two
+ * ```ts
+ * import { Dataflow } from "@runnel/runnel";
+ * import { JsonLinesSource, type JsonLinesSourceOptions } from "@runnel/runnel/connectors";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const path = `${dir}/n.jsonl`;
+ * await Deno.writeTextFile(path, "1\n2\n3\n");
+ * const options: JsonLinesSourceOptions = { batchSize: 2, fsId: "device" };
+ * const source = new JsonLinesSource<number>(path, options);
+ * const [part] = await source.listParts();
+ * assert.ok(part.endsWith(`::${path}`), part);
+ * const flow = new Dataflow("f");
+ * const batches = flow.input("inp", source).flatMapBatch("batches", (values) => [values]);
+ * assert.deepEqual(await Array.fromAsync(batches), [[1, 2], [3]]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
 export interface JsonLinesSourceOptions {
   /** The most values per batch. Defaults to `1000`. */
   batchSize?: number;

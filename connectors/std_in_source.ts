@@ -13,7 +13,24 @@ import { LineSplitter } from "./_line_splitter.ts";
 // and memory bounded however fast the input arrives.
 const READ_AHEAD_BYTES = 64 * 1024;
 
-/** Options for {@linkcode StdInSource}. */
+/**
+ * Options for {@linkcode StdInSource}.
+ *
+ * @example Checking the batch size when the source is made
+ * ```ts
+ * import { StdInSource, type StdInSourceOptions } from "@runnel/runnel/connectors";
+ * import assert from "node:assert/strict";
+ *
+ * const options: StdInSourceOptions = { batchSize: 100 };
+ * const source = new StdInSource(options);
+ * // Only worker 0 reads standard input; the reader on any other worker ends at once.
+ * assert.equal(await (await source.build("f.inp", 1, 2)).nextBatch(), null);
+ * assert.throws(() => new StdInSource({ batchSize: 0 }), {
+ *   name: "RangeError",
+ *   message: "Cannot create stdin source: batchSize must be a positive integer, got 0",
+ * });
+ * ```
+ */
 export interface StdInSourceOptions {
   /** The most lines per batch. Defaults to `1000`. */
   batchSize?: number;

@@ -11,19 +11,72 @@ import type {
   StatefulSourcePartition,
 } from "../src/dataflow/inputs.ts";
 
-/** Ends the current run; a resumed run continues after it. */
+/**
+ * Ends the current run; a resumed run continues after it.
+ *
+ * @example Input that ends early, and a partition that reads on
+ * ```ts
+ * import { Dataflow } from "@runnel/runnel";
+ * import { EofMarker, TestingSource } from "@runnel/runnel/testing";
+ * import assert from "node:assert/strict";
+ *
+ * const source = new TestingSource([1, new EofMarker(), 2]);
+ * const flow = new Dataflow("f");
+ * assert.deepEqual(await Array.fromAsync(flow.input("inp", source)), [1]);
+ *
+ * const part = source.buildPart("f.inp", "testing", undefined);
+ * assert.deepEqual([part.nextBatch(), part.nextBatch()], [[1], null]);
+ * // Rebuilt from its snapshot, the partition continues after the marker.
+ * assert.deepEqual(source.buildPart("f.inp", "testing", part.snapshot()).nextBatch(), [2]);
+ * ```
+ */
 export class EofMarker {
   /** The marker's kind. */
   readonly kind = "eof";
 }
 
-/** Fails the run once, the first time it is read; a resumed run skips it. */
+/**
+ * Fails the run once, the first time it is read; a resumed run skips it.
+ *
+ * @example A crash, then a resume that skips it
+ * ```ts
+ * import { AbortMarker, TestingSource, TestingSourceAbort } from "@runnel/runnel/testing";
+ * import assert from "node:assert/strict";
+ *
+ * const source = new TestingSource([1, new AbortMarker(), 2]);
+ * const part = source.buildPart("f.inp", "testing", undefined);
+ * assert.deepEqual(part.nextBatch(), [1]);
+ * const snapshot = part.snapshot();
+ * assert.throws(() => part.nextBatch(), TestingSourceAbort);
+ * // From the snapshot before the crash, the marker is passed over.
+ * assert.deepEqual(source.buildPart("f.inp", "testing", snapshot).nextBatch(), [2]);
+ * ```
+ */
 export class AbortMarker {
   /** The marker's kind. */
   readonly kind = "abort";
 }
 
-/** Emits nothing for a while. */
+/**
+ * Emits nothing for a while.
+ *
+ * @example A 30 ms gap in the input
+ * ```ts
+ * import { Dataflow } from "@runnel/runnel";
+ * import { PauseMarker, TestingSource } from "@runnel/runnel/testing";
+ * import assert from "node:assert/strict";
+ *
+ * const start = Date.now();
+ * let secondAfter = 0;
+ * const flow = new Dataflow("f");
+ * const items = flow.input("inp", new TestingSource([1, new PauseMarker(30), 2]))
+ *   .inspect("time", (_id, x) => {
+ *     if (x === 2) secondAfter = Date.now() - start;
+ *   });
+ * assert.deepEqual(await Array.fromAsync(items), [1, 2]);
+ * assert.ok(secondAfter >= 29, `2 came ${secondAfter} ms after the start`);
+ * ```
+ */
 export class PauseMarker {
   /** The marker's kind. */
   readonly kind = "pause";
@@ -35,16 +88,69 @@ export class PauseMarker {
   constructor(readonly ms: number) {}
 }
 
-/** A marker a {@linkcode TestingSource} understands. */
+/**
+ * A marker a {@linkcode TestingSource} understands.
+ *
+ * @example Describing a test's input
+ * ```ts
+ * import { Dataflow } from "@runnel/runnel";
+ * import { type TestingMarker, TestingSource } from "@runnel/runnel/testing";
+ * import assert from "node:assert/strict";
+ *
+ * function describe(items: readonly (number | TestingMarker)[]): string {
+ *   return items.map((item) => typeof item === "number" ? item : item.kind).join(" ");
+ * }
+ * const items = [1, TestingSource.PAUSE(5), 2, TestingSource.EOF, 3];
+ * assert.equal(describe(items), "1 pause 2 eof 3");
+ * const flow = new Dataflow("f");
+ * assert.deepEqual(await Array.fromAsync(flow.input("inp", new TestingSource(items))), [1, 2]);
+ * ```
+ */
 export type TestingMarker = EofMarker | AbortMarker | PauseMarker;
 
-/** Options for {@linkcode TestingSource}. */
+/**
+ * Options for {@linkcode TestingSource}.
+ *
+ * @example Batches that stop at a marker
+ * ```ts
+ * import { Dataflow } from "@runnel/runnel";
+ * import { TestingSource, type TestingSourceOptions } from "@runnel/runnel/testing";
+ * import assert from "node:assert/strict";
+ *
+ * const options: TestingSourceOptions = { batchSize: 10 };
+ * const source = new TestingSource([1, 2, 3, TestingSource.PAUSE(1), 4], options);
+ * const flow = new Dataflow("f");
+ * const batches = flow.input("inp", source).flatMapBatch("batches", (batch) => [batch]);
+ * assert.deepEqual(await Array.fromAsync(batches), [[1, 2, 3], [4]]);
+ * assert.throws(() => new TestingSource([], { batchSize: 0 }), RangeError);
+ * ```
+ */
 export interface TestingSourceOptions {
   /** The most items one batch holds. Defaults to 1, so every item is its own batch. */
   batchSize?: number;
 }
 
-/** Thrown by a {@linkcode TestingSource} at an `ABORT` marker. */
+/**
+ * Thrown by a {@linkcode TestingSource} at an `ABORT` marker.
+ *
+ * @example The cause of a failed run
+ * ```ts
+ * import { Dataflow, run, StepError } from "@runnel/runnel";
+ * import { TestingSink, TestingSource, TestingSourceAbort } from "@runnel/runnel/testing";
+ * import assert from "node:assert/strict";
+ *
+ * const flow = new Dataflow("f");
+ * flow.input("inp", new TestingSource([1, TestingSource.ABORT, 2]))
+ *   .output("out", new TestingSink());
+ * await assert.rejects(run(flow), (error) => {
+ *   assert.ok(error instanceof StepError);
+ *   assert.equal(error.stepId, "f.inp");
+ *   assert.ok(error.cause instanceof TestingSourceAbort);
+ *   assert.equal(error.cause.message, "TestingSource aborted at item 1");
+ *   return true;
+ * });
+ * ```
+ */
 export class TestingSourceAbort extends Error {
   /**
    * Makes the error for the marker at `index`.

@@ -9,7 +9,26 @@ import { requireDuration, requireInteger, requireSignal } from "./_args.ts";
 import { close } from "./_close.ts";
 import type { Operator } from "./pipe.ts";
 
-/** Options for {@linkcode batch}. */
+/**
+ * Options for {@linkcode batch}.
+ *
+ * @example Batches of three from a clock, until a signal
+ * ```ts
+ * import { batch, type BatchOptions, interval, pipe } from "@runnel/runnel/operators";
+ * import assert from "node:assert/strict";
+ *
+ * const controller = new AbortController();
+ * const options: BatchOptions = { size: 3, signal: controller.signal };
+ * const batches: number[][] = [];
+ * await assert.rejects(async () => {
+ *   for await (const items of pipe(interval(1), batch(options))) {
+ *     batches.push(items);
+ *     if (batches.length === 2) controller.abort(new Error("enough"));
+ *   }
+ * }, { message: "enough" });
+ * assert.deepEqual(batches, [[0, 1, 2], [3, 4, 5]]);
+ * ```
+ */
 export interface BatchOptions {
   /** The most items in one batch; a positive integer. */
   size: number;

@@ -7,7 +7,26 @@
 import { delay } from "./_abort.ts";
 import { requireDuration, requireSignal } from "./_args.ts";
 
-/** Options for {@linkcode interval}. */
+/**
+ * Options for {@linkcode interval}.
+ *
+ * @example Stopping the clock after three ticks
+ * ```ts
+ * import { interval, type IntervalOptions } from "@runnel/runnel/operators";
+ * import assert from "node:assert/strict";
+ *
+ * const controller = new AbortController();
+ * const options: IntervalOptions = { signal: controller.signal };
+ * const ticks: number[] = [];
+ * await assert.rejects(async () => {
+ *   for await (const tick of interval(1, options)) {
+ *     ticks.push(tick);
+ *     if (tick === 2) controller.abort(new Error("stop"));
+ *   }
+ * }, { message: "stop" });
+ * assert.deepEqual(ticks, [0, 1, 2]);
+ * ```
+ */
 export interface IntervalOptions {
   /** Ends the stream: a pending or later pull rejects with `signal.reason`, and the timer is cleared. */
   signal?: AbortSignal;

@@ -8,7 +8,27 @@ import { raceAbort } from "./_abort.ts";
 import { requireSignal, requireSources } from "./_args.ts";
 import { close } from "./_close.ts";
 
-/** Options for {@linkcode merge}. */
+/**
+ * Options for {@linkcode merge}.
+ *
+ * @example Stopping a merge that waits on a slow source
+ * ```ts
+ * import { fromIterable, interval, merge, type MergeOptions } from "@runnel/runnel/operators";
+ * import assert from "node:assert/strict";
+ *
+ * const controller = new AbortController();
+ * const options: MergeOptions = { signal: controller.signal };
+ * const seen: number[] = [];
+ * await assert.rejects(async () => {
+ *   // The hourly clock has not ticked yet when the signal stops the merge.
+ *   for await (const item of merge([fromIterable([10, 20]), interval(3_600_000)], options)) {
+ *     seen.push(item);
+ *     if (seen.length === 2) controller.abort(new Error("stop"));
+ *   }
+ * }, { message: "stop" });
+ * assert.deepEqual(seen, [10, 20]);
+ * ```
+ */
 export interface MergeOptions {
   /** Stops the merge: the iteration rejects with `signal.reason` and every source is closed. */
   signal?: AbortSignal;

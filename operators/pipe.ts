@@ -15,6 +15,23 @@ import { requireFunction } from "./_args.ts";
  *
  * @typeParam I The type of the items read.
  * @typeParam O The type of the items yielded.
+ *
+ * @example An operator of your own
+ * ```ts
+ * import { fromIterable, type Operator, pipe, toArray } from "@runnel/runnel/operators";
+ * import assert from "node:assert/strict";
+ *
+ * function pairwise<T>(): Operator<T, [T, T]> {
+ *   return async function* (source) {
+ *     let previous: { item: T } | undefined;
+ *     for await (const item of source) {
+ *       if (previous) yield [previous.item, item];
+ *       previous = { item };
+ *     }
+ *   };
+ * }
+ * assert.deepEqual(await toArray(pipe(fromIterable([1, 2, 3]), pairwise())), [[1, 2], [2, 3]]);
+ * ```
  */
 export type Operator<I, O> = (source: AsyncIterable<I>) => AsyncIterable<O>;
 

@@ -7,7 +7,22 @@
 import { requireSignal } from "./_args.ts";
 import { abortable } from "./abortable.ts";
 
-/** Options for {@linkcode toArray}. */
+/**
+ * Options for {@linkcode toArray}.
+ *
+ * @example Giving up on a stream that never ends
+ * ```ts
+ * import { toArray, type ToArrayOptions } from "@runnel/runnel/operators";
+ * import assert from "node:assert/strict";
+ *
+ * async function* oneThenSilence(): AsyncGenerator<number> {
+ *   yield 1;
+ *   await new Promise(() => {}); // never settles
+ * }
+ * const options: ToArrayOptions = { signal: AbortSignal.timeout(10) };
+ * await assert.rejects(toArray(oneThenSilence(), options), { name: "TimeoutError" });
+ * ```
+ */
 export interface ToArrayOptions {
   /** Stops collecting: the promise rejects with `signal.reason`. */
   signal?: AbortSignal;

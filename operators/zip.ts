@@ -8,7 +8,20 @@ import { raceAbort } from "./_abort.ts";
 import { requireSignal, requireSources } from "./_args.ts";
 import { close } from "./_close.ts";
 
-/** Options for {@linkcode zip}. */
+/**
+ * Options for {@linkcode zip}.
+ *
+ * @example Stopping a zip that waits on a slow source
+ * ```ts
+ * import { fromIterable, interval, toArray, zip, type ZipOptions } from "@runnel/runnel/operators";
+ * import assert from "node:assert/strict";
+ *
+ * const options: ZipOptions = { signal: AbortSignal.timeout(10) };
+ * // The hourly clock would hold the first pair for an hour; the signal ends the wait.
+ * const pairs = zip([fromIterable(["a", "b"]), interval(3_600_000)], options);
+ * await assert.rejects(toArray(pairs), { name: "TimeoutError" });
+ * ```
+ */
 export interface ZipOptions {
   /** Stops the zip: the iteration rejects with `signal.reason` and every source is closed. */
   signal?: AbortSignal;

@@ -8,7 +8,29 @@
 import { platform } from "../runtime/platform/platform.ts";
 import { onInterrupt } from "./_interrupt.ts";
 
-/** The process services the CLI uses; tests pass fakes. */
+/**
+ * The process services the CLI uses; tests pass fakes.
+ *
+ * @example Capturing what the CLI writes
+ * ```ts
+ * import { type CliIo, main } from "@runnel/runnel/cli";
+ * import assert from "node:assert/strict";
+ *
+ * let out = "";
+ * let err = "";
+ * const io: CliIo = {
+ *   stdout: (text) => void (out += text),
+ *   stderr: (text) => void (err += text),
+ *   env: () => undefined,
+ *   cwd: () => "/",
+ *   onInterrupt: () => () => {},
+ * };
+ * assert.equal(await main(["--version"], io), 0);
+ * assert.match(out, /^runnel \d+\.\d+\.\d+\n$/);
+ * assert.equal(await main(["frobnicate"], io), 2);
+ * assert.match(err, /^runnel: unknown command "frobnicate"/);
+ * ```
+ */
 export interface CliIo {
   /** Writes `text` as it is to standard output. */
   stdout(text: string): void | Promise<void>;

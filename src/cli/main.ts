@@ -213,6 +213,27 @@ async function dispatch(args: readonly string[], io: CliIo): Promise<number> {
  * @param io Replacements for the process services (output, environment,
  *   working directory, Ctrl-C); each one left out is the real one.
  * @returns The exit code.
+ *
+ * @example Drawing a flow module
+ * ```ts
+ * import { main } from "@runnel/runnel/cli";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/flow.ts`, `
+ *   import { Dataflow } from "${import.meta.resolve("@runnel/runnel")}";
+ *   export const flow = new Dataflow("tiny");
+ *   flow.input("inp", [1]).output("out", { build: () => ({ writeBatch() {} }) });
+ * `);
+ * let out = "";
+ * const code = await main(["visualize", "flow.ts"], {
+ *   cwd: () => dir,
+ *   stdout: (text) => void (out += text),
+ * });
+ * assert.equal(code, 0);
+ * assert.ok(out.includes("tiny_inp --> tiny_out"), out);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export async function main(args: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
   const services: CliIo = { ...processIo, ...io };

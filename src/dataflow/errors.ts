@@ -12,6 +12,20 @@ const MAX_ITEM_CHARS = 200;
  *
  * @param value Anything.
  * @returns At most about 200 characters describing `value`.
+ *
+ * @example Describing values for an error message
+ * ```ts
+ * import { describeValue } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(describeValue("hi"), '"hi"');
+ * assert.equal(describeValue({ id: 7, tags: ["a"] }), '{"id":7,"tags":["a"]}');
+ * assert.equal(describeValue(undefined), "undefined");
+ * assert.equal(describeValue(12n), "12n");
+ * assert.equal(describeValue(new Date(0)), "Date(1970-01-01T00:00:00.000Z)");
+ * // Long values are cut at 200 characters and end with an ellipsis.
+ * assert.equal(describeValue("x".repeat(500)).length, 201);
+ * ```
  */
 export function describeValue(value: unknown): string {
   let text: string;
@@ -30,7 +44,28 @@ export function describeValue(value: unknown): string {
   return text.length > MAX_ITEM_CHARS ? `${text.slice(0, MAX_ITEM_CHARS)}…` : text;
 }
 
-/** Options for {@linkcode StepError}. */
+/**
+ * Options for {@linkcode StepError}.
+ *
+ * @example A sink reporting what it failed on
+ * ```ts
+ * import { StepError, type StepErrorOptions } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * const options: StepErrorOptions = {
+ *   key: "eu",
+ *   item: { id: 7 },
+ *   cause: new TypeError("price must be a number"),
+ * };
+ * const error = new StepError("shop.out", "writing a row failed", options);
+ * assert.equal(
+ *   error.message,
+ *   'Cannot run step "shop.out": writing a row failed; key "eu"; item {"id":7}; ' +
+ *     "TypeError: price must be a number",
+ * );
+ * assert.equal(error.cause, options.cause);
+ * ```
+ */
 export interface StepErrorOptions {
   /** The error thrown by the user's callback, source or sink. */
   cause?: unknown;

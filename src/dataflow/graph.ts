@@ -41,7 +41,29 @@ export interface OutputNode extends NodeBase {
   readonly sink: Sink<unknown>;
 }
 
-/** What a step sees of the run it is part of. */
+/**
+ * What a step sees of the run it is part of.
+ *
+ * @example Where and when a key's logic runs
+ * ```ts
+ * import { Dataflow, iterate, type StepContext } from "@runnel/runnel";
+ * import { TestingClock } from "@runnel/runnel/testing";
+ * import assert from "node:assert/strict";
+ *
+ * const flow = new Dataflow("f");
+ * const where = flow.input("inp", [["a", 1]] as [string, number][])
+ *   .statefulBatch<number, string, null>("where", (_resume, key, ctx: StepContext) => ({
+ *     onBatch: () => [[`${key}: ${ctx.workerIndex} of ${ctx.workerCount} at ${ctx.now()}`], true],
+ *     onNotify: () => [[], false],
+ *     onEof: () => [[], true],
+ *     notifyAt: () => undefined,
+ *     snapshot: () => null,
+ *   }));
+ * const clock = new TestingClock(42);
+ * const out = await Array.fromAsync(iterate(where, { clock }));
+ * assert.deepEqual(out, [["a", "a: 0 of 1 at 42"]]);
+ * ```
+ */
 export interface StepContext {
   /** This worker's index, from 0. */
   readonly workerIndex: number;
@@ -123,13 +145,74 @@ export interface PipeNode extends NodeBase {
   readonly transformer: (source: AsyncIterable<unknown>) => AsyncIterable<unknown>;
 }
 
-/** What a {@linkcode StatefulBatchLogic} method returns: items to emit, and whether to discard the key's state. */
+/**
+ * What a {@linkcode StatefulBatchLogic} method returns: items to emit, and whether to discard
+ * the key's state.
+ *
+ * @example Emitting pairs, starting afresh after each
+ * ```ts
+ * import { Dataflow, type LogicResult } from "@runnel/runnel";
+ * import { TestingSource } from "@runnel/runnel/testing";
+ * import assert from "node:assert/strict";
+ *
+ * const flow = new Dataflow("f");
+ * const source = new TestingSource<[string, number]>([["a", 1], ["a", 2], ["a", 3]]);
+ * const pairs = flow.input("inp", source)
+ *   .statefulBatch<number, number[], number[]>("pairs", () => {
+ *     const held: number[] = [];
+ *     // A full pair is emitted and the state discarded; the key's next value builds a new logic.
+ *     const result = (): LogicResult<number[]> => held.length === 2 ? [[held], true] : [[], false];
+ *     return {
+ *       onBatch: (values) => (held.push(...values), result()),
+ *       onNotify: () => [[], false],
+ *       onEof: () => [[held], true],
+ *       notifyAt: () => undefined,
+ *       snapshot: () => [...held],
+ *     };
+ *   });
+ * assert.deepEqual(await Array.fromAsync(pairs), [["a", [1, 2]], ["a", [3]]]);
+ * ```
+ */
 export type LogicResult<W> = readonly [emits: Iterable<W>, discard: boolean];
 
 /**
  * The per-key logic of the lowest-level stateful step. The runtime builds
  * one per key, calls it with that key's items batch by batch, wakes it at
  * {@linkcode StatefulBatchLogic.notifyAt}, and snapshots it at epoch ends.
+ *
+ * @example Answering from a timer
+ * ```ts
+ * import { Dataflow, type LogicResult, type StatefulBatchLogic } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * // Sums a key's batch, then reports the sum from a timer set for "now".
+ * class SumThenReport implements StatefulBatchLogic<number, string, number> {
+ *   #sum = 0;
+ *   #due: number | undefined;
+ *   constructor(readonly now: () => number) {}
+ *   onBatch(values: readonly number[]): LogicResult<string> {
+ *     for (const value of values) this.#sum += value;
+ *     this.#due = this.now();
+ *     return [[], false];
+ *   }
+ *   onNotify(): LogicResult<string> {
+ *     return [[`sum ${this.#sum}`], true];
+ *   }
+ *   onEof(): LogicResult<string> {
+ *     return [[], true];
+ *   }
+ *   notifyAt(): number | undefined {
+ *     return this.#due;
+ *   }
+ *   snapshot(): number {
+ *     return this.#sum;
+ *   }
+ * }
+ * const flow = new Dataflow("f");
+ * const sums = flow.input("inp", [["a", 1], ["a", 2]] as [string, number][])
+ *   .statefulBatch("sum", (_resume, _key, ctx) => new SumThenReport(() => ctx.now()));
+ * assert.deepEqual(await Array.fromAsync(sums), [["a", "sum 3"]]);
+ * ```
  */
 export interface StatefulBatchLogic<V, W, S> {
   /** Handles the key's items of one batch, in arrival order. */
@@ -144,7 +227,34 @@ export interface StatefulBatchLogic<V, W, S> {
   snapshot(): S;
 }
 
-/** Builds a key's logic, from its snapshot when resuming. */
+/**
+ * Builds a key's logic, from its snapshot when resuming.
+ *
+ * @example A running total that resumes from its snapshot
+ * ```ts
+ * import { Dataflow, type StatefulBatchBuilder } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * const runningTotal: StatefulBatchBuilder<number, number, number> = (resumeState) => {
+ *   let total = resumeState ?? 0;
+ *   return {
+ *     onBatch: (values) => [values.map((v) => total += v), false],
+ *     onNotify: () => [[], false],
+ *     onEof: () => [[], true],
+ *     notifyAt: () => undefined,
+ *     snapshot: () => total,
+ *   };
+ * };
+ * const flow = new Dataflow("f");
+ * const totals = flow.input("inp", [["a", 1], ["a", 2]] as [string, number][])
+ *   .statefulBatch("total", runningTotal);
+ * assert.deepEqual(await Array.fromAsync(totals), [["a", 1], ["a", 3]]);
+ *
+ * // Given a snapshot, as on recovery, the builder picks up where it was.
+ * const ctx = { workerIndex: 0, workerCount: 1, now: () => 0 };
+ * assert.deepEqual(runningTotal(3, "a", ctx).onBatch([4]), [[7], false]);
+ * ```
+ */
 export type StatefulBatchBuilder<V, W, S> = (
   resumeState: S | undefined,
   key: string,

@@ -19,15 +19,78 @@
  * @module
  */
 
-/** A point in system time: epoch milliseconds or a `Date`. */
+/**
+ * A point in system time: epoch milliseconds or a `Date`.
+ *
+ * @example Asking to be polled again at a `Date`
+ * ```ts
+ * import { Dataflow, type Instant, type StatelessSourcePartition } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * const start = Date.now();
+ * let polls = 0;
+ * const reader: StatelessSourcePartition<number> = {
+ *   // Nothing at first; then the milliseconds waited; then the end.
+ *   nextBatch: () => ++polls === 1 ? [] : polls === 2 ? [Date.now() - start] : null,
+ *   nextAwake: (): Instant | undefined => polls === 1 ? new Date(start + 30) : undefined,
+ * };
+ * const flow = new Dataflow("f");
+ * const [waited] = await Array.fromAsync(flow.input("inp", { build: () => reader }));
+ * assert.ok(waited >= 29, `polled again after ${waited} ms`);
+ * ```
+ */
 export type Instant = number | Date;
 
 /**
  * A batch, an empty batch (nothing available now), or `null` for end of input.
+ *
+ * @example Draining a queue in batches of two
+ * ```ts
+ * import { Dataflow, type NextBatch } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * const queue = ["a", "b", "c"];
+ * function nextBatch(): NextBatch<string> {
+ *   return queue.length === 0 ? null : queue.splice(0, 2);
+ * }
+ * const flow = new Dataflow("f");
+ * const sizes = flow.input("inp", { build: () => ({ nextBatch }) })
+ *   .flatMapBatch("sizes", (batch) => [batch.length]);
+ * assert.deepEqual(await Array.fromAsync(sizes), [2, 1]);
+ * ```
  */
 export type NextBatch<T> = readonly T[] | null;
 
-/** One partition of a {@linkcode FixedPartitionedSource}, built on one worker. */
+/**
+ * One partition of a {@linkcode FixedPartitionedSource}, built on one worker.
+ *
+ * @example A partition over an array, resumable by index
+ * ```ts
+ * import type { NextBatch, StatefulSourcePartition } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * class ArrayPartition implements StatefulSourcePartition<string, number> {
+ *   #next: number;
+ *   constructor(readonly items: readonly string[], resumeState: number | undefined) {
+ *     this.#next = resumeState ?? 0;
+ *   }
+ *   nextBatch(): NextBatch<string> {
+ *     return this.#next < this.items.length ? [this.items[this.#next++]!] : null;
+ *   }
+ *   snapshot(): number {
+ *     return this.#next;
+ *   }
+ * }
+ *
+ * const first = new ArrayPartition(["a", "b", "c"], undefined);
+ * assert.deepEqual(first.nextBatch(), ["a"]);
+ * // Rebuilt from its snapshot, the partition goes on after "a".
+ * const resumed = new ArrayPartition(["a", "b", "c"], first.snapshot());
+ * assert.deepEqual(resumed.nextBatch(), ["b"]);
+ * assert.deepEqual(resumed.nextBatch(), ["c"]);
+ * assert.equal(resumed.nextBatch(), null);
+ * ```
+ */
 export interface StatefulSourcePartition<T, S = unknown> {
   /**
    * The items available now, `[]` if none are (the runtime polls again at
@@ -52,6 +115,28 @@ export interface StatefulSourcePartition<T, S = unknown> {
 /**
  * A source with a fixed set of named partitions, each read by one worker and
  * each resumable from a snapshot.
+ *
+ * @example Two named partitions read by one flow
+ * ```ts
+ * import { Dataflow, type FixedPartitionedSource } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * const shards: Record<string, number[]> = { even: [0, 2], odd: [1, 3] };
+ * const source: FixedPartitionedSource<number, number> = {
+ *   listParts: () => Object.keys(shards),
+ *   buildPart(_stepId, forPart, resumeState) {
+ *     const items = shards[forPart]!;
+ *     let next = resumeState ?? 0;
+ *     return {
+ *       nextBatch: () => next < items.length ? [items[next++]!] : null,
+ *       snapshot: () => next,
+ *     };
+ *   },
+ * };
+ * const flow = new Dataflow("f");
+ * const all = await Array.fromAsync(flow.input("inp", source));
+ * assert.deepEqual(all.sort(), [0, 1, 2, 3]);
+ * ```
  */
 export interface FixedPartitionedSource<T, S = unknown> {
   /** The partitions this process can reach. */
@@ -70,7 +155,30 @@ export interface FixedPartitionedSource<T, S = unknown> {
   ): StatefulSourcePartition<T, S> | Promise<StatefulSourcePartition<T, S>>;
 }
 
-/** The reader a {@linkcode DynamicSource} builds on each worker. */
+/**
+ * The reader a {@linkcode DynamicSource} builds on each worker.
+ *
+ * @example A countdown reader, closed at the end
+ * ```ts
+ * import { Dataflow, type StatelessSourcePartition } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * let closed = false;
+ * class Countdown implements StatelessSourcePartition<number> {
+ *   #left = 3;
+ *   nextBatch(): number[] | null {
+ *     return this.#left > 0 ? [this.#left--] : null;
+ *   }
+ *   close(): void {
+ *     closed = true;
+ *   }
+ * }
+ * const flow = new Dataflow("f");
+ * const items = flow.input("inp", { build: () => new Countdown() });
+ * assert.deepEqual(await Array.fromAsync(items), [3, 2, 1]);
+ * assert.equal(closed, true);
+ * ```
+ */
 export interface StatelessSourcePartition<T> {
   /** As {@linkcode StatefulSourcePartition.nextBatch}. */
   nextBatch(): NextBatch<T> | Promise<NextBatch<T>>;
@@ -80,7 +188,24 @@ export interface StatelessSourcePartition<T> {
   close?(): void | Promise<void>;
 }
 
-/** A source that builds one stateless reader on every worker. */
+/**
+ * A source that builds one stateless reader on every worker.
+ *
+ * @example A reader that says where it runs
+ * ```ts
+ * import { Dataflow, type DynamicSource } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * const source: DynamicSource<string> = {
+ *   build(stepId, workerIndex, workerCount) {
+ *     const items = [`${stepId} on worker ${workerIndex} of ${workerCount}`];
+ *     return { nextBatch: () => items.length > 0 ? items.splice(0) : null };
+ *   },
+ * };
+ * const flow = new Dataflow("f");
+ * assert.deepEqual(await Array.fromAsync(flow.input("inp", source)), ["f.inp on worker 0 of 1"]);
+ * ```
+ */
 export interface DynamicSource<T> {
   /**
    * Builds this worker's reader.
@@ -96,7 +221,29 @@ export interface DynamicSource<T> {
   ): StatelessSourcePartition<T> | Promise<StatelessSourcePartition<T>>;
 }
 
-/** Anything `flow.input()` accepts. */
+/**
+ * Anything `flow.input()` accepts.
+ *
+ * @example One flow fed from arrays, generators and partitioned sources
+ * ```ts
+ * import { Dataflow, type Source } from "@runnel/runnel";
+ * import { TestingSource } from "@runnel/runnel/testing";
+ * import assert from "node:assert/strict";
+ *
+ * async function doubled(source: Source<number>): Promise<number[]> {
+ *   const flow = new Dataflow("f");
+ *   return await Array.fromAsync(flow.input("inp", source).map("double", (x) => x * 2));
+ * }
+ * async function* twoNumbers() {
+ *   yield 1;
+ *   yield 2;
+ * }
+ * assert.deepEqual(await doubled([1, 2]), [2, 4]);
+ * assert.deepEqual(await doubled(new Set([1, 2])), [2, 4]);
+ * assert.deepEqual(await doubled(twoNumbers()), [2, 4]);
+ * assert.deepEqual(await doubled(new TestingSource([1, 2])), [2, 4]);
+ * ```
+ */
 export type Source<T> =
   | FixedPartitionedSource<T>
   | DynamicSource<T>

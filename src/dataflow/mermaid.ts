@@ -7,7 +7,29 @@
 import type { Dataflow } from "./dataflow.ts";
 import { type StepNode, upstreamPorts } from "./graph.ts";
 
-/** Options for {@linkcode toMermaid}. */
+/**
+ * Options for {@linkcode toMermaid}.
+ *
+ * @example Drawing the steps inside a composite
+ * ```ts
+ * import { Dataflow, type Stream, toMermaid, type ToMermaidOptions } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * function clamp(up: Stream<number>): Stream<number> {
+ *   return up.map("lower", (x) => Math.max(0, x)).map("upper", (x) => Math.min(10, x));
+ * }
+ * const flow = new Dataflow("f");
+ * flow.input("inp", [-5, 50]).then(clamp, "clamp")
+ *   .output("out", { build: () => ({ writeBatch() {} }) });
+ *
+ * // By default the composite is one box; recursive draws its inner steps.
+ * assert.ok(toMermaid(flow).includes('f_clamp[["clamp (flatMapBatch)"]]'));
+ * const options: ToMermaidOptions = { recursive: true };
+ * const lines = toMermaid(flow, options).split("\n");
+ * assert.ok(lines.includes('    subgraph f_clamp["clamp"]'));
+ * assert.ok(lines.includes("    f_clamp_lower --> f_clamp_upper"));
+ * ```
+ */
 export interface ToMermaidOptions {
   /**
    * Draw every core step, with each composite as a subgraph around its
@@ -202,7 +224,7 @@ function everyNode(flow: Dataflow, ids: IdTable, indent: string): string[] {
 
 /**
  * Draws a dataflow as a Mermaid `flowchart TD`, for `runnel visualize`,
- * notebooks and Markdown (GitHub renders ```` ```mermaid ```` fences).
+ * notebooks and Markdown (GitHub renders code blocks tagged `mermaid`).
  *
  * The flow is a subgraph titled `<flow id> (Dataflow)`. By default each
  * top-level step is one box labelled with its id and core kind, such as

@@ -13,7 +13,36 @@
  * @module
  */
 
-/** One partition of a {@linkcode FixedPartitionedSink}, built on one worker. */
+/**
+ * One partition of a {@linkcode FixedPartitionedSink}, built on one worker.
+ *
+ * @example A writer whose snapshot is how many values it wrote
+ * ```ts
+ * import type { StatefulSinkPartition } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * class ListWriter implements StatefulSinkPartition<string, number> {
+ *   constructor(readonly list: string[], resumeState: number | undefined) {
+ *     // On resume, drop what was written after the snapshot: it is written again.
+ *     list.length = resumeState ?? 0;
+ *   }
+ *   writeBatch(values: readonly string[]): void {
+ *     this.list.push(...values);
+ *   }
+ *   snapshot(): number {
+ *     return this.list.length;
+ *   }
+ * }
+ *
+ * const list: string[] = [];
+ * const writer = new ListWriter(list, undefined);
+ * writer.writeBatch(["a", "b"]);
+ * const offset = writer.snapshot();
+ * writer.writeBatch(["lost in a crash"]);
+ * new ListWriter(list, offset).writeBatch(["c"]);
+ * assert.deepEqual(list, ["a", "b", "c"]);
+ * ```
+ */
 export interface StatefulSinkPartition<T, S = unknown> {
   /** Writes one batch of values (keys already removed). */
   writeBatch(values: readonly T[]): void | Promise<void>;
@@ -23,7 +52,31 @@ export interface StatefulSinkPartition<T, S = unknown> {
   close?(): void | Promise<void>;
 }
 
-/** A sink with named partitions, each owned by one worker. */
+/**
+ * A sink with named partitions, each owned by one worker.
+ *
+ * @example One list per region, the key picking the region
+ * ```ts
+ * import { Dataflow, type FixedPartitionedSink, run } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * const regions: Record<string, string[]> = { eu: [], us: [] };
+ * const sink: FixedPartitionedSink<string, number> = {
+ *   listParts: () => Object.keys(regions),
+ *   // An index into the sorted partition names: ["eu", "us"].
+ *   partFn: (key) => key === "us" ? 1 : 0,
+ *   buildPart: (_stepId, forPart) => ({
+ *     writeBatch: (values) => void regions[forPart]!.push(...values),
+ *     snapshot: () => regions[forPart]!.length,
+ *   }),
+ * };
+ * const flow = new Dataflow("f");
+ * flow.input("inp", [["us", "ann"], ["eu", "bob"], ["us", "cy"]] as [string, string][])
+ *   .output("out", sink);
+ * await run(flow);
+ * assert.deepEqual(regions, { eu: ["bob"], us: ["ann", "cy"] });
+ * ```
+ */
 export interface FixedPartitionedSink<T, S = unknown> {
   /** The partitions this process can reach. */
   listParts(): readonly string[] | Promise<readonly string[]>;
@@ -46,7 +99,30 @@ export interface FixedPartitionedSink<T, S = unknown> {
   ): StatefulSinkPartition<T, S> | Promise<StatefulSinkPartition<T, S>>;
 }
 
-/** The writer a {@linkcode DynamicSink} builds on each worker. */
+/**
+ * The writer a {@linkcode DynamicSink} builds on each worker.
+ *
+ * @example A writer that buffers until it is closed
+ * ```ts
+ * import { Dataflow, run, type StatelessSinkPartition } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * const files: string[] = [];
+ * class CsvLineWriter implements StatelessSinkPartition<string> {
+ *   #lines: string[] = [];
+ *   writeBatch(items: readonly string[]): void {
+ *     this.#lines.push(...items);
+ *   }
+ *   close(): void {
+ *     files.push(this.#lines.join(","));
+ *   }
+ * }
+ * const flow = new Dataflow("f");
+ * flow.input("inp", ["a", "b", "c"]).output("out", { build: () => new CsvLineWriter() });
+ * await run(flow);
+ * assert.deepEqual(files, ["a,b,c"]);
+ * ```
+ */
 export interface StatelessSinkPartition<T> {
   /** Writes one batch of items. */
   writeBatch(items: readonly T[]): void | Promise<void>;
@@ -54,7 +130,28 @@ export interface StatelessSinkPartition<T> {
   close?(): void | Promise<void>;
 }
 
-/** A sink that builds one stateless writer on every worker. */
+/**
+ * A sink that builds one stateless writer on every worker.
+ *
+ * @example A log line per item, naming the step and worker
+ * ```ts
+ * import { Dataflow, type DynamicSink, run } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * const log: string[] = [];
+ * const sink: DynamicSink<number> = {
+ *   build: (stepId, workerIndex) => ({
+ *     writeBatch(items) {
+ *       for (const item of items) log.push(`${stepId} W${workerIndex}: ${item}`);
+ *     },
+ *   }),
+ * };
+ * const flow = new Dataflow("f");
+ * flow.input("inp", [1, 2]).output("out", sink);
+ * await run(flow);
+ * assert.deepEqual(log, ["f.out W0: 1", "f.out W0: 2"]);
+ * ```
+ */
 export interface DynamicSink<T> {
   /**
    * Builds this worker's writer.
@@ -70,7 +167,26 @@ export interface DynamicSink<T> {
   ): StatelessSinkPartition<T> | Promise<StatelessSinkPartition<T>>;
 }
 
-/** Anything `stream.output()` accepts. */
+/**
+ * Anything `stream.output()` accepts.
+ *
+ * @example A flow that writes wherever its caller says
+ * ```ts
+ * import { Dataflow, run, type Sink } from "@runnel/runnel";
+ * import { TestingSink } from "@runnel/runnel/testing";
+ * import assert from "node:assert/strict";
+ *
+ * function shout(lines: string[], sink: Sink<string>): Dataflow {
+ *   const flow = new Dataflow("shout");
+ *   flow.input("inp", lines).map("upper", (line) => line.toUpperCase()).output("out", sink);
+ *   return flow;
+ * }
+ * // In tests, a TestingSink; in production, a file or a queue.
+ * const out: string[] = [];
+ * await run(shout(["hi", "there"], new TestingSink(out)));
+ * assert.deepEqual(out, ["HI", "THERE"]);
+ * ```
+ */
 export type Sink<T> = FixedPartitionedSink<T> | DynamicSink<T>;
 
 /** Whether `sink` is a {@linkcode FixedPartitionedSink}. */

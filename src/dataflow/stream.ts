@@ -68,10 +68,44 @@ import {
 } from "./steps/window_fold.ts";
 import { joinWindow, type JoinWindowOptions } from "./steps/window_join.ts";
 
-/** A stream of `[key, value]` pairs: what every stateful step needs. Keys are strings. */
+/**
+ * A stream of `[key, value]` pairs: what every stateful step needs. Keys are strings.
+ *
+ * @example A composite over keyed streams
+ * ```ts
+ * import { Dataflow, type KeyedStream } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * function total(up: KeyedStream<number>): KeyedStream<number> {
+ *   return up.reduceFinal("sum", (a, b) => a + b);
+ * }
+ * const flow = new Dataflow("f");
+ * const totals = flow.input("inp", [3, 4, 13])
+ *   .keyOn("parity", (n) => n % 2 === 0 ? "even" : "odd")
+ *   .then(total, "total");
+ * assert.deepEqual(await Array.fromAsync(totals), [["even", 4], ["odd", 16]]);
+ * ```
+ */
 export type KeyedStream<V> = Stream<[string, V]>;
 
-/** Options for {@linkcode Stream.mapAsync}. */
+/**
+ * Options for {@linkcode Stream.mapAsync}.
+ *
+ * @example Results as they complete
+ * ```ts
+ * import { Dataflow, type MapAsyncOptions } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * const options: MapAsyncOptions = { concurrency: 2, ordered: false };
+ * const flow = new Dataflow("f");
+ * const done = flow.input("inp", [100, 1]).mapAsync("wait", async (ms) => {
+ *   await new Promise((resolve) => setTimeout(resolve, ms));
+ *   return ms;
+ * }, options);
+ * // Both calls run at once; the short one finishes first.
+ * assert.deepEqual(await Array.fromAsync(done), [1, 100]);
+ * ```
+ */
 export interface MapAsyncOptions {
   /** The most calls in flight at once. Defaults to 16. */
   concurrency?: number;
@@ -79,7 +113,26 @@ export interface MapAsyncOptions {
   ordered?: boolean;
 }
 
-/** The two outputs of {@linkcode Stream.branch}. */
+/**
+ * The two outputs of {@linkcode Stream.branch}.
+ *
+ * @example Narrowed outputs from a type guard
+ * ```ts
+ * import { type BranchOut, Dataflow } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * const flow = new Dataflow("f");
+ * const mixed = flow.input("inp", ["a", 1, "b"] as (string | number)[]);
+ * const parts: BranchOut<string, number> = mixed.branch(
+ *   "is_text",
+ *   (x): x is string => typeof x === "string",
+ * );
+ * // `trues` is a Stream<string>, `falses` a Stream<number>.
+ * const upper = parts.trues.map("upper", (s) => s.toUpperCase());
+ * assert.deepEqual(await Array.fromAsync(upper), ["A", "B"]);
+ * assert.deepEqual(await Array.fromAsync(parts.falses.map("double", (n) => n * 2)), [2]);
+ * ```
+ */
 export interface BranchOut<T, F = T> {
   /** Items for which the predicate returned `true`. */
   trues: Stream<T>;

@@ -10,7 +10,38 @@ import type { WorkerContext } from "./context.ts";
 import { itemsOf, planWorker } from "./execute.ts";
 import { realTime, type SystemTime } from "./system_time.ts";
 
-/** Options for {@linkcode run}. */
+/**
+ * Options for {@linkcode run}.
+ *
+ * @example A hand-driven clock and a stop signal
+ * ```ts
+ * import { Dataflow, run, type RunOptions } from "@runnel/runnel";
+ * import { TestingClock, TestingSink, TestingSource } from "@runnel/runnel/testing";
+ * import assert from "node:assert/strict";
+ *
+ * const controller = new AbortController();
+ * let stamped: [string, string] | undefined;
+ * const options: RunOptions = {
+ *   clock: new TestingClock(Date.UTC(2024, 0, 1)),
+ *   signal: controller.signal,
+ *   epochInterval: 1_000,
+ * };
+ * const flow = new Dataflow("f");
+ * // The pause keeps the input open: only the signal ends this run.
+ * flow.input("inp", new TestingSource<[string, number]>([["a", 1], TestingSource.PAUSE(60_000)]))
+ *   .stateful<string, null>("stamp", (_resume, ctx) => ({
+ *     onItem: (value) => [[`${value} at ${new Date(ctx.now()).toISOString()}`], true],
+ *     snapshot: () => null,
+ *   }))
+ *   .inspect("stop", (_id, item) => {
+ *     stamped = item;
+ *     controller.abort(new Error("seen enough"));
+ *   })
+ *   .output("out", new TestingSink());
+ * await assert.rejects(run(flow, options), { message: "seen enough" });
+ * assert.deepEqual(stamped, ["a", "1 at 2024-01-01T00:00:00.000Z"]);
+ * ```
+ */
 export interface RunOptions {
   /**
    * The clock stateful timers and windows read. Defaults to the real clock;
@@ -109,6 +140,31 @@ export async function run(flow: Dataflow, options: RunOptions = {}): Promise<voi
  * @param stream The stream to watch.
  * @param options As for {@linkcode run}.
  * @returns The stream's items; returning early stops the run.
+ *
+ * @example Taking the first items of an endless flow
+ * ```ts
+ * import { Dataflow, iterate } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * let closed = false;
+ * function* naturals() {
+ *   try {
+ *     for (let n = 0;; n++) yield n;
+ *   } finally {
+ *     closed = true;
+ *   }
+ * }
+ * const flow = new Dataflow("f");
+ * const squares = flow.input("inp", naturals()).map("square", (n) => n * n);
+ * const seen: number[] = [];
+ * for await (const square of iterate(squares, { epochInterval: 1_000 })) {
+ *   seen.push(square);
+ *   if (seen.length === 3) break;
+ * }
+ * // Breaking out stopped the run and closed the source.
+ * assert.deepEqual(seen, [0, 1, 4]);
+ * assert.equal(closed, true);
+ * ```
  */
 export async function* iterate<T>(
   stream: Stream<T>,

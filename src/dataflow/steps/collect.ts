@@ -7,7 +7,24 @@
 import type { KeyedStream } from "../stream.ts";
 import type { StatefulLogic } from "./stateful.ts";
 
-/** Options for {@linkcode Stream.collect}. */
+/**
+ * Options for {@linkcode Stream.collect}.
+ *
+ * @example Lists of at most three
+ * ```ts
+ * import { type CollectOptions, Dataflow } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * const options: CollectOptions = { maxSize: 3, timeout: 60_000 };
+ * const flow = new Dataflow("f");
+ * const keyed = flow.input("inp", [1, 2, 3, 4, 5].map((n) => ["a", n] as [string, number]));
+ * assert.deepEqual(await Array.fromAsync(keyed.collect("lists", options)), [
+ *   ["a", [1, 2, 3]],
+ *   ["a", [4, 5]],
+ * ]);
+ * assert.throws(() => keyed.collect("empty", { maxSize: 0, timeout: 0 }), RangeError);
+ * ```
+ */
 export interface CollectOptions {
   /** Emit a key's list once it holds this many values. */
   maxSize: number;

@@ -15,6 +15,25 @@ import type { Stream } from "../stream.ts";
  *
  * @typeParam K The lookup keys.
  * @typeParam V The values.
+ *
+ * @example Values fetched again once they are stale
+ * ```ts
+ * import { TtlCache } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * let now = 0;
+ * const fetched: string[] = [];
+ * const fetch = (code: string) => (fetched.push(code), code.toUpperCase());
+ * const cache = new TtlCache(fetch, () => now, 1_000);
+ * assert.equal(cache.get("fr"), "FR"); // a miss: fetched
+ * now = 1_000;
+ * assert.equal(cache.get("fr"), "FR"); // fresh for 1,000 ms: cached
+ * now = 1_001;
+ * assert.equal(cache.get("fr"), "FR"); // stale: fetched again
+ * cache.remove("fr");
+ * assert.equal(cache.get("fr"), "FR"); // removed: fetched again
+ * assert.deepEqual(fetched, ["fr", "fr", "fr"]);
+ * ```
  */
 export class TtlCache<K, V> {
   readonly #getter: (key: K) => V;
@@ -60,7 +79,32 @@ export class TtlCache<K, V> {
   }
 }
 
-/** Options for {@linkcode Stream.enrichCached}. */
+/**
+ * Options for {@linkcode Stream.enrichCached}.
+ *
+ * @example Looking a rate up again after it expires
+ * ```ts
+ * import { Dataflow, type EnrichCachedOptions, iterate } from "@runnel/runnel";
+ * import { TestingClock, TestingSource } from "@runnel/runnel/testing";
+ * import assert from "node:assert/strict";
+ *
+ * const clock = new TestingClock();
+ * const lookups: number[] = [];
+ * const options: EnrichCachedOptions = { ttl: 1_500 };
+ * const flow = new Dataflow("f");
+ * const priced = flow.input("inp", new TestingSource([10, 20, 30]))
+ *   .inspect("a_second_passes", () => clock.advance(1_000))
+ *   .enrichCached(
+ *     "eur",
+ *     (_currency: string) => (lookups.push(clock.now()), 0.9),
+ *     (rates, usd) => usd * rates.get("usd"),
+ *     options,
+ *   );
+ * assert.deepEqual(await Array.fromAsync(iterate(priced, { clock })), [9, 18, 27]);
+ * // Fetched at 1 s, cached at 2 s, stale (older than 1.5 s) at 3 s.
+ * assert.deepEqual(lookups, [1_000, 3_000]);
+ * ```
+ */
 export interface EnrichCachedOptions {
   /** Milliseconds a cached value stays fresh. Defaults to forever. */
   ttl?: number;

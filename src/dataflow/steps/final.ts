@@ -141,7 +141,28 @@ export function countFinal<T>(
   );
 }
 
-/** Options for `maxFinal` and `minFinal`. */
+/**
+ * Options for `maxFinal` and `minFinal`.
+ *
+ * @example The oldest person per city
+ * ```ts
+ * import { Dataflow, type ExtremeOptions } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * type Person = { name: string; age: number };
+ * const byAge: ExtremeOptions<Person> = { by: (person) => person.age };
+ * const flow = new Dataflow("f");
+ * const oldest = flow.input("inp", [
+ *   ["paris", { name: "ann", age: 31 }],
+ *   ["paris", { name: "bob", age: 45 }],
+ *   ["rome", { name: "cy", age: 28 }],
+ * ] as [string, Person][]).maxFinal("oldest", byAge);
+ * assert.deepEqual(await Array.fromAsync(oldest), [
+ *   ["paris", { name: "bob", age: 45 }],
+ *   ["rome", { name: "cy", age: 28 }],
+ * ]);
+ * ```
+ */
 export interface ExtremeOptions<V> {
   /** What to compare values by; the value itself by default. */
   by?: (value: V) => unknown;

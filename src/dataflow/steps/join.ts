@@ -8,7 +8,27 @@ import type { KeyedFold } from "../graph.ts";
 import type { KeyedStream } from "../stream.ts";
 import { keyedFold } from "./_fold.ts";
 
-/** How a join stores values: keep the first per side, the last per side, or every value. */
+/**
+ * How a join stores values: keep the first per side, the last per side, or every value.
+ *
+ * @example Every size in every colour
+ * ```ts
+ * import { Dataflow, type JoinInsertMode } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * const insertMode: JoinInsertMode = "product";
+ * const flow = new Dataflow("f");
+ * const sizes = flow.input("sizes", [["tee", "S"], ["tee", "M"]] as [string, string][]);
+ * const colours = flow.input("colours", [["tee", "red"], ["tee", "blue"]] as [string, string][]);
+ * const variants = sizes.join("variants", colours, { insertMode, emitMode: "final" });
+ * assert.deepEqual(await Array.fromAsync(variants), [
+ *   ["tee", ["S", "red"]],
+ *   ["tee", ["S", "blue"]],
+ *   ["tee", ["M", "red"]],
+ *   ["tee", ["M", "blue"]],
+ * ]);
+ * ```
+ */
 export type JoinInsertMode = "first" | "last" | "product";
 
 /**
@@ -16,10 +36,43 @@ export type JoinInsertMode = "first" | "last" | "product";
  * (`complete`, like an inner join); at end of input with missing sides
  * `undefined` (`final`); or on every update, keeping the row (`running`,
  * like a full outer join; its state is never dropped).
+ *
+ * @example Inner rows as they complete, or every row at the end
+ * ```ts
+ * import { Dataflow, type JoinEmitMode } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * async function joined(emitMode: JoinEmitMode): Promise<unknown[]> {
+ *   const flow = new Dataflow("f");
+ *   const names = flow.input("names", [["1", "Ann"], ["2", "Bob"]] as [string, string][]);
+ *   const emails = flow.input("emails", [["1", "ann@example.com"]] as [string, string][]);
+ *   return await Array.fromAsync(names.join("join", emails, { emitMode }));
+ * }
+ * assert.deepEqual(await joined("complete"), [["1", ["Ann", "ann@example.com"]]]);
+ * assert.deepEqual(await joined("final"), [
+ *   ["1", ["Ann", "ann@example.com"]],
+ *   ["2", ["Bob", undefined]],
+ * ]);
+ * ```
  */
 export type JoinEmitMode = "complete" | "final" | "running";
 
-/** Options for {@linkcode Stream.join}. */
+/**
+ * Options for {@linkcode Stream.join}.
+ *
+ * @example Each side's first value, at end of input
+ * ```ts
+ * import { Dataflow, type JoinOptions } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * const options: JoinOptions<"final"> = { insertMode: "first", emitMode: "final" };
+ * const flow = new Dataflow("f");
+ * const letters = flow.input("letters", [["k", "a"], ["k", "b"]] as [string, string][]);
+ * const numbers = flow.input("numbers", [["k", 1], ["k", 2]] as [string, number][]);
+ * const firsts = letters.join("firsts", numbers, options);
+ * assert.deepEqual(await Array.fromAsync(firsts), [["k", ["a", 1]]]);
+ * ```
+ */
 export interface JoinOptions<M extends JoinEmitMode = JoinEmitMode> {
   /** Defaults to `"last"`. */
   insertMode?: JoinInsertMode;
@@ -27,7 +80,27 @@ export interface JoinOptions<M extends JoinEmitMode = JoinEmitMode> {
   emitMode?: M;
 }
 
-/** A joined row: every side present for `complete`, else sides may be `undefined`. */
+/**
+ * A joined row: every side present for `complete`, else sides may be `undefined`.
+ *
+ * @example Handling a missing side
+ * ```ts
+ * import { Dataflow, type JoinRow } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * function contact([name, email]: JoinRow<[string, string], "final">): string {
+ *   return email === undefined ? `${name} (no email)` : `${name} <${email}>`;
+ * }
+ * const flow = new Dataflow("f");
+ * const names = flow.input("names", [["1", "Ann"], ["2", "Bob"]] as [string, string][]);
+ * const emails = flow.input("emails", [["1", "ann@example.com"]] as [string, string][]);
+ * const contacts = names.join("join", emails, { emitMode: "final" }).mapValue("contact", contact);
+ * assert.deepEqual(await Array.fromAsync(contacts), [
+ *   ["1", "Ann <ann@example.com>"],
+ *   ["2", "Bob (no email)"],
+ * ]);
+ * ```
+ */
 export type JoinRow<T extends unknown[], M extends JoinEmitMode> = M extends "complete" ? T
   : { [K in keyof T]: T[K] | undefined };
 

@@ -22,6 +22,38 @@ import { keyedFold } from "./_fold.ts";
  * `StatefulLogic`. Every method returns `[emits, discard]`: the values to
  * emit (each goes out as `[key, value]`) and whether to drop this key's
  * state, after which the key starts fresh on its next item.
+ *
+ * @example Debouncing: each key's last value once it goes quiet
+ * ```ts
+ * import { Dataflow, type StatefulLogic } from "@runnel/runnel";
+ * import { TestingSource } from "@runnel/runnel/testing";
+ * import assert from "node:assert/strict";
+ *
+ * function debounce(now: () => number, quietMs: number): StatefulLogic<number, number, number> {
+ *   let last = NaN;
+ *   let due: number | undefined;
+ *   return {
+ *     onItem(value) {
+ *       last = value;
+ *       due = now() + quietMs;
+ *       return [[], false];
+ *     },
+ *     onNotify: () => [[last], true],
+ *     onEof: () => [[last], true],
+ *     notifyAt: () => due,
+ *     snapshot: () => last,
+ *   };
+ * }
+ * const flow = new Dataflow("f");
+ * const source = new TestingSource<[string, number]>(
+ *   [["a", 1], ["a", 2], TestingSource.PAUSE(200), ["a", 3]],
+ *   { batchSize: 2 },
+ * );
+ * const settled = flow.input("inp", source)
+ *   .stateful("debounce", (_resume, ctx) => debounce(() => ctx.now(), 10));
+ * // 2 is emitted by the timer during the pause, 3 at end of input.
+ * assert.deepEqual(await Array.fromAsync(settled), [["a", 2], ["a", 3]]);
+ * ```
  */
 export interface StatefulLogic<V, W, S> {
   /** Called with each value of the key, in arrival order. */
@@ -36,13 +68,61 @@ export interface StatefulLogic<V, W, S> {
   snapshot(): S;
 }
 
-/** What a stateful builder learns about its key and the run. */
+/**
+ * What a stateful builder learns about its key and the run.
+ *
+ * @example A threshold per key
+ * ```ts
+ * import { Dataflow, type StatefulContext } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * const limits: Record<string, number> = { cpu: 90, disk: 80 };
+ * const flow = new Dataflow("f");
+ * const alerts = flow.input("inp", [["cpu", 95], ["disk", 85], ["disk", 70]] as [string, number][])
+ *   .stateful<string, number>("alerts", (resumeState, ctx: StatefulContext) => {
+ *     const limit = limits[ctx.key]!;
+ *     let count = resumeState ?? 0;
+ *     return {
+ *       onItem: (value) => [value > limit ? [`over ${limit}: alert ${++count}`] : [], false],
+ *       snapshot: () => count,
+ *     };
+ *   });
+ * assert.deepEqual(await Array.fromAsync(alerts), [
+ *   ["cpu", "over 90: alert 1"],
+ *   ["disk", "over 80: alert 1"],
+ * ]);
+ * ```
+ */
 export interface StatefulContext extends StepContext {
   /** The key this logic is for. */
   readonly key: string;
 }
 
-/** Builds a key's {@linkcode StatefulLogic}, from its snapshot when resuming. */
+/**
+ * Builds a key's {@linkcode StatefulLogic}, from its snapshot when resuming.
+ *
+ * @example The first value of each key, reusable on any stream
+ * ```ts
+ * import { Dataflow, type StatefulBuilder } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * const firstOnly: StatefulBuilder<number, number, boolean> = (resumeState) => {
+ *   let seen = resumeState ?? false;
+ *   return {
+ *     onItem(value) {
+ *       if (seen) return [[], false];
+ *       seen = true;
+ *       return [[value], false];
+ *     },
+ *     snapshot: () => seen,
+ *   };
+ * };
+ * const flow = new Dataflow("f");
+ * const firsts = flow.input("inp", [["a", 1], ["b", 2], ["a", 3]] as [string, number][])
+ *   .stateful("first", firstOnly);
+ * assert.deepEqual(await Array.fromAsync(firsts), [["a", 1], ["b", 2]]);
+ * ```
+ */
 export type StatefulBuilder<V, W, S> = (
   resumeState: S | undefined,
   ctx: StatefulContext,

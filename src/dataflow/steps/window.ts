@@ -16,7 +16,35 @@ import type { KeyedStream, Stream } from "../stream.ts";
 import type { Clock, ClockContext, ClockLogic } from "../time/clock.ts";
 import type { Windower, WindowerLogic, WindowMetadata } from "../time/windowers.ts";
 
-/** The state of one window, built when the window opens. */
+/**
+ * The state of one window, built when the window opens.
+ *
+ * @example Alerting inside a window, before it closes
+ * ```ts
+ * import { Dataflow, EventClock, TumblingWindower, type WindowLogic } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * function alertAtThree(): WindowLogic<number, string, number> {
+ *   let count = 0;
+ *   return {
+ *     onValue: () => ++count === 3 ? ["third value"] : [],
+ *     onMerge: (other) => (count += other.snapshot(), []),
+ *     onClose: () => [`closed after ${count}`],
+ *     snapshot: () => count,
+ *   };
+ * }
+ * const flow = new Dataflow("f");
+ * const alerts = flow.input("inp", [["k", 1], ["k", 2], ["k", 3], ["k", 4]] as [string, number][])
+ *   .window("alerts", alertAtThree, {
+ *     clock: EventClock((ms: number) => ms, { waitForSystemDuration: 0 }),
+ *     windower: TumblingWindower({ length: 10, alignTo: 0 }),
+ *   });
+ * assert.deepEqual(await Array.fromAsync(alerts.down), [
+ *   ["k", [0, "third value"]],
+ *   ["k", [0, "closed after 4"]],
+ * ]);
+ * ```
+ */
 export interface WindowLogic<V, W, S = unknown> {
   /** Called with each value that enters the window; may emit. */
   onValue(value: V): Iterable<W>;
@@ -28,12 +56,62 @@ export interface WindowLogic<V, W, S = unknown> {
   snapshot(): S;
 }
 
-/** Builds a window's logic, from its snapshot when resuming. */
+/**
+ * Builds a window's logic, from its snapshot when resuming.
+ *
+ * @example A sum that resumes from its snapshot
+ * ```ts
+ * import { Dataflow, EventClock, TumblingWindower, type WindowLogicBuilder } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * const sum: WindowLogicBuilder<number, number, number> = (resumeState) => {
+ *   let total = resumeState ?? 0;
+ *   return {
+ *     onValue: (value) => (total += value, []),
+ *     onMerge: (other) => (total += other.snapshot(), []),
+ *     onClose: () => [total],
+ *     snapshot: () => total,
+ *   };
+ * };
+ * const flow = new Dataflow("f");
+ * const sums = flow.input("inp", [["k", 1], ["k", 2], ["k", 11]] as [string, number][])
+ *   .window("sum", sum, {
+ *     clock: EventClock((ms: number) => ms, { waitForSystemDuration: 0 }),
+ *     windower: TumblingWindower({ length: 10, alignTo: 0 }),
+ *   });
+ * assert.deepEqual(await Array.fromAsync(sums.down), [["k", [0, 3]], ["k", [1, 11]]]);
+ * // Given a snapshot, as on recovery, the window goes on from it.
+ * const resumed = sum(3);
+ * resumed.onValue(4);
+ * assert.deepEqual([...resumed.onClose()], [7]);
+ * ```
+ */
 export type WindowLogicBuilder<V, W, S = unknown> = (
   resumeState: S | undefined,
 ) => WindowLogic<V, W, S>;
 
-/** What every window operator needs: the sense of time and the grouping. */
+/**
+ * What every window operator needs: the sense of time and the grouping.
+ *
+ * @example Timestamp order or arrival order
+ * ```ts
+ * import { Dataflow, EventClock, TumblingWindower, type WindowOptions } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * async function collected(ordered: boolean): Promise<unknown[]> {
+ *   const options: WindowOptions<number> = {
+ *     clock: EventClock((ms: number) => ms, { waitForSystemDuration: 10 }),
+ *     windower: TumblingWindower({ length: 10, alignTo: 0 }),
+ *     ordered,
+ *   };
+ *   const flow = new Dataflow("f");
+ *   const keyed = flow.input("inp", [["k", 3], ["k", 1], ["k", 2]] as [string, number][]);
+ *   return await Array.fromAsync(keyed.collectWindow("w", options).down);
+ * }
+ * assert.deepEqual(await collected(true), [["k", [0, [1, 2, 3]]]]);
+ * assert.deepEqual(await collected(false), [["k", [0, [3, 1, 2]]]]);
+ * ```
+ */
 export interface WindowOptions<V> {
   /** Stamps values and tracks the watermark. */
   clock: Clock<V>;
@@ -52,7 +130,41 @@ export interface WindowOptions<V> {
   watermarkScope?: "key" | "partition";
 }
 
-/** The three outputs of a window operator. */
+/**
+ * The three outputs of a window operator.
+ *
+ * @example Values, late items and metadata from one run
+ * ```ts
+ * import {
+ *   Dataflow,
+ *   EventClock,
+ *   run,
+ *   TumblingWindower,
+ *   type WindowMetadata,
+ *   type WindowOut,
+ * } from "@runnel/runnel";
+ * import { TestingSink } from "@runnel/runnel/testing";
+ * import assert from "node:assert/strict";
+ *
+ * const flow = new Dataflow("f");
+ * const out: WindowOut<number, number[]> = flow
+ *   .input("inp", [["k", 5], ["k", 15], ["k", 2]] as [string, number][])
+ *   .collectWindow("w", {
+ *     clock: EventClock((ms: number) => ms, { waitForSystemDuration: 0 }),
+ *     windower: TumblingWindower({ length: 10, alignTo: 0 }),
+ *   });
+ * const down = new TestingSink<[string, [number, number[]]]>();
+ * const late = new TestingSink<[string, [number, number]]>();
+ * const meta = new TestingSink<[string, [number, WindowMetadata]]>();
+ * out.down.output("down", down);
+ * out.late.output("late", late);
+ * out.meta.output("meta", meta);
+ * await run(flow);
+ * assert.deepEqual(down.list, [["k", [0, [5]]], ["k", [1, [15]]]]);
+ * assert.deepEqual(late.list, [["k", [0, 2]]]);
+ * assert.deepEqual(meta.list.map(([, [id, m]]) => [id, m.closeTime]), [[0, 10], [1, 20]]);
+ * ```
+ */
 export interface WindowOut<V, W> {
   /** `[key, [windowId, value]]` per emitted value. */
   down: KeyedStream<[number, W]>;

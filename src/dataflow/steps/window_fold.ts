@@ -16,7 +16,27 @@ function checkFn(id: string, name: string, fn: unknown): void {
   }
 }
 
-/** Options for {@linkcode foldWindow}. */
+/**
+ * Options for {@linkcode foldWindow}.
+ *
+ * @example Counting visits when sessions merge
+ * ```ts
+ * import { Dataflow, EventClock, type FoldWindowOptions, SessionWindower } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * const options: FoldWindowOptions<number, number> = {
+ *   clock: EventClock((ms: number) => ms, { waitForSystemDuration: Infinity }),
+ *   windower: SessionWindower({ gap: 5 }),
+ *   ordered: false,
+ *   merger: (count, other) => count + other,
+ * };
+ * const flow = new Dataflow("f");
+ * const visits = flow.input("inp", [["u", 0], ["u", 10], ["u", 5]] as [string, number][])
+ *   .foldWindow("visits", () => 0, (count) => count + 1, options);
+ * // 5 bridges the sessions of 0 and 10: merger adds the second's count to the first's.
+ * assert.deepEqual(await Array.fromAsync(visits.down), [["u", [0, 3]]]);
+ * ```
+ */
 export interface FoldWindowOptions<V, A> extends WindowOptions<V> {
   /** Combines two accumulators when session windows merge. */
   merger: (acc: A, other: A) => A;
@@ -71,15 +91,87 @@ export function reduceWindow<V>(
   return out as WindowOut<V, V>;
 }
 
-/** What {@linkcode collectWindow} gathers into. */
+/**
+ * What {@linkcode collectWindow} gathers into.
+ *
+ * @example The same visitors as an array and as a set
+ * ```ts
+ * import { type CollectInto, Dataflow, EventClock, TumblingWindower } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * async function visitors(into: CollectInto): Promise<unknown> {
+ *   const flow = new Dataflow("f");
+ *   const visits = [["home", "ann"], ["home", "bob"], ["home", "ann"]] as [string, string][];
+ *   const page = flow.input("inp", visits)
+ *     .collectWindow("visitors", {
+ *       clock: EventClock(() => 0, { waitForSystemDuration: 0 }), // one time: one window
+ *       windower: TumblingWindower({ length: 60_000, alignTo: 0 }),
+ *       into,
+ *     });
+ *   const [[, [, collected]]] = await Array.fromAsync(page.down);
+ *   return collected;
+ * }
+ * assert.deepEqual(await visitors("array"), ["ann", "bob", "ann"]);
+ * assert.deepEqual(await visitors("set"), new Set(["ann", "bob"]));
+ * ```
+ */
 export type CollectInto = "array" | "set" | "map";
 
-/** The container type {@linkcode collectWindow} emits. */
+/**
+ * The container type {@linkcode collectWindow} emits.
+ *
+ * @example Typing what a set window emits
+ * ```ts
+ * import { type Collected, Dataflow, EventClock, TumblingWindower } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * function describe(users: Collected<string, "set">): string {
+ *   return `${users.size} distinct: ${[...users].join(", ")}`;
+ * }
+ * const flow = new Dataflow("f");
+ * const users = flow.input("inp", [["p", "ann"], ["p", "bob"], ["p", "ann"]] as [string, string][])
+ *   .collectWindow("users", {
+ *     clock: EventClock(() => 0, { waitForSystemDuration: 0 }), // one time: one window
+ *     windower: TumblingWindower({ length: 60_000, alignTo: 0 }),
+ *     into: "set",
+ *   })
+ *   .down.mapValue("describe", ([, set]) => describe(set));
+ * assert.deepEqual(await Array.fromAsync(users), [["p", "2 distinct: ann, bob"]]);
+ * ```
+ */
 export type Collected<V, I extends CollectInto> = I extends "set" ? Set<V>
   : I extends "map" ? (V extends readonly [infer K, infer U] ? Map<K, U> : Map<unknown, unknown>)
   : V[];
 
-/** Options for {@linkcode collectWindow}. */
+/**
+ * Options for {@linkcode collectWindow}.
+ *
+ * @example The latest price per product, per window
+ * ```ts
+ * import {
+ *   type CollectWindowOptions,
+ *   Dataflow,
+ *   EventClock,
+ *   TumblingWindower,
+ * } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * type Price = [product: string, cents: number];
+ * const options: CollectWindowOptions<Price, "map"> = {
+ *   clock: EventClock(() => 0, { waitForSystemDuration: 0 }), // one time: one window
+ *   windower: TumblingWindower({ length: 60_000, alignTo: 0 }),
+ *   into: "map",
+ * };
+ * const flow = new Dataflow("f");
+ * const prices = flow.input("inp", [
+ *   ["shop", ["pen", 300]],
+ *   ["shop", ["ink", 900]],
+ *   ["shop", ["pen", 250]],
+ * ] as [string, Price][]).collectWindow("latest", options);
+ * const [[, [, latest]]] = await Array.fromAsync(prices.down);
+ * assert.deepEqual(latest, new Map([["pen", 250], ["ink", 900]]));
+ * ```
+ */
 export interface CollectWindowOptions<V, I extends CollectInto = "array"> extends WindowOptions<V> {
   /** `"array"` (the default), `"set"`, or `"map"` (values must be `[k, v]` pairs). */
   into?: I;
@@ -140,7 +232,30 @@ export function countWindow<T>(
   }, id);
 }
 
-/** Options for {@linkcode maxWindow} and {@linkcode minWindow}. */
+/**
+ * Options for {@linkcode maxWindow} and {@linkcode minWindow}.
+ *
+ * @example The longest word per window, the first on ties
+ * ```ts
+ * import {
+ *   Dataflow,
+ *   EventClock,
+ *   type ExtremeWindowOptions,
+ *   TumblingWindower,
+ * } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * const options: ExtremeWindowOptions<string> = {
+ *   clock: EventClock(() => 0, { waitForSystemDuration: 0 }), // one time: one window
+ *   windower: TumblingWindower({ length: 60_000, alignTo: 0 }),
+ *   by: (word) => word.length,
+ * };
+ * const flow = new Dataflow("f");
+ * const words = [["k", "ab"], ["k", "abcd"], ["k", "wxyz"]] as [string, string][];
+ * const longest = flow.input("inp", words).maxWindow("longest", options);
+ * assert.deepEqual(await Array.fromAsync(longest.down), [["k", [0, "abcd"]]]);
+ * ```
+ */
 export interface ExtremeWindowOptions<V> extends WindowOptions<V> {
   /** What to compare values by; the value itself by default. Ties keep the earlier value. */
   by?: (value: V) => unknown;

@@ -27,6 +27,25 @@ import { window, type WindowLogic, type WindowOptions, type WindowOut } from "./
  * Options for {@linkcode joinWindow}: the window options (the clock reads
  * each side's values) and the join modes. `emitMode` defaults to `"final"`:
  * one row per window, at close.
+ *
+ * @example Complete rows only, or every row at close
+ * ```ts
+ * import { Dataflow, EventClock, type JoinWindowOptions, TumblingWindower } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * async function joined(options: Partial<JoinWindowOptions>): Promise<unknown[]> {
+ *   const flow = new Dataflow("f");
+ *   const left = flow.input("left", [["u", 1], ["v", 2]] as [string, number][]);
+ *   const right = flow.input("right", [["u", 4]] as [string, number][]);
+ *   return await Array.fromAsync(left.joinWindow("join", [right], {
+ *     clock: EventClock((ms) => ms as number, { waitForSystemDuration: 10 }),
+ *     windower: TumblingWindower({ length: 10, alignTo: 0 }),
+ *     ...options,
+ *   }).down);
+ * }
+ * assert.deepEqual(await joined({ emitMode: "complete" }), [["u", [0, [1, 4]]]]);
+ * assert.deepEqual(await joined({}), [["u", [0, [1, 4]]], ["v", [0, [2, undefined]]]]);
+ * ```
  */
 export interface JoinWindowOptions extends WindowOptions<unknown>, JoinOptions {}
 

@@ -13,10 +13,45 @@
 import { shapeError } from "../_batch.ts";
 import { describeValue } from "../errors.ts";
 
-/** A point in time: a `Date` or epoch milliseconds. */
+/**
+ * A point in time: a `Date` or epoch milliseconds.
+ *
+ * @example Dates and epoch milliseconds in one window
+ * ```ts
+ * import { Dataflow, EventClock, type Timestamp, TumblingWindower } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * const events: { at: Timestamp }[] = [{ at: new Date(1_000) }, { at: 2_000 }];
+ * const flow = new Dataflow("f");
+ * const counts = flow.input("inp", events).countWindow("count", () => "all", {
+ *   clock: EventClock((e: { at: Timestamp }) => e.at, { waitForSystemDuration: 0 }),
+ *   windower: TumblingWindower({ length: 5_000, alignTo: 0 }),
+ * });
+ * assert.deepEqual(await Array.fromAsync(counts.down), [["all", [0, 2]]]);
+ * ```
+ */
 export type Timestamp = Date | number;
 
-/** What a clock sees of the step that runs it. */
+/**
+ * What a clock sees of the step that runs it.
+ *
+ * @example Driving an event clock by hand
+ * ```ts
+ * import { type ClockContext, EventClock } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * let now = 0;
+ * const ctx: ClockContext = { stepId: "f.window", now: () => now };
+ * const logic = EventClock((ms: number) => ms, { waitForSystemDuration: 0 }).build(undefined, ctx);
+ * logic.beforeBatch();
+ * assert.deepEqual(logic.onItem(1_000), [1_000, 1_000]);
+ * // Half a second of system time passes with no items: the watermark moves on with it.
+ * now = 500;
+ * assert.equal(logic.onNotify(), 1_500);
+ * // Errors name the step.
+ * assert.throws(() => logic.onItem(NaN), /^TypeError: Cannot run step "f.window"/);
+ * ```
+ */
 export interface ClockContext {
   /** The window step's path, for error messages. */
   readonly stepId: string;
@@ -27,6 +62,23 @@ export interface ClockContext {
 /**
  * The state of a clock for one key (or one partition): stamps items and
  * reports the watermark, the time before which no more items are expected.
+ *
+ * @example An event clock's logic, step by step
+ * ```ts
+ * import { EventClock } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * const clock = EventClock((ms: number) => ms, { waitForSystemDuration: 1_000 });
+ * const logic = clock.build(undefined, { stepId: "f.window", now: () => 50_000 });
+ * logic.beforeBatch();
+ * // [timestamp, watermark]: the watermark trails the newest item by a second.
+ * assert.deepEqual(logic.onItem(10_000), [10_000, 9_000]);
+ * // An item before the watermark is late; the watermark does not move back.
+ * assert.deepEqual(logic.onItem(5_000), [5_000, 9_000]);
+ * // The watermark reaches 9,500 half a second of system time later.
+ * assert.equal(logic.toSystem(9_500), 50_500);
+ * assert.equal(logic.onEof(), Infinity);
+ * ```
  */
 export interface ClockLogic<V> {
   /** Called once before each batch of items, so "now" is read once per batch. */
@@ -46,13 +98,64 @@ export interface ClockLogic<V> {
   snapshot(): unknown;
 }
 
-/** A clock's configuration; builds a {@linkcode ClockLogic} per key or partition. */
+/**
+ * A clock's configuration; builds a {@linkcode ClockLogic} per key or partition.
+ *
+ * @example A clock of sequence numbers
+ * ```ts
+ * import { type Clock, Dataflow, TumblingWindower } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * // Time is a sequence number; the watermark is the largest one seen.
+ * const sequence: Clock<number> = {
+ *   build(resumeState) {
+ *     let max = (resumeState as number | undefined) ?? -Infinity;
+ *     return {
+ *       beforeBatch() {},
+ *       onItem: (seq) => [seq, max = Math.max(max, seq)],
+ *       onNotify: () => max,
+ *       onEof: () => Infinity,
+ *       toSystem: () => undefined, // no timers: windows close on new items or at the end
+ *       snapshot: () => max,
+ *     };
+ *   },
+ * };
+ * const flow = new Dataflow("f");
+ * const tens = flow.input("inp", [["k", 1], ["k", 12], ["k", 3]] as [string, number][])
+ *   .collectWindow("tens", {
+ *     clock: sequence,
+ *     windower: TumblingWindower({ length: 10, alignTo: 0 }),
+ *   });
+ * assert.deepEqual(await Array.fromAsync(tens.down), [["k", [0, [1]]], ["k", [1, [12]]]]);
+ * assert.deepEqual(await Array.fromAsync(tens.late), [["k", [0, 3]]]);
+ * ```
+ */
 export interface Clock<V> {
   /** Builds the logic, from a previous {@linkcode ClockLogic.snapshot} when resuming. */
   build(resumeState: unknown, ctx: ClockContext): ClockLogic<V>;
 }
 
-/** Options for {@linkcode EventClock}. */
+/**
+ * Options for {@linkcode EventClock}.
+ *
+ * @example Waiting two seconds for out-of-order events
+ * ```ts
+ * import { Dataflow, EventClock, type EventClockOptions, TumblingWindower } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * const options: EventClockOptions = { waitForSystemDuration: 2_000 };
+ * const flow = new Dataflow("f");
+ * const times = [["k", 5_000], ["k", 1_000], ["k", 3_500]] as [string, number][];
+ * const windows = flow.input("inp", times)
+ *   .collectWindow("w", {
+ *     clock: EventClock((ms: number) => ms, options),
+ *     windower: TumblingWindower({ length: 10_000, alignTo: 0 }),
+ *   });
+ * // After 5,000 the watermark is 3,000: 3,500 is still on time, 1,000 is late.
+ * assert.deepEqual(await Array.fromAsync(windows.down), [["k", [0, [3_500, 5_000]]]]);
+ * assert.deepEqual(await Array.fromAsync(windows.late), [["k", [0, 1_000]]]);
+ * ```
+ */
 export interface EventClockOptions {
   /**
    * How long (ms of system time) to wait for out-of-order items: the
@@ -90,9 +193,19 @@ export function toEpochMs(ts: unknown): number | undefined {
  *
  * @example Waiting ten seconds for late events
  * ```ts
- * import { EventClock } from "@runnel/runnel";
+ * import { Dataflow, EventClock, TumblingWindower } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
  *
  * const clock = EventClock((e: { at: Date }) => e.at, { waitForSystemDuration: 10_000 });
+ * const events = ["00:20", "00:12", "00:05"].map((t) => ({ at: new Date(`2024-01-01T00:${t}Z`) }));
+ * const flow = new Dataflow("f");
+ * const counts = flow.input("inp", events).countWindow("count", () => "all", {
+ *   clock,
+ *   windower: TumblingWindower({ length: 60_000, alignTo: new Date("2024-01-01T00:00:00Z") }),
+ * });
+ * // 00:12 is within ten seconds of 00:20; 00:05 is not, and is late.
+ * assert.deepEqual(await Array.fromAsync(counts.down), [["all", [0, 2]]]);
+ * assert.deepEqual(await Array.fromAsync(counts.late), [["all", [0, events[2]]]]);
  * ```
  */
 export function EventClock<V>(
@@ -223,9 +336,18 @@ interface EventClockSnapshot {
  *
  * @example Windows of arrival time
  * ```ts
- * import { SystemClock } from "@runnel/runnel";
+ * import { Dataflow, iterate, SystemClock, TumblingWindower } from "@runnel/runnel";
+ * import { TestingClock } from "@runnel/runnel/testing";
+ * import assert from "node:assert/strict";
  *
- * const clock = SystemClock<number>();
+ * const flow = new Dataflow("f");
+ * const counts = flow.input("inp", ["a", "b"]).countWindow("count", () => "all", {
+ *   clock: SystemClock(),
+ *   windower: TumblingWindower({ length: 60_000, alignTo: 0 }),
+ * });
+ * // Both items arrive 90 seconds after the epoch: in the window [60 s, 120 s), id 1.
+ * const clock = new TestingClock(90_000);
+ * assert.deepEqual(await Array.fromAsync(iterate(counts.down, { clock })), [["all", [1, 2]]]);
  * ```
  */
 export function SystemClock<V = unknown>(): Clock<V> {

@@ -9,7 +9,27 @@
 import { describeValue } from "../errors.ts";
 import { type Timestamp, toEpochMs } from "./clock.ts";
 
-/** What `meta` reports for a closed window. Times are epoch ms. */
+/**
+ * What `meta` reports for a closed window. Times are epoch ms.
+ *
+ * @example A session that swallowed another
+ * ```ts
+ * import { Dataflow, EventClock, SessionWindower } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * const flow = new Dataflow("f");
+ * const sessions = flow.input("inp", [["u", 0], ["u", 10], ["u", 5]] as [string, number][])
+ *   .collectWindow("visits", {
+ *     clock: EventClock((ms: number) => ms, { waitForSystemDuration: Infinity }),
+ *     windower: SessionWindower({ gap: 5 }),
+ *     ordered: false,
+ *   });
+ * // 0 and 10 open sessions 0 and 1; 5 is near both, so session 1 merges into 0.
+ * assert.deepEqual(await Array.fromAsync(sessions.meta), [
+ *   ["u", [0, { openTime: 0, closeTime: 10, mergedIds: [1] }]],
+ * ]);
+ * ```
+ */
 export interface WindowMetadata {
   /** The first time in the window (inclusive). */
   readonly openTime: number;
@@ -19,7 +39,22 @@ export interface WindowMetadata {
   readonly mergedIds: readonly number[];
 }
 
-/** One key's windows: which a timestamp opens, which are merged, which are closed. */
+/**
+ * One key's windows: which a timestamp opens, which are merged, which are closed.
+ *
+ * @example A tumbling windower's logic, step by step
+ * ```ts
+ * import { TumblingWindower } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * const logic = TumblingWindower({ length: 10, alignTo: 0 }).build(undefined);
+ * assert.deepEqual(logic.openFor(12), [1]);
+ * assert.equal(logic.notifyAt(), 20);
+ * assert.deepEqual(logic.closeFor(19), []);
+ * assert.deepEqual(logic.closeFor(20), [[1, { openTime: 10, closeTime: 20, mergedIds: [] }]]);
+ * assert.equal(logic.isEmpty(), true);
+ * ```
+ */
 export interface WindowerLogic {
   /** The ids of the windows `timestamp` belongs to, opening them as needed. */
   openFor(timestamp: number): readonly number[];
@@ -37,13 +72,64 @@ export interface WindowerLogic {
   snapshot(): unknown;
 }
 
-/** A windower's configuration. */
+/**
+ * A windower's configuration.
+ *
+ * @example One window per key for the whole run
+ * ```ts
+ * import { Dataflow, EventClock, type Windower } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * const wholeRun: Windower = {
+ *   build(resumeState) {
+ *     let open = resumeState === true;
+ *     return {
+ *       openFor: () => (open = true, [0]),
+ *       lateFor: () => [0],
+ *       merged: () => [],
+ *       closeFor(watermark) {
+ *         if (!open || watermark !== Infinity) return [];
+ *         open = false;
+ *         return [[0, { openTime: -Infinity, closeTime: Infinity, mergedIds: [] }]];
+ *       },
+ *       notifyAt: () => undefined,
+ *       isEmpty: () => !open,
+ *       snapshot: () => open,
+ *     };
+ *   },
+ * };
+ * const flow = new Dataflow("f");
+ * const sums = flow.input("inp", [["k", 1], ["k", 50_000], ["k", 3]] as [string, number][])
+ *   .reduceWindow("sum", (a, b) => a + b, {
+ *     clock: EventClock((ms: number) => ms, { waitForSystemDuration: Infinity }),
+ *     windower: wholeRun,
+ *   });
+ * assert.deepEqual(await Array.fromAsync(sums.down), [["k", [0, 50_004]]]);
+ * ```
+ */
 export interface Windower {
   /** Builds one key's logic, from a previous snapshot when resuming. */
   build(resumeState: unknown): WindowerLogic;
 }
 
-/** The window id late items get from a {@linkcode SessionWindower}. */
+/**
+ * The window id late items get from a {@linkcode SessionWindower}.
+ *
+ * @example A late item in session windows
+ * ```ts
+ * import { Dataflow, EventClock, LATE_SESSION_ID, SessionWindower } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * const flow = new Dataflow("f");
+ * const sessions = flow.input("inp", [["u", 10_000], ["u", 1_000]] as [string, number][])
+ *   .collectWindow("visits", {
+ *     clock: EventClock((ms: number) => ms, { waitForSystemDuration: 0 }),
+ *     windower: SessionWindower({ gap: 500 }),
+ *   });
+ * assert.deepEqual(await Array.fromAsync(sessions.late), [["u", [LATE_SESSION_ID, 1_000]]]);
+ * assert.equal(LATE_SESSION_ID, -1);
+ * ```
+ */
 export const LATE_SESSION_ID: -1 = -1;
 
 function positive(what: string, name: string, value: unknown): number {
@@ -69,7 +155,36 @@ function alignment(what: string, value: unknown): number {
   return ms;
 }
 
-/** Options for {@linkcode TumblingWindower}. */
+/**
+ * Options for {@linkcode TumblingWindower}.
+ *
+ * @example Hourly windows starting at half past
+ * ```ts
+ * import {
+ *   Dataflow,
+ *   EventClock,
+ *   TumblingWindower,
+ *   type TumblingWindowerOptions,
+ * } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * const options: TumblingWindowerOptions = {
+ *   length: 60 * 60_000,
+ *   alignTo: new Date("2024-01-01T00:30:00Z"),
+ * };
+ * const flow = new Dataflow("f");
+ * const oneOClock = Date.parse("2024-01-01T01:00:00Z");
+ * const hours = flow.input("inp", [["k", oneOClock]] as [string, number][])
+ *   .collectWindow("hours", {
+ *     clock: EventClock((ms: number) => ms, { waitForSystemDuration: 0 }),
+ *     windower: TumblingWindower(options),
+ *   });
+ * const [[, [id, meta]]] = await Array.fromAsync(hours.meta);
+ * assert.equal(id, 0);
+ * assert.equal(new Date(meta.openTime).toISOString(), "2024-01-01T00:30:00.000Z");
+ * assert.equal(new Date(meta.closeTime).toISOString(), "2024-01-01T01:30:00.000Z");
+ * ```
+ */
 export interface TumblingWindowerOptions {
   /** The window length in ms. */
   length: number;
@@ -77,7 +192,30 @@ export interface TumblingWindowerOptions {
   alignTo: Timestamp;
 }
 
-/** Options for {@linkcode SlidingWindower}. */
+/**
+ * Options for {@linkcode SlidingWindower}.
+ *
+ * @example One item in two overlapping windows
+ * ```ts
+ * import {
+ *   Dataflow,
+ *   EventClock,
+ *   SlidingWindower,
+ *   type SlidingWindowerOptions,
+ * } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * // Ten-millisecond windows opening every five: [0, 10), [5, 15), [10, 20), ...
+ * const options: SlidingWindowerOptions = { length: 10, offset: 5, alignTo: 0 };
+ * const flow = new Dataflow("f");
+ * const windows = flow.input("inp", [["k", 7]] as [string, number][])
+ *   .collectWindow("w", {
+ *     clock: EventClock((ms: number) => ms, { waitForSystemDuration: 0 }),
+ *     windower: SlidingWindower(options),
+ *   });
+ * assert.deepEqual(await Array.fromAsync(windows.down), [["k", [0, [7]]], ["k", [1, [7]]]]);
+ * ```
+ */
 export interface SlidingWindowerOptions extends TumblingWindowerOptions {
   /** Time between window opens, in ms; at most `length`. */
   offset: number;
@@ -95,8 +233,13 @@ export interface SlidingWindowerOptions extends TumblingWindowerOptions {
  * @example Five-second windows
  * ```ts
  * import { TumblingWindower } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
  *
  * const windower = TumblingWindower({ length: 5_000, alignTo: new Date("2023-01-01Z") });
+ * const logic = windower.build(undefined);
+ * // 00:00:12 falls in the third window, [00:00:10, 00:00:15).
+ * assert.deepEqual(logic.openFor(Date.parse("2023-01-01T00:00:12Z")), [2]);
+ * assert.throws(() => TumblingWindower({ length: 0, alignTo: 0 }), RangeError);
  * ```
  */
 export function TumblingWindower(options: TumblingWindowerOptions): Windower {
@@ -117,8 +260,11 @@ export function TumblingWindower(options: TumblingWindowerOptions): Windower {
  * @example Ten-second windows every five seconds
  * ```ts
  * import { SlidingWindower } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
  *
  * const windower = SlidingWindower({ length: 10_000, offset: 5_000, alignTo: 0 });
+ * // 12 s is in [5 s, 15 s) and [10 s, 20 s).
+ * assert.deepEqual(windower.build(undefined).openFor(12_000), [1, 2]);
  * ```
  */
 export function SlidingWindower(options: SlidingWindowerOptions): Windower {
@@ -225,7 +371,29 @@ class SlidingLogic implements WindowerLogic {
   }
 }
 
-/** Options for {@linkcode SessionWindower}. */
+/**
+ * Options for {@linkcode SessionWindower}.
+ *
+ * @example Sessions split by quiet gaps
+ * ```ts
+ * import {
+ *   Dataflow,
+ *   EventClock,
+ *   SessionWindower,
+ *   type SessionWindowerOptions,
+ * } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * const options: SessionWindowerOptions = { gap: 5 };
+ * const flow = new Dataflow("f");
+ * const sessions = flow.input("inp", [["u", 0], ["u", 3], ["u", 20]] as [string, number][])
+ *   .collectWindow("visits", {
+ *     clock: EventClock((ms: number) => ms, { waitForSystemDuration: 0 }),
+ *     windower: SessionWindower(options),
+ *   });
+ * assert.deepEqual(await Array.fromAsync(sessions.down), [["u", [0, [0, 3]]], ["u", [1, [20]]]]);
+ * ```
+ */
 export interface SessionWindowerOptions {
   /** The most time (ms) between two items of one session. */
   gap: number;
@@ -259,8 +427,13 @@ interface SessionSnapshot {
  * @example Sessions split by 30 minutes of quiet
  * ```ts
  * import { SessionWindower } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
  *
- * const windower = SessionWindower({ gap: 30 * 60_000 });
+ * const minutes = (n: number) => n * 60_000;
+ * const logic = SessionWindower({ gap: minutes(30) }).build(undefined);
+ * assert.deepEqual(logic.openFor(minutes(0)), [0]);
+ * assert.deepEqual(logic.openFor(minutes(20)), [0]); // within 30 minutes: same session
+ * assert.deepEqual(logic.openFor(minutes(60)), [1]); // 40 minutes of quiet: a new one
  * ```
  */
 export function SessionWindower(options: SessionWindowerOptions): Windower {
