@@ -108,3 +108,9 @@ export type {
 } from "./src/dataflow/steps/join.ts";
 export { type EnrichCachedOptions, TtlCache } from "./src/dataflow/steps/enrich_cached.ts";
 export type { MapAsyncOptions } from "./src/dataflow/stream.ts";
+export {
+  WindowTimeline,
+  windowTimeline,
+  type WindowTimelineOptions,
+  type WindowTimelineOutputs,
+} from "./src/viz/window_timeline.ts";

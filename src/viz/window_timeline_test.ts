@@ -1,0 +1,503 @@
+import assert from "node:assert/strict";
+import {
+  Dataflow,
+  EventClock,
+  type KeyedStream,
+  run,
+  SessionWindower,
+  SlidingWindower,
+  TumblingWindower,
+  type Windower,
+  type WindowMetadata,
+  type WindowOut,
+} from "../../mod.ts";
+import { TestingClock, TestingSink } from "../../connectors/testing.ts";
+import { type WindowTimeline, windowTimeline } from "./window_timeline.ts";
+
+const T0 = Date.UTC(2023, 0, 1);
+type Ev = { at: number; v: number };
+const ev = (key: string, s: number, v = s): [string, Ev] => [key, { at: T0 + s * 1000, v }];
+const clockOf = (waitSeconds: number) =>
+  EventClock((e: Ev) => e.at, { waitForSystemDuration: waitSeconds * 1000 });
+
+interface Collected<V, W> {
+  down: [string, [number, W]][];
+  late: [string, [number, V]][];
+  meta: [string, [number, WindowMetadata]][];
+}
+
+async function collect<V, W>(
+  items: [string, V][],
+  make: (up: KeyedStream<V>) => WindowOut<V, W>,
+): Promise<Collected<V, W>> {
+  const out: Collected<V, W> = { down: [], late: [], meta: [] };
+  const flow = new Dataflow("f");
+  const windows = make(flow.input("inp", items));
+  windows.down.output("down", new TestingSink(out.down));
+  windows.late.output("late", new TestingSink(out.late));
+  windows.meta.output("meta", new TestingSink(out.meta));
+  await run(flow, { clock: new TestingClock(T0) });
+  return out;
+}
+
+// Sums per window, the way most tests here use windows.
+function sums(items: [string, Ev][], waitSeconds: number, windower: Windower, ordered = true) {
+  return collect<Ev, number>(
+    items,
+    (up) =>
+      up.foldWindow("sum", () => 0, (s, e) => s + e.v, {
+        clock: clockOf(waitSeconds),
+        windower,
+        merger: (a, b) => a + b,
+        ordered,
+      }),
+  );
+}
+
+// --- a tiny XML reader: fails on unbalanced tags or stray `&` and `<` ---
+
+interface Node {
+  readonly name: string;
+  readonly attrs: Record<string, string>;
+  readonly children: Node[];
+  text: string;
+}
+
+function decode(text: string): string {
+  return text.replace(/&([^;]*);?/g, (all, body: string) => {
+    if (!all.endsWith(";")) throw new Error(`stray & in ${JSON.stringify(text)}`);
+    if (/^#\d+$/.test(body)) return String.fromCodePoint(Number(body.slice(1)));
+    const named: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+    if (body in named) return named[body]!;
+    throw new Error(`unknown entity &${body};`);
+  });
+}
+
+function parse(svg: string): Node {
+  const root: Node = { name: "#root", attrs: {}, children: [], text: "" };
+  const stack = [root];
+  const token = /<(\/?)([A-Za-z][\w:-]*)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>|([^<]+)/y;
+  let at = 0;
+  while (at < svg.length) {
+    token.lastIndex = at;
+    const m = token.exec(svg);
+    if (m === null) throw new Error(`not XML at ${at}: ${svg.slice(at, at + 40)}`);
+    at = token.lastIndex;
+    const top = stack.at(-1)!;
+    if (m[5] !== undefined) {
+      top.text += decode(m[5]);
+    } else if (m[1] === "/") {
+      assert.equal(stack.pop()!.name, m[2], "closing tag matches");
+    } else {
+      const attrs: Record<string, string> = {};
+      for (const [, name, value] of m[3]!.matchAll(/([\w:-]+)="([^"]*)"/g)) {
+        attrs[name!] = decode(value!);
+      }
+      const node: Node = { name: m[2]!, attrs, children: [], text: "" };
+      top.children.push(node);
+      if (m[4] !== "/") stack.push(node);
+    }
+  }
+  assert.equal(stack.length, 1, "every tag is closed");
+  assert.equal(root.children.length, 1);
+  return root.children[0]!;
+}
+
+function all(node: Node, cls: string): Node[] {
+  const found: Node[] = [];
+  const walk = (n: Node) => {
+    if ((n.attrs.class ?? "").split(" ").includes(cls)) found.push(n);
+    n.children.forEach(walk);
+  };
+  walk(node);
+  return found;
+}
+
+const child = (node: Node, name: string) => node.children.find((c) => c.name === name)!;
+const num = (node: Node, attr: string) => Number(node.attrs[attr]);
+
+// The x scale, read back from two axis ticks.
+function scaleOf(root: Node): (t: number) => number {
+  const ticks = all(root, "rn-tick");
+  assert.ok(ticks.length >= 2, "at least two ticks");
+  const [a, b] = [ticks[0]!, ticks.at(-1)!];
+  const [ta, tb] = [num(a, "data-time"), num(b, "data-time")];
+  const [xa, xb] = [num(a, "x"), num(b, "x")];
+  return (t) => xa + (t - ta) / (tb - ta) * (xb - xa);
+}
+
+function near(actual: number, expected: number, what: string) {
+  assert.ok(Math.abs(actual - expected) <= 0.2, `${what}: ${actual} is not near ${expected}`);
+}
+
+// The watermark's points: `[x, y]` per drawn item row.
+function watermarkPoints(root: Node): [number, number][] {
+  const [line] = all(root, "rn-watermark");
+  return line!.attrs["data-points"]!.split(" ").map((p) => p.split(",").map(Number)) as [
+    number,
+    number,
+  ][];
+}
+
+// --- the seed example ---
+
+const seedEvents = [
+  { user: "123", value: 5, time: "2023-01-01T00:00:00Z" },
+  { user: "123", value: 7, time: "2023-01-01T00:00:01Z" },
+  { user: "123", value: 2, time: "2023-01-01T00:00:07Z" },
+];
+type Seed = (typeof seedEvents)[number];
+const seedClock = EventClock((e: Seed) => new Date(e.time), { waitForSystemDuration: 10_000 });
+
+async function seedTimeline(): Promise<WindowTimeline> {
+  const items = seedEvents.map((e) => [e.user, e] as [string, Seed]);
+  const { down, late, meta } = await collect<Seed, number>(items, (up) => {
+    const w = up.collectWindow("collect", {
+      clock: seedClock,
+      windower: TumblingWindower({ length: 5_000, alignTo: new Date("2023-01-01T00:00:00Z") }),
+    });
+    return {
+      ...w,
+      down: w.down.mapValue(
+        "avg",
+        ([id, es]) => [id, es.reduce((s, e) => s + e.value, 0) / es.length],
+      ),
+    };
+  });
+  assert.deepEqual(down, [["123", [0, 6]], ["123", [1, 2]]]);
+  return windowTimeline(items, { down, late, meta }, { clock: seedClock, title: "averages" });
+}
+
+Deno.test("windowTimeline() draws the seed example: three dots, none late, windows averaging 6 and 2", async () => {
+  const root = parse((await seedTimeline()).svg);
+  const x = scaleOf(root);
+
+  const dots = all(root, "rn-item");
+  assert.deepEqual(dots.map((d) => num(d, "data-time")), [T0, T0 + 1000, T0 + 7000]);
+  assert.deepEqual(dots.map((d) => d.attrs["data-arrival"]), ["1", "2", "3"]);
+  assert.equal(all(root, "rn-late").length, 0);
+  for (const dot of dots) near(num(child(dot, "circle"), "cx"), x(num(dot, "data-time")), "dot x");
+
+  const bands = all(root, "rn-window");
+  assert.deepEqual(bands.map((b) => all(b, "rn-window-label")[0]!.text), ["#0: 6", "#1: 2"]);
+  const rects = bands.map((b) => child(b, "rect"));
+  near(num(rects[0]!, "x"), x(T0), "window 0 opens at 00:00:00");
+  near(num(rects[0]!, "x") + num(rects[0]!, "width"), x(T0 + 5000), "window 0 closes at :05");
+  near(num(rects[1]!, "x"), x(T0 + 5000), "window 1 opens at :05");
+  near(num(rects[1]!, "x") + num(rects[1]!, "width"), x(T0 + 10000), "window 1 closes at :10");
+  assert.equal(rects[0]!.attrs.y, rects[1]!.attrs.y, "tumbling windows share a tier");
+
+  // The watermark trails the largest timestamp by the 10 s wait: −10 s, −9 s, −3 s.
+  const points = watermarkPoints(root);
+  assert.equal(points.length, 3);
+  [-10_000, -9_000, -3_000].forEach((offset, i) => {
+    near(points[i]![0], x(T0 + offset), `watermark after item ${i + 1}`);
+    near(points[i]![1], num(child(dots[i]!, "circle"), "cy"), `watermark row ${i + 1}`);
+  });
+  assert.deepEqual(dots.map((d) => num(d, "data-watermark")), [
+    T0 - 10_000,
+    T0 - 9_000,
+    T0 - 3_000,
+  ]);
+  assert.match(root.text + all(root, "rn-tick").map((t) => t.text).join(" "), /00:00:05/);
+});
+
+Deno.test("windowTimeline() marks items before the watermark late, as the run did", async () => {
+  const items = [ev("k", 1), ev("k", 12), ev("k", 6), ev("k", 2), ev("k", 7)];
+  const out = await sums(items, 5, TumblingWindower({ length: 5000, alignTo: T0 }));
+  assert.equal(out.late.length, 2);
+  const root = parse(windowTimeline(items, out, { clock: clockOf(5) }).svg);
+  const x = scaleOf(root);
+
+  const late = all(root, "rn-late");
+  assert.deepEqual(late.map((d) => num(d, "data-time")), [T0 + 6000, T0 + 2000]);
+  // Each dot sits left of the watermark on its row exactly when it is late.
+  const points = watermarkPoints(root);
+  all(root, "rn-item").forEach((dot, i) => {
+    const cx = num(child(dot, "circle"), "cx");
+    const isLate = (dot.attrs.class ?? "").includes("rn-late");
+    assert.equal(cx < points[i]![0], isLate, `item ${i + 1}`);
+  });
+  near(points[4]![0], x(T0 + 7000), "watermark after 12 s is 7 s");
+  // A late mark is a hollow circle with a cross and a line to the watermark.
+  const mark = late[0]!;
+  assert.equal(child(mark, "circle").attrs.fill, "#fff");
+  assert.ok(child(mark, "path").attrs.d!.includes("M"));
+  near(num(child(mark, "line"), "x2"), x(T0 + 7000), "late line ends at the watermark");
+  assert.match(child(mark, "title").text, /late by 1 s/);
+  assert.deepEqual(
+    all(root, "rn-window-label").map((l) => l.text),
+    ["#0: 1", "#1: 7", "#2: 12"],
+  );
+});
+
+Deno.test("windowTimeline() rejects a clock that disagrees with the run's late output", async () => {
+  const items = [ev("k", 1), ev("k", 12), ev("k", 6)];
+  const out = await sums(items, 5, TumblingWindower({ length: 5000, alignTo: T0 }));
+  assert.throws(
+    () => windowTimeline(items, out, { clock: clockOf(20) }),
+    (e: unknown) =>
+      e instanceof RangeError &&
+      /outputs\.late has .*"at":1672531206000.* for key "k"/.test(e.message),
+  );
+  const early = await sums(items, 20, TumblingWindower({ length: 5000, alignTo: T0 }));
+  assert.throws(
+    () => windowTimeline(items, early, { clock: clockOf(5) }),
+    /replaying the clock finds items\[2\] .* late, but outputs.late does not have it/,
+  );
+});
+
+Deno.test("windowTimeline() draws session windows with their own extents and merges", async () => {
+  // In arrival order, 0 and 10 open two sessions, 5 bridges them (gap 5 s),
+  // and 30 is a session of one item.
+  const items = [ev("u", 0), ev("u", 10), ev("u", 5), ev("u", 30)];
+  const out = await sums(items, 60, SessionWindower({ gap: 5000 }), false);
+  const root = parse(windowTimeline(items, out, { clock: clockOf(60) }).svg);
+  const x = scaleOf(root);
+  const bands = all(root, "rn-window");
+  assert.deepEqual(
+    bands.map((b) => [b.attrs["data-window"], num(b, "data-open"), num(b, "data-close")]),
+    [["0", T0, T0 + 10_000], ["2", T0 + 30_000, T0 + 30_000]],
+  );
+  const wide = child(bands[0]!, "rect");
+  near(num(wide, "x"), x(T0), "session opens at its first item");
+  near(num(wide, "x") + num(wide, "width"), x(T0 + 10_000), "and closes at its last");
+  assert.match(child(bands[0]!, "title").text, /merged sessions 1/);
+  assert.equal(all(bands[0]!, "rn-window-label")[0]!.text, "#0: 15");
+  // A one-item session is a thin band, labelled beside it.
+  const thin = child(bands[1]!, "rect");
+  assert.equal(num(thin, "width"), 4);
+  const label = all(bands[1]!, "rn-window-label")[0]!;
+  assert.equal(label.text, "#2: 30");
+  assert.ok(num(label, "x") > num(thin, "x") + 4 || num(label, "x") < num(thin, "x"));
+});
+
+Deno.test("windowTimeline() stacks overlapping sliding windows on tiers", async () => {
+  const items = [ev("k", 0), ev("k", 7), ev("k", 12)];
+  const out = await sums(items, 0, SlidingWindower({ length: 10_000, offset: 5_000, alignTo: T0 }));
+  const root = parse(windowTimeline(items, out, { clock: clockOf(0) }).svg);
+  const bands = all(root, "rn-window");
+  const tiers = new Map(bands.map((b) => [b.attrs["data-window"], child(b, "rect").attrs.y]));
+  assert.deepEqual([...tiers.keys()], ["-1", "0", "1", "2"]);
+  assert.notEqual(tiers.get("-1"), tiers.get("0"), "overlapping windows on two tiers");
+  assert.equal(tiers.get("-1"), tiers.get("1"), "[−5, 5) and [5, 15) touch: one tier");
+  assert.equal(tiers.get("0"), tiers.get("2"));
+  assert.equal(new Set(tiers.values()).size, 2);
+});
+
+Deno.test("windowTimeline() gives each key a lane with its own watermark; options.keys picks lanes", async () => {
+  const items = [ev("a", 0), ev("b", 20), ev("a", 5), ev("b", 1)];
+  const out = await sums(items, 0, TumblingWindower({ length: 5000, alignTo: T0 }));
+  const root = parse(windowTimeline(items, out, { clock: clockOf(0) }).svg);
+  assert.deepEqual(all(root, "rn-lane").map((l) => l.attrs["data-key"]), ["a", "b"]);
+  const [a, b] = all(root, "rn-lane");
+  assert.deepEqual(all(a!, "rn-item").map((d) => d.attrs["data-arrival"]), ["1", "3"]);
+  assert.deepEqual(all(b!, "rn-item").map((d) => d.attrs["data-arrival"]), ["2", "4"]);
+  assert.equal(all(a!, "rn-late").length, 0, "a's watermark ignores b's items");
+  assert.equal(all(b!, "rn-late").length, 1);
+
+  const picked = parse(windowTimeline(items, out, { clock: clockOf(0), keys: ["b"] }).svg);
+  assert.deepEqual(all(picked, "rn-lane").map((l) => l.attrs["data-key"]), ["b"]);
+  assert.equal(all(picked, "rn-item").length, 2);
+});
+
+Deno.test("windowTimeline() with watermarkScope partition shares one watermark across keys", () => {
+  const items = [ev("a", 0), ev("b", 20), ev("a", 5)];
+  const down: [string, [number, number]][] = [];
+  const meta: [string, [number, WindowMetadata]][] = [];
+  const byKey = parse(windowTimeline(items, { down, meta }, { clock: clockOf(0) }).svg);
+  assert.equal(all(byKey, "rn-late").length, 0);
+  const shared = parse(
+    windowTimeline(items, { down, meta }, { clock: clockOf(0), watermarkScope: "partition" }).svg,
+  );
+  assert.deepEqual(all(shared, "rn-late").map((d) => num(d, "data-time")), [T0 + 5000]);
+});
+
+Deno.test("windowTimeline() with arrival times moves the watermark on with system time", () => {
+  // Waiting 10 s: after the first item the watermark is −10 s; 20 s of system
+  // time later it is +10 s, so an item at 1 s arriving then is late.
+  const items = [ev("k", 0), ev("k", 1)];
+  const arrivals = [T0, T0 + 20_000];
+  const tl = windowTimeline(items, { down: [], meta: [] }, {
+    clock: clockOf(10),
+    arrival: (_item, i) => new Date(arrivals[i]!),
+  });
+  const dots = all(parse(tl.svg), "rn-item");
+  assert.deepEqual(dots.map((d) => num(d, "data-watermark")), [T0 - 10_000, T0 + 10_000]);
+  assert.deepEqual(dots.map((d) => d.attrs.class), ["rn-item", "rn-item rn-late"]);
+  const still = windowTimeline(items, { down: [], meta: [] }, { clock: clockOf(10) });
+  assert.equal(all(parse(still.svg), "rn-late").length, 0, "without arrival times nothing drifts");
+});
+
+Deno.test("windowTimeline() displays inline in Jupyter and as a string", async () => {
+  const tl = await seedTimeline();
+  const bundle = (tl as unknown as Record<symbol, () => Record<string, string>>)[
+    Symbol.for("Jupyter.display")
+  ]!();
+  assert.equal(bundle["image/svg+xml"], tl.svg);
+  assert.equal(
+    bundle["text/plain"],
+    'windowTimeline "averages": 3 items (0 late), 2 windows, 1 key',
+  );
+  assert.equal(String(tl), tl.svg);
+  assert.equal(`${tl}`, tl.svg);
+  const root = parse(tl.svg);
+  assert.equal(root.name, "svg");
+  assert.equal(root.attrs.xmlns, "http://www.w3.org/2000/svg");
+  assert.equal(num(root, "width"), tl.width);
+  assert.equal(num(root, "height"), tl.height);
+  assert.equal(root.attrs.viewBox, `0 0 ${tl.width} ${tl.height}`);
+  assert.doesNotMatch(tl.svg, /\sid="|<style/, "no ids or styles to clash on a notebook page");
+});
+
+Deno.test("windowTimeline() escapes every text it draws", () => {
+  const key = `<a href="x">&'\u0001`;
+  const items: [string, Ev][] = [[key, { at: T0, v: 1 }]];
+  const down: [string, [number, string]][] = [[key, [0, "</text><script>alert(1)</script>"]]];
+  const meta: [string, [number, WindowMetadata]][] = [
+    [key, [0, { openTime: T0, closeTime: T0 + 5000, mergedIds: [] }]],
+  ];
+  const svg = windowTimeline(items, { down, meta }, {
+    clock: clockOf(0),
+    title: `Q&A <b>"bold"</b>`,
+    itemLabel: () => "<i>",
+  }).svg;
+  assert.doesNotMatch(svg, /<script|<b>|<i>|<a /);
+  const root = parse(svg); // throws on a stray & or <
+  const texts: string[] = [];
+  const walk = (n: Node) => (texts.push(n.text), n.children.forEach(walk));
+  walk(root);
+  assert.ok(texts.includes(`Q&A <b>"bold"</b>`));
+  assert.ok(texts.includes("<i>"));
+  assert.equal(all(root, "rn-lane")[0]!.attrs["data-key"], `<a href="x">&'\uFFFD`);
+  assert.match(all(root, "rn-window-label")[0]!.text, /^#0: <\/text><script>/);
+});
+
+Deno.test("windowTimeline() is deterministic: the same input gives the same bytes", async () => {
+  const items = [ev("a", 0), ev("b", 3.3), ev("a", 7.25), ev("a", 1)];
+  const out = await sums(items, 2, SlidingWindower({ length: 4000, offset: 1000, alignTo: T0 }));
+  const first = windowTimeline(items, out, { clock: clockOf(2), title: "t" }).svg;
+  const again = windowTimeline(structuredClone(items), structuredClone(out), {
+    clock: clockOf(2),
+    title: "t",
+  }).svg;
+  assert.equal(again, first);
+  assert.doesNotMatch(first, /NaN|Infinity|undefined|-0[^.\d]/);
+});
+
+Deno.test("windowTimeline() keeps the chart on the data when the watermark trails far behind", () => {
+  const items = [ev("k", 0), ev("k", 5), ev("k", 9)];
+  const root = parse(windowTimeline(items, { down: [], meta: [] }, { clock: clockOf(3600) }).svg);
+  const ticks = all(root, "rn-tick").map((t) => num(t, "data-time"));
+  assert.ok(ticks.at(-1)! - ticks[0]! <= 20_000, "the axis spans seconds, not an hour");
+  const left = Math.min(...ticks.map(scaleOf(root)));
+  for (const [px] of watermarkPoints(root)) assert.ok(px <= left, "watermark pinned at the edge");
+});
+
+Deno.test("windowTimeline() draws an empty run and formats values with options.format", () => {
+  const empty = parse(windowTimeline([], { down: [], meta: [] }, { clock: clockOf(0) }).svg);
+  assert.equal(all(empty, "rn-item").length, 0);
+  assert.equal(all(empty, "rn-window").length, 0);
+
+  const items = [ev("k", 1)];
+  const down: [string, [number, number]][] = [["k", [0, 2 / 3]]];
+  const meta: [string, [number, WindowMetadata]][] = [
+    ["k", [0, { openTime: T0, closeTime: T0 + 5000, mergedIds: [] }]],
+  ];
+  const byDefault = parse(windowTimeline(items, { down, meta }, { clock: clockOf(0) }).svg);
+  assert.equal(all(byDefault, "rn-window-label")[0]!.text, "#0: 0.666667");
+  const formatted = parse(
+    windowTimeline(items, { down, meta }, { clock: clockOf(0), format: (v) => v.toFixed(2) }).svg,
+  );
+  assert.equal(all(formatted, "rn-window-label")[0]!.text, "#0: 0.67");
+});
+
+Deno.test("windowTimeline() rejects bad input with errors naming it", () => {
+  const clock = clockOf(0);
+  const none = { down: [], meta: [] };
+  const meta0: [string, [number, WindowMetadata]] = [
+    "k",
+    [0, { openTime: T0, closeTime: T0 + 5000, mergedIds: [] }],
+  ];
+  const cases: [() => unknown, ErrorConstructor, RegExp][] = [
+    [
+      () => windowTimeline(42 as never, none, { clock }),
+      TypeError,
+      /items must be an iterable, got 42/,
+    ],
+    [
+      () => windowTimeline([ev("k", 0), ["k"]] as never, none, { clock }),
+      TypeError,
+      /items\[1\] must be a \[key, value\] pair with a string key, got \["k"\]/,
+    ],
+    [() => windowTimeline([], none, {} as never), TypeError, /options.clock must be a Clock/],
+    [() => windowTimeline([], null as never, { clock }), TypeError, /outputs must be/],
+    [
+      () => windowTimeline([], { down: [["k", [0, 1]]], meta: [] }, { clock }),
+      RangeError,
+      /outputs.down has a value for window 0 of key "k", but outputs.meta has no such window/,
+    ],
+    [
+      () => windowTimeline([], { down: [["k", 1]] as never, meta: [] }, { clock }),
+      TypeError,
+      /outputs.down\[0\] must be \[key, \[windowId, value\]\], got \["k",1\]/,
+    ],
+    [
+      () => windowTimeline([], { down: [], meta: [["k", [0, {}]]] as never }, { clock }),
+      TypeError,
+      /outputs.meta\[0\] must carry \{ openTime, closeTime \}/,
+    ],
+    [
+      () => windowTimeline([], { down: [], meta: [meta0, meta0] }, { clock }),
+      RangeError,
+      /outputs.meta has window 0 of key "k" twice/,
+    ],
+    [
+      () => windowTimeline([ev("k", 0)], none, { clock, keys: ["nope"] }),
+      RangeError,
+      /options.keys has "nope", which no item or window has; keys are \["k"\]/,
+    ],
+    [
+      () => windowTimeline([ev("k", 0)], none, { clock, watermarkScope: "all" as never }),
+      RangeError,
+      /watermarkScope must be "key" or "partition", got "all"/,
+    ],
+    [
+      () => windowTimeline([["k", { at: "soon", v: 0 }]] as never, none, { clock }),
+      TypeError,
+      /the clock failed on items\[0\]: .*tsGetter to return a valid Date/,
+    ],
+    [
+      () =>
+        windowTimeline([ev("k", 0)], { down: [["k", [0, 1]]], meta: [meta0] }, {
+          clock,
+          format: (() => 7) as never,
+        }),
+      TypeError,
+      /options.format must return a string, got 7 for 1/,
+    ],
+    [
+      () => windowTimeline([ev("k", 0)], none, { clock, arrival: () => NaN }),
+      TypeError,
+      /options.arrival must return a valid Date or epoch ms, got NaN for items\[0\]/,
+    ],
+    [
+      () => windowTimeline(Array.from({ length: 1001 }, (_, i) => ev("k", i)), none, { clock }),
+      RangeError,
+      /at most 1000 items, got 1001; pick fewer with options.keys/,
+    ],
+    [
+      () => windowTimeline(Array.from({ length: 101 }, (_, i) => ev(`k${i}`, 0)), none, { clock }),
+      RangeError,
+      /at most 100 keys, got 101/,
+    ],
+  ];
+  for (const [call, type, message] of cases) {
+    assert.throws(call, (e: unknown) => {
+      assert.ok(e instanceof type, `${e} is a ${type.name}`);
+      assert.match((e as Error).message, /^Cannot draw windowTimeline: /);
+      assert.match((e as Error).message, message);
+      return true;
+    });
+  }
+});
