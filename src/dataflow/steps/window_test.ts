@@ -382,3 +382,39 @@ Deno.test("windowers reject invalid parameters with RangeError", () => {
   assert.throws(() => SessionWindower({ gap: Infinity }), RangeError);
   assert.throws(() => EventClock((x: number) => x, { waitForSystemDuration: -1 }), RangeError);
 });
+
+Deno.test("SlidingWindower: an item exactly at a window's open is in it, exactly at its close is not", async () => {
+  const { down } = await collectAll(
+    [ev(10, 10)],
+    (up) =>
+      collectWindow(up, "w", {
+        clock: clockOf(0),
+        windower: SlidingWindower({ length: 10_000, offset: 5_000, alignTo: T0 }),
+      }),
+  );
+  // Windows 1 = [5 s, 15 s) and 2 = [10 s, 20 s); window 0 = [0 s, 10 s) closes at 10 s.
+  assert.deepEqual(values(down), [["k", 1, [10]], ["k", 2, [10]]]);
+});
+
+Deno.test("joinWindow over sessions: merged sessions join both sides' values, product mode", async () => {
+  const out: unknown[] = [];
+  const flow = new Dataflow("f");
+  type Side = [string, { at: number; v: string }];
+  const left = flow.input(
+    "l",
+    [["k", { at: T0, v: "l0" }], ["k", { at: T0 + 5000, v: "l5" }]] as Side[],
+  );
+  const right = flow.input("r", [["k", { at: T0 + 10_000, v: "r10" }]] as Side[]);
+  joinWindow(left as KeyedStream<unknown>, "join", [right as KeyedStream<unknown>], {
+    clock: EventClock((x: unknown) => (x as { at: number }).at, {
+      waitForSystemDuration: Infinity,
+    }),
+    windower: SessionWindower({ gap: 6_000 }),
+    insertMode: "product",
+    ordered: false,
+  }).down.output("out", new TestingSink(out));
+  await run(flow, { clock: new TestingClock(T0) });
+  // However the inputs interleave, 0 s, 5 s and 10 s end up in one session.
+  const rows = out.map((x) => (x as [string, [number, { v: string }[]]])[1][1].map((r) => r.v));
+  assert.deepEqual(rows.sort(), [["l0", "r10"], ["l5", "r10"]]);
+});
