@@ -188,16 +188,68 @@ interface KeySnapshot {
   readonly queue: readonly (readonly [number, unknown])[];
 }
 
+/**
+ * One key's open windows by id: two parallel arrays sorted by id. A key has
+ * few windows open at once and items arrive nearly in time order, so a
+ * binary search over one small array beats a hash map per key.
+ */
+class OpenWindows {
+  readonly ids: number[] = [];
+  readonly logics: AnyLogic[] = [];
+
+  // The index of the first id at or after `id`.
+  #find(id: number): number {
+    const ids = this.ids;
+    let hi = ids.length;
+    if (hi > 0 && ids[hi - 1] === id) return hi - 1;
+    let lo = 0;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ids[mid]! < id) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  get(id: number): AnyLogic | undefined {
+    const i = this.#find(id);
+    return this.ids[i] === id ? this.logics[i] : undefined;
+  }
+
+  set(id: number, logic: AnyLogic): void {
+    const i = this.#find(id);
+    if (this.ids[i] === id) {
+      this.logics[i] = logic;
+    } else if (i === this.ids.length) {
+      this.ids.push(id);
+      this.logics.push(logic);
+    } else {
+      this.ids.splice(i, 0, id);
+      this.logics.splice(i, 0, logic);
+    }
+  }
+
+  delete(id: number): void {
+    const i = this.#find(id);
+    if (this.ids[i] !== id) return;
+    this.ids.splice(i, 1);
+    this.logics.splice(i, 1);
+  }
+}
+
 /** One key's windows. */
 class KeyWindows {
   readonly key: string;
   readonly #windower: WindowerLogic;
   readonly #build: WindowLogicBuilder<unknown, unknown, unknown>;
   readonly #ordered: boolean;
-  readonly #windows = new Map<number, AnyLogic>();
-  // Values waiting for the watermark, in arrival order, and their timestamps.
-  #queued: unknown[] = [];
-  #queuedAt: number[] = [];
+  readonly #windows = new OpenWindows();
+  // Values waiting for the watermark and their timestamps, from index
+  // #first on, sorted by timestamp (ties in arrival order). Items arrive
+  // nearly in order, so inserting is cheap and the due ones are a prefix.
+  readonly #queued: unknown[] = [];
+  readonly #queuedAt: number[] = [];
+  #first = 0;
   // The earliest queued timestamp, or Infinity.
   #queueHead = Infinity;
 
@@ -230,9 +282,27 @@ class KeyWindows {
   }
 
   #enqueue(ts: number, value: unknown): void {
-    this.#queued.push(value);
-    this.#queuedAt.push(ts);
-    if (ts < this.#queueHead) this.#queueHead = ts;
+    const at = this.#queuedAt;
+    // After every queued item at or before `ts`: ties keep arrival order.
+    let lo = this.#first;
+    let hi = at.length;
+    if (hi === lo || at[hi - 1]! <= ts) {
+      lo = hi;
+    } else {
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (at[mid]! <= ts) lo = mid + 1;
+        else hi = mid;
+      }
+    }
+    if (lo === at.length) {
+      at.push(ts);
+      this.#queued.push(value);
+    } else {
+      at.splice(lo, 0, ts);
+      this.#queued.splice(lo, 0, value);
+    }
+    this.#queueHead = at[this.#first]!;
   }
 
   #apply(ts: number, value: unknown, out: Tagged[]): void {
@@ -283,25 +353,24 @@ class KeyWindows {
   #applyDue(watermark: number, out: Tagged[]): void {
     const queued = this.#queued;
     const at = this.#queuedAt;
-    const due: number[] = [];
-    const keptValues: unknown[] = [];
-    const keptAt: number[] = [];
-    let head = Infinity;
-    for (let i = 0; i < queued.length; i++) {
-      const ts = at[i]!;
-      if (ts <= watermark) {
-        due.push(i);
-      } else {
-        keptValues.push(queued[i]);
-        keptAt.push(ts);
-        if (ts < head) head = ts;
-      }
+    let first = this.#first;
+    while (first < at.length && at[first]! <= watermark) {
+      const value = queued[first];
+      queued[first] = undefined; // let it go
+      this.#apply(at[first]!, value, out);
+      first++;
     }
-    this.#queued = keptValues;
-    this.#queuedAt = keptAt;
-    this.#queueHead = head;
-    if (due.length > 1) due.sort((a, b) => at[a]! - at[b]! || a - b);
-    for (let i = 0; i < due.length; i++) this.#apply(at[due[i]!]!, queued[due[i]!], out);
+    if (first === at.length) {
+      first = 0;
+      at.length = 0;
+      queued.length = 0;
+    } else if (first >= 64 && first * 2 >= at.length) {
+      at.splice(0, first);
+      queued.splice(0, first);
+      first = 0;
+    }
+    this.#first = first;
+    this.#queueHead = first < at.length ? at[first]! : Infinity;
   }
 
   /** The earliest event time at which something is due: a close, or the queue's head. */
@@ -316,8 +385,10 @@ class KeyWindows {
     return {
       clock,
       windower: this.#windower.snapshot(),
-      windows: [...this.#windows].map(([id, logic]) => [id, logic.snapshot()] as const),
-      queue: this.#queuedAt.map((ts, i) => [ts, this.#queued[i]] as const),
+      windows: this.#windows.ids.map((id, i) => [id, this.#windows.logics[i]!.snapshot()] as const),
+      queue: this.#queuedAt.slice(this.#first).map((ts, i) =>
+        [ts, this.#queued[this.#first + i]] as const
+      ),
     };
   }
 }

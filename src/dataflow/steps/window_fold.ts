@@ -54,22 +54,40 @@ export function foldWindow<V, A>(
   checkFn(id, "folder", folder);
   checkFn(id, "merger", options?.merger);
   const { merger } = options;
-  const build = (resume: A | undefined): WindowLogic<V, A, A> => {
-    let acc = resume === undefined ? builder() : resume;
-    return {
-      onValue(value) {
-        acc = folder(acc, value);
-        return NOTHING;
-      },
-      onMerge(original) {
-        acc = merger(acc, original.snapshot());
-        return NOTHING;
-      },
-      onClose: () => [acc],
-      snapshot: () => acc,
-    };
-  };
+  const build = (resume: A | undefined): WindowLogic<V, A, A> =>
+    new FoldLogic(resume === undefined ? builder() : resume, folder, merger);
   return window(up, id, build, options);
+}
+
+/** One window's accumulator; a class, as there is one per open window. */
+class FoldLogic<V, A> implements WindowLogic<V, A, A> {
+  #acc: A;
+  readonly #folder: (acc: A, value: V) => A;
+  readonly #merger: (acc: A, other: A) => A;
+
+  constructor(acc: A, folder: (acc: A, value: V) => A, merger: (acc: A, other: A) => A) {
+    this.#acc = acc;
+    this.#folder = folder;
+    this.#merger = merger;
+  }
+
+  onValue(value: V): Iterable<A> {
+    this.#acc = this.#folder(this.#acc, value);
+    return NOTHING;
+  }
+
+  onMerge(original: WindowLogic<V, A, A>): Iterable<A> {
+    this.#acc = this.#merger(this.#acc, original.snapshot());
+    return NOTHING;
+  }
+
+  onClose(): Iterable<A> {
+    return [this.#acc];
+  }
+
+  snapshot(): A {
+    return this.#acc;
+  }
 }
 
 /** `stream.reduceWindow(id, reducer, options)`: values arrive unordered. */

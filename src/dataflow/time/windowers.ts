@@ -293,26 +293,20 @@ class SlidingLogic implements WindowerLogic {
   readonly #length: number;
   readonly #offset: number;
   readonly #alignTo: number;
-  // Open window ids; their close times follow from the id.
-  readonly #open: Set<number>;
-  #earliest: number | undefined;
+  // Open window ids, ascending; their times follow from the id. Few are open
+  // at once and items arrive nearly in order, so a small sorted array beats a
+  // hash set.
+  #open: number[];
 
   constructor(length: number, offset: number, alignTo: number, open: readonly number[]) {
     this.#length = length;
     this.#offset = offset;
     this.#alignTo = alignTo;
-    this.#open = new Set(open);
-    this.#recompute();
+    this.#open = [...new Set(open)].sort((a, b) => a - b);
   }
 
   #openTime(id: number): number {
     return this.#alignTo + id * this.#offset;
-  }
-
-  #recompute(): void {
-    let earliest: number | undefined;
-    for (const id of this.#open) if (earliest === undefined || id < earliest) earliest = id;
-    this.#earliest = earliest;
   }
 
   #idsFor(ts: number): number[] {
@@ -325,13 +319,18 @@ class SlidingLogic implements WindowerLogic {
     return ids;
   }
 
+  #add(id: number): void {
+    const open = this.#open;
+    let i = open.length;
+    while (i > 0 && open[i - 1]! > id) i--;
+    if (i > 0 && open[i - 1] === id) return;
+    if (i === open.length) open.push(id);
+    else open.splice(i, 0, id);
+  }
+
   openFor(ts: number): readonly number[] {
     const ids = this.#idsFor(ts);
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i]!;
-      this.#open.add(id);
-      if (this.#earliest === undefined || id < this.#earliest) this.#earliest = id;
-    }
+    for (let i = 0; i < ids.length; i++) this.#add(ids[i]!);
     return ids;
   }
 
@@ -344,26 +343,26 @@ class SlidingLogic implements WindowerLogic {
   }
 
   closeFor(watermark: number): [number, WindowMetadata][] {
-    const earliest = this.#earliest;
-    if (earliest === undefined || this.#openTime(earliest) + this.#length > watermark) return [];
-    const closed: [number, WindowMetadata][] = [];
-    for (const id of [...this.#open].sort((a, b) => a - b)) {
+    const open = this.#open;
+    let count = 0;
+    while (count < open.length && this.#openTime(open[count]!) + this.#length <= watermark) count++;
+    if (count === 0) return [];
+    const closed: [number, WindowMetadata][] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const id = open[i]!;
       const openTime = this.#openTime(id);
-      const closeTime = openTime + this.#length;
-      if (closeTime > watermark) break;
-      this.#open.delete(id);
-      closed.push([id, { openTime, closeTime, mergedIds: [] }]);
+      closed[i] = [id, { openTime, closeTime: openTime + this.#length, mergedIds: [] }];
     }
-    this.#recompute();
+    this.#open = count === open.length ? [] : open.slice(count);
     return closed;
   }
 
   notifyAt(): number | undefined {
-    return this.#earliest === undefined ? undefined : this.#openTime(this.#earliest) + this.#length;
+    return this.#open.length === 0 ? undefined : this.#openTime(this.#open[0]!) + this.#length;
   }
 
   isEmpty(): boolean {
-    return this.#open.size === 0;
+    return this.#open.length === 0;
   }
 
   snapshot(): number[] {
