@@ -21,6 +21,7 @@ import { platform } from "./src/runtime/platform/platform.ts";
 export { main };
 export type { CliIo } from "./src/cli/io.ts";
 
-if (import.meta.main) {
+// Not `import.meta.main`: Node has it only from 24.2 on.
+if (platform.isMain(import.meta.url)) {
   platform.exit(await main(platform.args()));
 }
