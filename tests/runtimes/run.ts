@@ -21,7 +21,8 @@ import { excludedCount, type Runtime } from "./excluded.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const TEST_FILE = /(^|[_.])test\.(ts|tsx|mts|js|mjs|jsx)$/;
-// Bun's default is 5 s per test; the process tests spawn runtimes.
+// Per test. Bun's default is 5 s, too short for the tests that spawn a
+// runtime on a busy machine; Node's is none, so a hang would stall CI.
 const TIMEOUT_MS = 60_000;
 
 function fail(message: string): never {
@@ -71,6 +72,7 @@ function command(runtime: Runtime, files: string[]): string[] {
     "./tests/runtimes/deno_test_shim.ts",
     "--test",
     "--test-reporter=spec",
+    `--test-timeout=${TIMEOUT_MS}`,
     ...local,
   ];
 }
