@@ -246,7 +246,7 @@ Deno.test("mergeSideBatches() tags each batch with its input's index; controls p
   b.push(new Watermark(3));
   a.end();
   b.end();
-  const out = await Array.fromAsync(mergeSideBatches([a, b]));
+  const out = await toArray(mergeSideBatches([a, b]));
   const batches = out.filter((m): m is SideBatch<number> => m instanceof SideBatch);
   assert.deepEqual(
     batches.map(({ side, batch }) => [side, batch]).sort(),
