@@ -21,6 +21,7 @@ import { platform } from "./src/runtime/platform/platform.ts";
 export { main };
 export type { CliIo } from "./src/cli/io.ts";
 
-if (import.meta.main) {
+// Node has import.meta.main only from 24.2 on; before, the platform tells.
+if (import.meta.main ?? platform.isMain(import.meta.url)) {
   platform.exit(await main(platform.args()));
 }

@@ -6,16 +6,6 @@
 
 import type { StatefulSourcePartition } from "../src/dataflow/inputs.ts";
 
-/** Runs `fn` with a fresh temporary directory, removed afterwards. */
-export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await Deno.makeTempDir({ prefix: "runnel_test_" });
-  try {
-    return await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 /** Polls `partition` until it ends, returning every batch, then closes it. */
 export async function drainBatches<T>(
   partition: { nextBatch(): unknown; close?(): void | Promise<void> },

@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
 import { CSVSource, type CSVSourceOptions } from "./csv_source.ts";
-import { drainBatches, readThenSnapshot, withTempDir } from "./_test_helpers.ts";
+import { drainBatches, readThenSnapshot } from "./_test_helpers.ts";
+import { withTempDir } from "../tests/_runtime.ts";
 
-async function writeFile(dir: string, content: string): Promise<string> {
+async function writeInput(dir: string, content: string): Promise<string> {
   const path = `${dir}/data.csv`;
-  await Deno.writeTextFile(path, content);
+  await writeFile(path, content);
   return path;
 }
 
@@ -20,7 +22,7 @@ async function readRows(
 
 Deno.test("CSVSource turns rows into objects keyed by the header", async () => {
   await withTempDir(async (dir) => {
-    const path = await writeFile(dir, "city,temp\nOslo,3\nLima,19\n");
+    const path = await writeInput(dir, "city,temp\nOslo,3\nLima,19\n");
     assert.deepEqual(await new CSVSource(path).listParts(), [path]);
     assert.deepEqual(await readRows(path), [[
       { city: "Oslo", temp: "3" },
@@ -31,7 +33,7 @@ Deno.test("CSVSource turns rows into objects keyed by the header", async () => {
 
 Deno.test("CSVSource follows RFC 4180 quoting", async () => {
   await withTempDir(async (dir) => {
-    const path = await writeFile(
+    const path = await writeInput(
       dir,
       'a,b,c\n"x, y","say ""hi""",plain\n"multi\nline\r\ntext",,""\n"",é,"😀"\n',
     );
@@ -45,7 +47,7 @@ Deno.test("CSVSource follows RFC 4180 quoting", async () => {
 
 Deno.test("CSVSource reads CRLF files, a BOM and a last row without newline", async () => {
   await withTempDir(async (dir) => {
-    const path = await writeFile(dir, "\ufeffid,name\r\n1,one\r\n2,two");
+    const path = await writeInput(dir, "\ufeffid,name\r\n1,one\r\n2,two");
     assert.deepEqual((await readRows(path, { chunkSize: 2 })).flat(), [
       { id: "1", name: "one" },
       { id: "2", name: "two" },
@@ -55,7 +57,7 @@ Deno.test("CSVSource reads CRLF files, a BOM and a last row without newline", as
 
 Deno.test("CSVSource decodes UTF-8 characters split across chunk boundaries", async () => {
   await withTempDir(async (dir) => {
-    const path = await writeFile(dir, 'k,v\nå,"日本\n語"\n😀,ü\n');
+    const path = await writeInput(dir, 'k,v\nå,"日本\n語"\n😀,ü\n');
     for (const chunkSize of [1, 2, 3, 5]) {
       assert.deepEqual((await readRows(path, { chunkSize })).flat(), [
         { k: "å", v: "日本\n語" },
@@ -67,16 +69,16 @@ Deno.test("CSVSource decodes UTF-8 characters split across chunk boundaries", as
 
 Deno.test("CSVSource accepts a dialect: delimiter, comments, trimming, blank lines", async () => {
   await withTempDir(async (dir) => {
-    const tsv = await writeFile(dir, "a\tb\n1\t2,3\n\n4\t5\n");
+    const tsv = await writeInput(dir, "a\tb\n1\t2,3\n\n4\t5\n");
     assert.deepEqual((await readRows(tsv, { delimiter: "\t" })).flat(), [
       { a: "1", b: "2,3" },
       { a: "4", b: "5" },
     ]);
-    const commented = await writeFile(dir, "# generated\na;b\n# skip me\n 1 ; 2 \n");
+    const commented = await writeInput(dir, "# generated\na;b\n# skip me\n 1 ; 2 \n");
     assert.deepEqual(await readRows(commented, { delimiter: ";", comment: "#", trim: true }), [[
       { a: "1", b: "2" },
     ]]);
-    const ragged = await writeFile(dir, "a,b\n1\n2,3\n");
+    const ragged = await writeInput(dir, "a,b\n1\n2,3\n");
     assert.deepEqual((await readRows(ragged, { relaxColumnCount: true })).flat(), [
       { a: "1" },
       { a: "2", b: "3" },
@@ -90,15 +92,15 @@ Deno.test("CSVSource accepts a dialect: delimiter, comments, trimming, blank lin
 
 Deno.test("CSVSource ends at once on an empty file or a header alone", async () => {
   await withTempDir(async (dir) => {
-    assert.deepEqual(await readRows(await writeFile(dir, "")), []);
-    assert.deepEqual(await readRows(await writeFile(dir, "a,b\n")), []);
-    assert.deepEqual(await readRows(await writeFile(dir, "a,b\n\n\n")), []);
+    assert.deepEqual(await readRows(await writeInput(dir, "")), []);
+    assert.deepEqual(await readRows(await writeInput(dir, "a,b\n")), []);
+    assert.deepEqual(await readRows(await writeInput(dir, "a,b\n\n\n")), []);
   });
 });
 
 Deno.test("CSVSource batches by batchSize", async () => {
   await withTempDir(async (dir) => {
-    const path = await writeFile(dir, "n\n1\n2\n3\n4\n5\n");
+    const path = await writeInput(dir, "n\n1\n2\n3\n4\n5\n");
     assert.deepEqual(
       (await readRows(path, { batchSize: 2 })).map((batch) => batch.map((row) => row.n)),
       [["1", "2"], ["3", "4"], ["5"]],
@@ -108,7 +110,7 @@ Deno.test("CSVSource batches by batchSize", async () => {
 
 Deno.test("CSVSource resumes from every snapshot, even after rows spanning lines", async () => {
   await withTempDir(async (dir) => {
-    const path = await writeFile(
+    const path = await writeInput(
       dir,
       '\ufeffid,text\r\n1,"a\r\nb"\r\n2,plain\r\n\r\n3,"c,""d""\ne"\r\n4,é\r\n5,"last"',
     );
@@ -139,7 +141,7 @@ Deno.test("CSVSource resumes from every snapshot, even after rows spanning lines
 
 Deno.test("CSVSource snapshots the byte offset after the last row handed over", async () => {
   await withTempDir(async (dir) => {
-    const path = await writeFile(dir, 'h\n"x\ny"\nz');
+    const path = await writeInput(dir, 'h\n"x\ny"\nz');
     const part = await new CSVSource(path, { batchSize: 1 }).buildPart("t", path, undefined);
     const offsets = [part.snapshot()];
     while (await part.nextBatch() !== null) offsets.push(part.snapshot());
@@ -150,7 +152,7 @@ Deno.test("CSVSource snapshots the byte offset after the last row handed over", 
 
 Deno.test("CSVSource names the file and line of a malformed row", async () => {
   await withTempDir(async (dir) => {
-    const path = await writeFile(dir, "a,b\n1,2\n3,4,5\n6,7\n");
+    const path = await writeInput(dir, "a,b\n1,2\n3,4,5\n6,7\n");
     const message = `Cannot parse CSV file "${path}": line 3: ` +
       "Invalid Record Length: columns length is 2, got 3";
     const source = new CSVSource(path, { batchSize: 1 });
@@ -170,13 +172,13 @@ Deno.test("CSVSource names the file and line of a malformed row", async () => {
     await assert.rejects(Promise.resolve(whole.nextBatch()), check);
     await whole.close?.();
 
-    const unclosed = await writeFile(dir, 'a,b\n1,2\n3,"open\n4,5\n');
+    const unclosed = await writeInput(dir, 'a,b\n1,2\n3,"open\n4,5\n');
     await assert.rejects(drainBatches(await source.buildPart("t", unclosed, undefined)), {
       name: "SyntaxError",
       message: `Cannot parse CSV file "${unclosed}": line 4: ` +
         "Quote Not Closed: the parsing is finished with an opening quote",
     });
-    const stray = await writeFile(dir, 'a,b\n1,2"x"\n');
+    const stray = await writeInput(dir, 'a,b\n1,2"x"\n');
     await assert.rejects(drainBatches(await source.buildPart("t", stray, undefined)), {
       name: "SyntaxError",
       message: /^Cannot parse CSV file ".*": line 2: Invalid Opening Quote: /,

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
+import { readdir, readFile } from "node:fs/promises";
 import { DirSink } from "./dir_sink.ts";
 import { stableHash } from "../src/dataflow/stable_hash.ts";
-import { withTempDir } from "./_test_helpers.ts";
+import { withTempDir } from "../tests/_runtime.ts";
 
 /** Routes items as the runtime does: the key picks the partition via partFn. */
 async function writeKeyed(
@@ -24,8 +25,8 @@ async function writeKeyed(
 
 async function readDir(dir: string): Promise<Record<string, string>> {
   const files: Record<string, string> = {};
-  for await (const entry of Deno.readDir(dir)) {
-    files[entry.name] = await Deno.readTextFile(`${dir}/${entry.name}`);
+  for (const name of await readdir(dir)) {
+    files[name] = await readFile(`${dir}/${name}`, "utf8");
   }
   return files;
 }

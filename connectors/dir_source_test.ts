@@ -1,17 +1,19 @@
 import assert from "node:assert/strict";
+import { mkdir, writeFile } from "node:fs/promises";
 import { DirSource } from "./dir_source.ts";
-import { drainBatches, readThenSnapshot, withTempDir } from "./_test_helpers.ts";
+import { drainBatches, readThenSnapshot } from "./_test_helpers.ts";
+import { withTempDir } from "../tests/_runtime.ts";
 
 async function fill(dir: string, files: Record<string, string>): Promise<void> {
   for (const [name, content] of Object.entries(files)) {
-    await Deno.writeTextFile(`${dir}/${name}`, content);
+    await writeFile(`${dir}/${name}`, content);
   }
 }
 
 Deno.test("DirSource lists one partition per matching file, sorted by name", async () => {
   await withTempDir(async (dir) => {
     await fill(dir, { "b.csv": "", "a.csv": "", "c.txt": "", "a.csv.bak": "" });
-    await Deno.mkdir(`${dir}/sub.csv`);
+    await mkdir(`${dir}/sub.csv`);
     assert.deepEqual(await new DirSource(dir, { globPattern: "*.csv" }).listParts(), [
       `${dir}/a.csv`,
       `${dir}/b.csv`,

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
+import { readFile, writeFile } from "node:fs/promises";
 import { FileSink } from "./file_sink.ts";
 import { FileSource } from "./file_source.ts";
-import { withTempDir } from "./_test_helpers.ts";
+import { withTempDir } from "../tests/_runtime.ts";
 
 Deno.test("FileSink writes each value followed by end, one partition for every key", async () => {
   await withTempDir(async (dir) => {
@@ -12,25 +13,25 @@ Deno.test("FileSink writes each value followed by end, one partition for every k
     const part = await sink.buildPart("t.out", path, undefined);
     assert.equal(part.snapshot(), 0);
     await part.writeBatch(["one", "twö"]);
-    assert.equal(await Deno.readTextFile(path), "one\ntwö\n");
+    assert.equal(await readFile(path, "utf8"), "one\ntwö\n");
     assert.equal(part.snapshot(), 9);
     await part.writeBatch([]);
     await part.writeBatch([""]);
     assert.equal(part.snapshot(), 10);
     await part.close?.();
     await part.close?.();
-    assert.equal(await Deno.readTextFile(path), "one\ntwö\n\n");
+    assert.equal(await readFile(path, "utf8"), "one\ntwö\n\n");
   });
 });
 
 Deno.test("FileSink uses a custom end and empties the file on a fresh start", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/out.csv`;
-    await Deno.writeTextFile(path, "old content\n");
+    await writeFile(path, "old content\n");
     const part = await new FileSink(path, { end: "\r\n" }).buildPart("t", path, undefined);
     await part.writeBatch(["a,b", "c,d"]);
     await part.close?.();
-    assert.equal(await Deno.readTextFile(path), "a,b\r\nc,d\r\n");
+    assert.equal(await readFile(path, "utf8"), "a,b\r\nc,d\r\n");
   });
 });
 
@@ -46,11 +47,11 @@ Deno.test("FileSink truncates to the snapshot offset on resume", async () => {
     assert.equal(snapshot, 4);
 
     const resumed = await sink.buildPart("t", path, snapshot);
-    assert.equal(await Deno.readTextFile(path), "a\nb\n");
+    assert.equal(await readFile(path, "utf8"), "a\nb\n");
     assert.equal(resumed.snapshot(), 4);
     await resumed.writeBatch(["c"]);
     await resumed.close?.();
-    assert.equal(await Deno.readTextFile(path), "a\nb\nc\n");
+    assert.equal(await readFile(path, "utf8"), "a\nb\nc\n");
   });
 });
 
@@ -58,7 +59,7 @@ Deno.test("FileSink with a resumable source writes every line exactly once acros
   await withTempDir(async (dir) => {
     const input = `${dir}/in.txt`;
     const output = `${dir}/out.txt`;
-    await Deno.writeTextFile(input, "1\n2\n3\n4\n5\n");
+    await writeFile(input, "1\n2\n3\n4\n5\n");
     const source = new FileSource(input, { batchSize: 2 });
     const sink = new FileSink(output);
 
@@ -79,7 +80,7 @@ Deno.test("FileSink with a resumable source writes every line exactly once acros
     }
     await reader2.close?.();
     await writer2.close?.();
-    assert.equal(await Deno.readTextFile(output), "n=1\nn=2\nn=3\nn=4\nn=5\n");
+    assert.equal(await readFile(output, "utf8"), "n=1\nn=2\nn=3\nn=4\nn=5\n");
   });
 });
 
@@ -98,7 +99,7 @@ Deno.test("FileSink rejects non-string values, naming the sink and the value", a
       await assert.rejects(Promise.resolve(part.writeBatch([["to", 4] as unknown as string])), {
         message: `Cannot write to file sink "${path}": value must be a string, got array ["to",4]`,
       });
-      assert.equal(await Deno.readTextFile(path), "");
+      assert.equal(await readFile(path, "utf8"), "");
       assert.equal(part.snapshot(), 0);
     } finally {
       await part.close?.();
@@ -109,14 +110,14 @@ Deno.test("FileSink rejects non-string values, naming the sink and the value", a
 Deno.test("FileSink refuses a snapshot beyond the file and a missing directory", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/out.txt`;
-    await Deno.writeTextFile(path, "ab\n");
+    await writeFile(path, "ab\n");
     const sink = new FileSink(path);
     await assert.rejects(sink.buildPart("t", path, 10), {
       name: "RangeError",
       message: `Cannot resume file sink "${path}": the file has 3 bytes but the snapshot says ` +
         "10 were written; was it replaced?",
     });
-    assert.equal(await Deno.readTextFile(path), "ab\n");
+    assert.equal(await readFile(path, "utf8"), "ab\n");
     await assert.rejects(sink.buildPart("t", "other", undefined), RangeError);
     const nested = `${dir}/no/such/out.txt`;
     await assert.rejects(new FileSink(nested).buildPart("t", nested, undefined), {

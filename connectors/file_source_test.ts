@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import { stat, writeFile } from "node:fs/promises";
 import { FileSource, type FileSourceOptions } from "./file_source.ts";
-import { drainBatches, readThenSnapshot, withTempDir } from "./_test_helpers.ts";
+import { drainBatches, readThenSnapshot } from "./_test_helpers.ts";
+import { withTempDir } from "../tests/_runtime.ts";
 
 async function readLines(
   path: string,
@@ -12,39 +14,38 @@ async function readLines(
   return drainBatches<string>(await source.buildPart("test.inp", part, resume));
 }
 
-async function writeFile(dir: string, content: string | Uint8Array): Promise<string> {
+async function writeInput(dir: string, content: string | Uint8Array): Promise<string> {
   const path = `${dir}/input.txt`;
-  if (typeof content === "string") await Deno.writeTextFile(path, content);
-  else await Deno.writeFile(path, content);
+  await writeFile(path, content);
   return path;
 }
 
 Deno.test("FileSource lists one partition named by its path", async () => {
   await withTempDir(async (dir) => {
-    const path = await writeFile(dir, "a\n");
+    const path = await writeInput(dir, "a\n");
     assert.deepEqual(await new FileSource(path).listParts(), [path]);
   });
 });
 
 Deno.test("FileSource emits lines without terminators, with or without a final newline", async () => {
   await withTempDir(async (dir) => {
-    assert.deepEqual(await readLines(await writeFile(dir, "a\nbb\nccc\n")), [["a", "bb", "ccc"]]);
-    assert.deepEqual(await readLines(await writeFile(dir, "a\nbb\nccc")), [["a", "bb", "ccc"]]);
-    assert.deepEqual(await readLines(await writeFile(dir, "a\n\nb\n\n")), [["a", "", "b", ""]]);
-    assert.deepEqual(await readLines(await writeFile(dir, "\n")), [[""]]);
+    assert.deepEqual(await readLines(await writeInput(dir, "a\nbb\nccc\n")), [["a", "bb", "ccc"]]);
+    assert.deepEqual(await readLines(await writeInput(dir, "a\nbb\nccc")), [["a", "bb", "ccc"]]);
+    assert.deepEqual(await readLines(await writeInput(dir, "a\n\nb\n\n")), [["a", "", "b", ""]]);
+    assert.deepEqual(await readLines(await writeInput(dir, "\n")), [[""]]);
   });
 });
 
 Deno.test("FileSource strips CRLF terminators but keeps a lone CR inside a line", async () => {
   await withTempDir(async (dir) => {
-    const path = await writeFile(dir, "one\r\ntwo\r\nx\ry\r\nlast\r");
+    const path = await writeInput(dir, "one\r\ntwo\r\nx\ry\r\nlast\r");
     assert.deepEqual(await readLines(path, { chunkSize: 3 }), [["one", "two", "x\ry", "last"]]);
   });
 });
 
 Deno.test("FileSource ends at once on an empty file", async () => {
   await withTempDir(async (dir) => {
-    const path = await writeFile(dir, "");
+    const path = await writeInput(dir, "");
     assert.deepEqual(await readLines(path), []);
     const source = new FileSource(path);
     const part = await source.buildPart("test.inp", path, undefined);
@@ -58,7 +59,7 @@ Deno.test("FileSource ends at once on an empty file", async () => {
 Deno.test("FileSource decodes UTF-8 characters split across chunk boundaries", async () => {
   await withTempDir(async (dir) => {
     const lines = ["héllo wörld", "日本語", "emoji 😀👍", "", "ascii"];
-    const path = await writeFile(dir, lines.join("\n") + "\n");
+    const path = await writeInput(dir, lines.join("\n") + "\n");
     for (const chunkSize of [1, 2, 3, 5, 7, 64]) {
       assert.deepEqual((await readLines(path, { chunkSize })).flat(), lines, `chunk ${chunkSize}`);
     }
@@ -68,21 +69,21 @@ Deno.test("FileSource decodes UTF-8 characters split across chunk boundaries", a
 Deno.test("FileSource reads a line longer than many chunks", async () => {
   await withTempDir(async (dir) => {
     const long = "x".repeat(100_000) + "é";
-    const path = await writeFile(dir, `short\n${long}\nend`);
+    const path = await writeInput(dir, `short\n${long}\nend`);
     assert.deepEqual((await readLines(path, { chunkSize: 1000 })).flat(), ["short", long, "end"]);
   });
 });
 
 Deno.test("FileSource drops a UTF-8 byte order mark at the start", async () => {
   await withTempDir(async (dir) => {
-    const path = await writeFile(dir, "\ufefffirst\nsecond\n");
+    const path = await writeInput(dir, "\ufefffirst\nsecond\n");
     assert.deepEqual(await readLines(path, { chunkSize: 1 }), [["first", "second"]]);
   });
 });
 
 Deno.test("FileSource batches by batchSize", async () => {
   await withTempDir(async (dir) => {
-    const path = await writeFile(dir, "1\n2\n3\n4\n5\n");
+    const path = await writeInput(dir, "1\n2\n3\n4\n5\n");
     assert.deepEqual(await readLines(path, { batchSize: 2 }), [["1", "2"], ["3", "4"], ["5"]]);
     assert.deepEqual(await readLines(path, { batchSize: 5 }), [["1", "2", "3", "4", "5"]]);
     assert.deepEqual(await readLines(path, { batchSize: 1, chunkSize: 1 }), [
@@ -98,7 +99,7 @@ Deno.test("FileSource batches by batchSize", async () => {
 Deno.test("FileSource resumes from every snapshot without losing or repeating a line", async () => {
   await withTempDir(async (dir) => {
     const lines = ["α", "β\r", "γγ", "", "δ 😀", "ε", "last"];
-    const path = await writeFile(dir, "\ufeff" + lines.join("\n"));
+    const path = await writeInput(dir, "\ufeff" + lines.join("\n"));
     const expected = ["α", "β", "γγ", "", "δ 😀", "ε", "last"];
     const source = new FileSource(path, { batchSize: 2, chunkSize: 3 });
     for (let taken = 0; taken <= 4; taken++) {
@@ -116,7 +117,7 @@ Deno.test("FileSource resumes from every snapshot without losing or repeating a 
 
 Deno.test("FileSource snapshots the byte offset of the next unread line", async () => {
   await withTempDir(async (dir) => {
-    const path = await writeFile(dir, "ab\r\né\nlast");
+    const path = await writeInput(dir, "ab\r\né\nlast");
     const part = await new FileSource(path, { batchSize: 1 }).buildPart("t", path, undefined);
     const offsets = [part.snapshot()];
     while (await part.nextBatch() !== null) offsets.push(part.snapshot());
@@ -149,7 +150,7 @@ Deno.test("FileSource rejects bad options, unknown partitions and bad snapshots"
   });
   assert.throws(() => new FileSource(""), TypeError);
   await withTempDir(async (dir) => {
-    const path = await writeFile(dir, "abc\n");
+    const path = await writeInput(dir, "abc\n");
     const source = new FileSource(path);
     await assert.rejects(source.buildPart("t", "other", undefined), {
       name: "RangeError",
@@ -166,10 +167,10 @@ Deno.test("FileSource rejects bad options, unknown partitions and bad snapshots"
 
 Deno.test("FileSource names partitions by device and path with fsId: device", async () => {
   await withTempDir(async (dir) => {
-    const path = await writeFile(dir, "a\nb\n");
+    const path = await writeInput(dir, "a\nb\n");
     const source = new FileSource(path, { fsId: "device" });
     const [part] = await source.listParts();
-    const dev = (await Deno.stat(path)).dev.toString(16);
+    const dev = (await stat(path)).dev.toString(16);
     assert.equal(part, `${dev}::${path}`);
     assert.deepEqual(await drainBatches(await source.buildPart("t", part, 2)), [["b"]]);
   });

@@ -1,16 +1,18 @@
 import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
 import { JsonLinesSource } from "./json_lines_source.ts";
-import { drainBatches, readThenSnapshot, withTempDir } from "./_test_helpers.ts";
+import { drainBatches, readThenSnapshot } from "./_test_helpers.ts";
+import { withTempDir } from "../tests/_runtime.ts";
 
-async function writeFile(dir: string, content: string): Promise<string> {
+async function writeInput(dir: string, content: string): Promise<string> {
   const path = `${dir}/data.jsonl`;
-  await Deno.writeTextFile(path, content);
+  await writeFile(path, content);
   return path;
 }
 
 Deno.test("JsonLinesSource parses one value per line and skips blank lines", async () => {
   await withTempDir(async (dir) => {
-    const path = await writeFile(
+    const path = await writeInput(
       dir,
       '{"a":1}\n\n[1,"two"]\r\n  \n"text"\nnull\n3.5\ntrue\n{"nested":{"é":"😀"}}',
     );
@@ -25,21 +27,21 @@ Deno.test("JsonLinesSource parses one value per line and skips blank lines", asy
 
 Deno.test("JsonLinesSource fills batches across blank lines and ends on an empty file", async () => {
   await withTempDir(async (dir) => {
-    const path = await writeFile(dir, "1\n\n\n2\n\n3\n4\n\n5\n\n");
+    const path = await writeInput(dir, "1\n\n\n2\n\n3\n4\n\n5\n\n");
     const source = new JsonLinesSource(path, { batchSize: 2, chunkSize: 2 });
     assert.deepEqual(await drainBatches(await source.buildPart("t", path, undefined)), [
       [1, 2],
       [3, 4],
       [5],
     ]);
-    const empty = await writeFile(dir, "\n\n");
+    const empty = await writeInput(dir, "\n\n");
     assert.deepEqual(await drainBatches(await source.buildPart("t", empty, undefined)), []);
   });
 });
 
 Deno.test("JsonLinesSource resumes from a snapshot offset", async () => {
   await withTempDir(async (dir) => {
-    const path = await writeFile(dir, '{"n":1}\n{"n":2}\n\n{"n":3}\n{"n":"é"}\n');
+    const path = await writeInput(dir, '{"n":1}\n{"n":2}\n\n{"n":3}\n{"n":"é"}\n');
     const source = new JsonLinesSource(path, { batchSize: 1, chunkSize: 3 });
     const first = await readThenSnapshot(await source.buildPart("t", path, undefined), 2);
     assert.deepEqual(first.batches, [[{ n: 1 }], [{ n: 2 }]]);
@@ -53,7 +55,7 @@ Deno.test("JsonLinesSource resumes from a snapshot offset", async () => {
 
 Deno.test("JsonLinesSource names the file and line of a malformed line", async () => {
   await withTempDir(async (dir) => {
-    const path = await writeFile(dir, '{"ok":1}\n\n{"ok":2}\n{"broken":\n{"ok":3}\n');
+    const path = await writeInput(dir, '{"ok":1}\n\n{"ok":2}\n{"broken":\n{"ok":3}\n');
     const source = new JsonLinesSource(path, { batchSize: 1 });
     const expectLine4 = (error: Error) => {
       assert.equal(error.name, "SyntaxError");

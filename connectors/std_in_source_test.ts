@@ -1,15 +1,16 @@
 import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
 import { StdInSource } from "./std_in_source.ts";
-import { withTempDir } from "./_test_helpers.ts";
+import { spawnModule, withTempDir } from "../tests/_runtime.ts";
 
 const encoder = new TextEncoder();
 
-/** Runs a child Deno that drains a StdInSource, feeding it `chunks` with pauses between them. */
+/** Runs a child process of this runtime that drains a StdInSource, feeding it `chunks` with pauses between them. */
 async function readThroughChild(chunks: Uint8Array[], batchSize: number): Promise<string[][]> {
   return await withTempDir(async (dir) => {
     const module = new URL("./std_in_source.ts", import.meta.url).href;
     const script = `${dir}/read.ts`;
-    await Deno.writeTextFile(
+    await writeFile(
       script,
       `import { StdInSource } from ${JSON.stringify(module)};
 const reader = new StdInSource({ batchSize: ${batchSize} }).build("t", 0, 1);
@@ -22,22 +23,16 @@ await reader.close?.();
 console.log(JSON.stringify(batches));
 `,
     );
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", "--quiet", script],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const writer = child.stdin.getWriter();
+    const child = spawnModule(script, [], { denoFlags: ["--allow-all", "--quiet"] });
     for (const chunk of chunks) {
-      await writer.write(chunk);
+      await child.write(chunk);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    await writer.close();
-    const { code, stdout, stderr } = await child.output();
-    assert.equal(new TextDecoder().decode(stderr), "");
+    child.closeStdin();
+    const { code, stdout, stderr } = await child.done;
+    assert.equal(stderr, "");
     assert.equal(code, 0);
-    return JSON.parse(new TextDecoder().decode(stdout));
+    return JSON.parse(stdout);
   });
 }
 

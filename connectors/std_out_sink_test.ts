@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
-import { withTempDir } from "./_test_helpers.ts";
+import { writeFile } from "node:fs/promises";
+import { runModule, withTempDir } from "../tests/_runtime.ts";
 
-/** Runs `body` in a child Deno with `StdOutSink` imported, returning what it printed. */
+/** Runs `body` in a child process of this runtime with `StdOutSink` imported, returning what it printed. */
 async function printThroughChild(body: string): Promise<string> {
   return await withTempDir(async (dir) => {
     const module = new URL("./std_out_sink.ts", import.meta.url).href;
     const script = `${dir}/print.ts`;
-    await Deno.writeTextFile(
+    await writeFile(
       script,
       `import { StdOutSink } from ${JSON.stringify(module)};
 const writer = await new StdOutSink().build("t", 0, 1);
@@ -14,14 +15,12 @@ ${body}
 await writer.close?.();
 `,
     );
-    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", "--quiet", script],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assert.equal(new TextDecoder().decode(stderr), "");
+    const { code, stdout, stderr } = await runModule(script, [], {
+      denoFlags: ["--allow-all", "--quiet"],
+    });
+    assert.equal(stderr, "");
     assert.equal(code, 0);
-    return new TextDecoder().decode(stdout);
+    return stdout;
   });
 }
 

@@ -5,12 +5,15 @@
  * argument (the current directory by default), or to the argument itself
  * when it ends in `.svg`.
  *
- * Run it with `deno run --allow-write examples/window_timeline.ts [dir | file.svg]`;
- * the README's picture is `examples/window_timeline.svg`, drawn by this.
+ * Run it with `deno run --allow-write examples/window_timeline.ts [dir | file.svg]`
+ * (or `bun examples/window_timeline.ts ...`); the README's picture is
+ * `examples/window_timeline.svg`, drawn by this.
  *
  * @module
  */
 
+import { writeFile } from "node:fs/promises";
+import process from "node:process";
 import {
   Dataflow,
   EventClock,
@@ -55,7 +58,8 @@ const timeline = windowTimeline(seen, { down, late, meta }, {
   title: "Average value per user, 5 s windows",
   itemLabel: (e) => `${e.value}`,
 });
-const target = Deno.args[0] ?? ".";
+// node:fs and node:process, which Deno, Bun and Node all have, so the script runs on each.
+const target = process.argv[2] ?? ".";
 const path = target.endsWith(".svg") ? target : `${target.replace(/\/+$/, "")}/timeline.svg`;
-await Deno.writeTextFile(path, String(timeline));
+await writeFile(path, String(timeline));
 console.log(`wrote ${path}: ${timeline.width}×${timeline.height} px`);

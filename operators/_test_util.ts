@@ -81,7 +81,7 @@ export class ManualSource<T> implements AsyncIterableIterator<T> {
   next(): Promise<IteratorResult<T>> {
     this.pulls++;
     if (this.closed) return Promise.resolve({ done: true, value: undefined });
-    const pull = Promise.withResolvers<IteratorResult<T>>();
+    const pull = withResolvers<IteratorResult<T>>();
     this.#waiting.push(pull);
     return pull.promise;
   }
@@ -112,6 +112,17 @@ export class ManualSource<T> implements AsyncIterableIterator<T> {
     if (!pull) throw new Error("ManualSource: no next() is waiting");
     return pull;
   }
+}
+
+/** `Promise.withResolvers()`, which Node 20 lacks. */
+export function withResolvers<T>(): PromiseWithResolvers<T> {
+  let resolve!: (value: T | PromiseLike<T>) => void;
+  let reject!: (reason?: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
 }
 
 /** Reads a stream to the end. */

@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { abortable } from "./abortable.ts";
 import { pipe } from "./pipe.ts";
-import { collect, ManualSource, recordingSource, settle, takeThenBreak } from "./_test_util.ts";
+import {
+  collect,
+  ManualSource,
+  recordingSource,
+  settle,
+  takeThenBreak,
+  withResolvers,
+} from "./_test_util.ts";
 
 Deno.test("abortable() ends with an empty source", async () => {
   const signal = new AbortController().signal;
@@ -66,7 +73,7 @@ Deno.test("abortable() rejects with an AbortError when aborted without a reason"
 });
 
 Deno.test("abortable() closes a busy generator source once its pending work settles", async () => {
-  const gate = Promise.withResolvers<void>();
+  const gate = withResolvers<void>();
   let closed = false;
   async function* slow() {
     try {

@@ -6,6 +6,8 @@ import { madeOut, out } from "./fixtures/cli/good_flow.ts";
 import { defaultOut } from "./fixtures/cli/default_flow.ts";
 import { quietLog } from "./fixtures/cli/endless_flow.ts";
 import { epochs } from "./fixtures/cli/epoch_flow.ts";
+import { waitFor } from "./_helpers.ts";
+import { runModule, spawnModule } from "./_runtime.ts";
 
 const FIXTURES = decodeURIComponent(new URL("./fixtures/cli/", import.meta.url).pathname);
 const REPO = decodeURIComponent(new URL("../", import.meta.url).pathname);
@@ -406,18 +408,10 @@ Deno.test("runnel visualize rejects other output formats and reports load errors
   assert.match(missing.stderr, /^runnel: "no_flow\.ts:answer" is a number, not a Dataflow/);
 });
 
-// --- as a real process ---
+// --- as a real process, on the runtime running the tests ---
 
-async function spawn(args: string[]) {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "cli.ts", ...args],
-    cwd: REPO,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
+function spawn(args: string[]) {
+  return runModule("cli.ts", args, { cwd: REPO, env: { NO_COLOR: "1" } });
 }
 
 Deno.test("process: runnel run exits 0 and the flow's sink prints to stdout", async () => {
@@ -447,30 +441,15 @@ Deno.test("process: a missing module exits 2 with a single stderr line", async (
 });
 
 Deno.test("process: SIGINT closes the sinks and exits 130", async () => {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "cli.ts", "run", "tests/fixtures/cli/endless_flow.ts"],
+  const cli = spawnModule("cli.ts", ["run", "tests/fixtures/cli/endless_flow.ts"], {
     cwd: REPO,
     env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const decoder = new TextDecoder();
-  let stdout = "";
-  const reader = child.stdout.getReader();
-  while (!stdout.includes("tick 2")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    stdout += decoder.decode(value);
-  }
-  child.kill("SIGINT");
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    stdout += decoder.decode(value);
-  }
-  const status = await child.status;
-  const stderr = decoder.decode(await new Response(child.stderr).arrayBuffer());
-  assert.equal(status.code, 130);
+  });
+  cli.closeStdin();
+  await waitFor(() => cli.stdout().includes("tick 2") || cli.child.exitCode !== null, 20_000);
+  cli.kill("SIGINT");
+  const { code, stdout, stderr } = await cli.done;
+  assert.equal(code, 130);
   assert.match(stdout, /tick 2\n/);
   assert.ok(stdout.endsWith("closed\n"), stdout.slice(-40));
   assert.equal(stderr, "runnel: interrupted; closing sinks (Ctrl-C again to quit at once)\n");

@@ -1,21 +1,19 @@
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { runModule, withTempDir } from "./_runtime.ts";
 
 const root = new URL("../", import.meta.url);
 
 Deno.test("examples/window_timeline.ts writes the seed example's timeline into the given directory", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: ["run", `--allow-write=${dir}`, "examples/window_timeline.ts", dir],
+  await withTempDir(async (dir) => {
+    const { code, stdout, stderr } = await runModule("examples/window_timeline.ts", [dir], {
       cwd: root,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const decoder = new TextDecoder();
-    assert.equal(code, 0, decoder.decode(stderr));
-    assert.match(decoder.decode(stdout), /^wrote .*timeline\.svg: 860×\d+ px\n$/);
-    const svg = await Deno.readTextFile(`${dir}/timeline.svg`);
-    const pictured = await Deno.readTextFile(new URL("examples/window_timeline.svg", root));
+      denoFlags: [`--allow-write=${dir}`],
+    });
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /^wrote .*timeline\.svg: 860×\d+ px\n$/);
+    const svg = await readFile(`${dir}/timeline.svg`, "utf8");
+    const pictured = await readFile(new URL("examples/window_timeline.svg", root), "utf8");
     assert.equal(
       svg,
       pictured,
@@ -28,7 +26,5 @@ Deno.test("examples/window_timeline.ts writes the seed example's timeline into t
       [...svg.matchAll(/class="rn-window-label"[^>]*>([^<]*)</g)].map((m) => m[1]),
       ["#0: 6", "#1: 2"],
     );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });

@@ -1,21 +1,16 @@
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { runModule } from "./_runtime.ts";
 
 const root = new URL("../", import.meta.url);
-const expected = await Deno.readTextFile(new URL("tests/wordcount_expected.txt", root));
-
-async function runDeno(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args,
-    cwd: root,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
-}
+const expected = await readFile(new URL("tests/wordcount_expected.txt", root), "utf8");
 
 Deno.test("the wordcount demo prints the tutorial's 30 word counts, sorted by word", async () => {
-  const { code, stdout, stderr } = await runDeno(["run", "--allow-read", "examples/wordcount.ts"]);
+  // On Deno with the permission `deno task demo` grants.
+  const { code, stdout, stderr } = await runModule("examples/wordcount.ts", [], {
+    cwd: root,
+    denoFlags: ["--allow-read"],
+  });
   assert.equal(code, 0, stderr);
   assert.equal(stdout, expected);
   const lines = stdout.trimEnd().split("\n");
@@ -26,13 +21,9 @@ Deno.test("the wordcount demo prints the tutorial's 30 word counts, sorted by wo
 });
 
 Deno.test("runnel run examples/wordcount.ts prints the same 30 lines", async () => {
-  const { code, stdout, stderr } = await runDeno([
-    "run",
-    "-A",
-    "cli.ts",
-    "run",
-    "examples/wordcount.ts",
-  ]);
+  const { code, stdout, stderr } = await runModule("cli.ts", ["run", "examples/wordcount.ts"], {
+    cwd: root,
+  });
   assert.equal(code, 0, stderr);
   assert.equal(stdout, expected);
 });

@@ -6,7 +6,6 @@
  */
 
 import { platform } from "../runtime/platform/platform.ts";
-import { onInterrupt } from "./_interrupt.ts";
 
 /**
  * The process services the CLI uses; tests pass fakes.
@@ -57,5 +56,5 @@ export const processIo: CliIo = {
   stderr: (text) => console.error(text.endsWith("\n") ? text.slice(0, -1) : text),
   env: (name) => platform.env(name),
   cwd: () => platform.cwd(),
-  onInterrupt,
+  onInterrupt: (handler) => platform.onInterrupt(handler),
 };

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { broadcast, Fork, FORK_CAPACITY } from "./fork.ts";
 import { Barrier, isBatch, type Message } from "./message.ts";
+import { toArray } from "../../operators/to_array.ts";
 
 /** An input of `count` one-item batches that records how far it was read and whether it closed. */
 function countingInput(count: number, options: { error?: Error } = {}): {
@@ -64,7 +65,7 @@ Deno.test("Fork with broadcast gives every port every message, in order", async 
     yield [3];
   }
   const fork = new Fork(input(), [true, true, true], broadcast(3));
-  const ports = [0, 1, 2].map((i) => Array.fromAsync(fork.port(i)));
+  const ports = [0, 1, 2].map((i) => toArray(fork.port(i)));
   for (const messages of await Promise.all(ports)) {
     assert.deepEqual(messages, [[1, 2], barrier, [3]]);
   }
@@ -101,7 +102,7 @@ Deno.test("Fork stops waiting for a port whose consumer returned after reading",
   const quitter = fork.port(1)[Symbol.asyncIterator]();
   assert.deepEqual(await take(quitter, 1), [[1]]);
   await quitter.return!();
-  const all = await within(Array.fromAsync(fork.port(0)), 150, "port 0 is still blocked");
+  const all = await within(toArray(fork.port(0)), 150, "port 0 is still blocked");
   assert.deepEqual(all, range(1, 20));
   assert.equal(state.closed, true);
 });
@@ -111,7 +112,7 @@ Deno.test("Fork stops waiting for a port whose consumer returned before reading"
   const fork = new Fork(input, [true, true], broadcast(2));
   await fork.port(1)[Symbol.asyncIterator]().return!();
   const all = await within(
-    Array.fromAsync(fork.port(0)),
+    toArray(fork.port(0)),
     150,
     "port 0 is still blocked by a port that was returned before its first read",
   );
@@ -159,8 +160,8 @@ Deno.test("Fork routes each message to the ports its route picks; closed ports g
   };
   const fork = new Fork(input, [true, true, false], route);
   const [zeros, ones] = await Promise.all([
-    Array.fromAsync(fork.port(0)),
-    Array.fromAsync(fork.port(1)),
+    toArray(fork.port(0)),
+    toArray(fork.port(1)),
   ]);
   assert.deepEqual(zeros, [[3], [6], [9]]);
   assert.deepEqual(ones, [[1], [4], [7], [10]]);
@@ -175,7 +176,7 @@ Deno.test("Fork fails every port and closes its input when the route throws", as
     emit(1, message);
   });
   const outcomes = await Promise.all(
-    [0, 1].map((i) => Array.fromAsync(fork.port(i)).then(() => undefined, (e: unknown) => e)),
+    [0, 1].map((i) => toArray(fork.port(i)).then(() => undefined, (e: unknown) => e)),
   );
   assert.deepEqual(outcomes, [error, error]);
   assert.equal(state.closed, true);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { mergeMessages, mergeSideBatches, SideBatch } from "./merge_messages.ts";
 import { Barrier, type Message, Watermark } from "./message.ts";
+import { toArray } from "../../operators/to_array.ts";
 
 /** A runtime stream fed by hand; records whether it was asked to stop. */
 class Channel implements AsyncIterableIterator<Message<number>> {
@@ -92,14 +93,14 @@ Deno.test("mergeMessages() passes every batch of every input, keeping each input
 Deno.test("mergeMessages() of no live input ends, and of one input passes it through", async () => {
   const empty = [new Channel(), new Channel()];
   for (const channel of empty) channel.end();
-  assert.deepEqual(show(await Array.fromAsync(mergeMessages(empty))), []);
+  assert.deepEqual(show(await toArray(mergeMessages(empty))), []);
 
   const only = new Channel();
   only.push([1]);
   only.push(new Barrier(1));
   only.push(new Watermark(5));
   only.end();
-  assert.deepEqual(show(await Array.fromAsync(mergeMessages([only]))), [
+  assert.deepEqual(show(await toArray(mergeMessages([only]))), [
     [1],
     "barrier 1",
     "wm 5",
@@ -245,7 +246,7 @@ Deno.test("mergeSideBatches() tags each batch with its input's index; controls p
   b.push(new Watermark(3));
   a.end();
   b.end();
-  const out = await Array.fromAsync(mergeSideBatches([a, b]));
+  const out = await toArray(mergeSideBatches([a, b]));
   const batches = out.filter((m): m is SideBatch<number> => m instanceof SideBatch);
   assert.deepEqual(
     batches.map(({ side, batch }) => [side, batch]).sort(),

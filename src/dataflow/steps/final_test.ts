@@ -48,7 +48,7 @@ Deno.test("reduceFinal() emits nothing before end of input", async () => {
   const out: Kv[] = [];
   const seen: Kv[] = [];
   const flow = new Dataflow("f");
-  flow.input("inp", new TestingSource<Kv>([["a", 1], ["a", 2], TestingSource.PAUSE(40)]))
+  flow.input("inp", new TestingSource<Kv>([["a", 1], ["a", 2], TestingSource.PAUSE(200)]))
     .inspect("seen", (_id, item) => seen.push(item))
     .reduceFinal("r", (acc, x) => acc + x)
     .output("out", new TestingSink(out));

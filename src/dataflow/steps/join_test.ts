@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { Dataflow, type KeyedStream, run } from "../../../mod.ts";
 import { TestingSink, TestingSource } from "../../../connectors/testing.ts";
 import type { JoinEmitMode, JoinInsertMode } from "./join.ts";
+import { toArray } from "../../../operators/to_array.ts";
 
 /** An input item for side `L` or `R`. */
 type Tagged = ["L" | "R", string, string];
@@ -239,13 +240,13 @@ Deno.test("join() counts an undefined value as present: the row completes", asyn
   const flow = new Dataflow("f");
   const left = flow.input("l", new TestingSource<[string, undefined]>([["k", undefined]]));
   const right = flow.input("r", new TestingSource<[string, number]>([["k", 1]]));
-  assert.deepEqual(await Array.fromAsync(left.join("j", right)), [["k", [undefined, 1]]]);
+  assert.deepEqual(await toArray(left.join("j", right)), [["k", [undefined, 1]]]);
 });
 
 Deno.test("join() of a stream with itself sees every item on both sides", async () => {
   const flow = new Dataflow("f");
   const items = flow.input("inp", new TestingSource<[string, number]>([["a", 1], ["b", 2]]));
-  const rows = await Array.fromAsync(items.join("self", items, { emitMode: "running" }));
+  const rows = await toArray(items.join("self", items, { emitMode: "running" }));
   // Each item arrives once per side: first on one side alone, then completing the row.
   assert.equal(rows.length, 4);
   assert.deepEqual(rows.filter(([, row]) => row[0] !== undefined && row[1] !== undefined), [

@@ -171,4 +171,18 @@ export const denoPlatform: Platform = {
   cwd(): string {
     return Deno.cwd();
   },
+
+  onInterrupt(handler: () => void): () => void {
+    Deno.addSignalListener("SIGINT", handler);
+    let removed = false;
+    return () => {
+      if (removed) return;
+      removed = true;
+      Deno.removeSignalListener("SIGINT", handler);
+    };
+  },
+
+  isMain(url: string): boolean {
+    return url === Deno.mainModule;
+  },
 };

@@ -7,8 +7,9 @@
 
 import { mkdir, open, readdir, stat } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
-import type { Stats } from "node:fs";
+import { realpathSync, type Stats } from "node:fs";
 import process from "node:process";
+import { pathToFileURL } from "node:url";
 import type {
   DirEntry,
   FileInfo,
@@ -168,5 +169,27 @@ export const nodePlatform: Platform = {
 
   cwd(): string {
     return process.cwd();
+  },
+
+  onInterrupt(handler: () => void): () => void {
+    process.on("SIGINT", handler);
+    let removed = false;
+    return () => {
+      if (removed) return;
+      removed = true;
+      process.off("SIGINT", handler);
+    };
+  },
+
+  isMain(url: string): boolean {
+    // The entry point as given on the command line; module URLs name the
+    // file with symlinks resolved, so resolve them here too.
+    const entry = process.argv[1];
+    if (entry === undefined) return false;
+    try {
+      return pathToFileURL(realpathSync(entry)).href === url;
+    } catch {
+      return false;
+    }
   },
 };

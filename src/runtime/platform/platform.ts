@@ -119,11 +119,29 @@ export interface Platform {
   exit(code: number): never;
   /** The current working directory. */
   cwd(): string;
+  /**
+   * Calls `handler` on Ctrl-C (SIGINT) instead of letting the process end,
+   * until the returned function is called. Once no handler is listening,
+   * Ctrl-C ends the process again.
+   *
+   * @returns A function that removes the handler; calling it again is harmless.
+   */
+  onInterrupt(handler: () => void): () => void;
+  /**
+   * Whether the module at `url` is the one the process was started with:
+   * `import.meta.main`, for the runtimes that lack it (Node before 24.2).
+   *
+   * @param url The module's `import.meta.url`.
+   */
+  isMain(url: string): boolean;
 }
 
 /**
- * The platform runnel is running on: Deno's adapter when `globalThis.Deno`
- * exists, otherwise the `node:*` adapter, which serves Node and Bun.
+ * The platform runnel is running on: Deno's adapter on Deno, otherwise the
+ * `node:*` adapter, which serves Node and Bun. Deno is recognised by the
+ * version it reports, not by a global `Deno` alone: a stand-in that provides
+ * part of that API elsewhere (a test shim, a polyfill) does not make Node or
+ * Bun into Deno.
  *
  * @example Reading the arguments
  * ```ts
@@ -134,6 +152,8 @@ export interface Platform {
  * assert.equal(platform.name, "deno");
  * ```
  */
-export const platform: Platform = "Deno" in globalThis
-  ? (await import("./deno.ts")).denoPlatform
-  : (await import("./node.ts")).nodePlatform;
+export const platform: Platform =
+  typeof (globalThis as { Deno?: { version?: { deno?: unknown } } }).Deno?.version?.deno ===
+      "string"
+    ? (await import("./deno.ts")).denoPlatform
+    : (await import("./node.ts")).nodePlatform;

@@ -1,14 +1,17 @@
 import assert from "node:assert/strict";
+import { readFile, symlink, writeFile } from "node:fs/promises";
+import process from "node:process";
 import { type Platform, platform } from "./platform.ts";
 import { denoPlatform } from "./deno.ts";
 import { nodePlatform } from "./node.ts";
+import { runtime, spawnModule, withTempDir } from "../../../tests/_runtime.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-Deno.test("platform is the Deno adapter when running on Deno", () => {
-  assert.equal(platform, denoPlatform);
-  assert.equal(platform.name, "deno");
+Deno.test("platform is the adapter for the runtime it runs on, named after it", () => {
+  assert.equal(platform, runtime === "deno" ? denoPlatform : nodePlatform);
+  assert.equal(platform.name, runtime);
 });
 
 async function readAll(adapter: Platform, path: string, offset?: number, size = 4) {
@@ -27,27 +30,24 @@ async function readAll(adapter: Platform, path: string, offset?: number, size = 
   return chunks;
 }
 
-// Node's adapter runs here under Deno's node compatibility layer, so both
-// adapters meet the same specification in one test run.
+// On Deno, Node's adapter runs under Deno's node compatibility layer, so both
+// adapters meet the same specification in one test run. On Bun and Node the
+// Deno adapter's tests are excluded (tests/runtimes/excluded.ts).
 for (const adapter of [denoPlatform, nodePlatform]) {
   const label = adapter === denoPlatform ? "deno" : "node";
 
   Deno.test(`${label} adapter reads a file in chunks from a byte offset`, async () => {
-    const dir = await Deno.makeTempDir();
-    try {
+    await withTempDir(async (dir) => {
       const path = `${dir}/a.txt`;
-      await Deno.writeTextFile(path, "0123456789");
+      await writeFile(path, "0123456789");
       assert.deepEqual(await readAll(adapter, path), ["0123", "4567", "89"]);
       assert.deepEqual(await readAll(adapter, path, 3), ["3456", "789"]);
       assert.deepEqual(await readAll(adapter, path, 10), []);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
   });
 
   Deno.test(`${label} adapter appends, truncates to an offset and syncs`, async () => {
-    const dir = await Deno.makeTempDir();
-    try {
+    await withTempDir(async (dir) => {
       const path = `${dir}/out.txt`;
       let file = await adapter.openWrite(path);
       await file.write(encoder.encode("hello "));
@@ -55,30 +55,27 @@ for (const adapter of [denoPlatform, nodePlatform]) {
       await file.sync();
       await file.close();
       await file.close();
-      assert.equal(await Deno.readTextFile(path), "hello world");
+      assert.equal(await readFile(path, "utf8"), "hello world");
 
       file = await adapter.openWrite(path);
       await file.write(encoder.encode("!"));
       await file.close();
-      assert.equal(await Deno.readTextFile(path), "hello world!");
+      assert.equal(await readFile(path, "utf8"), "hello world!");
 
       file = await adapter.openWrite(path, { truncateTo: 5 });
       await file.write(encoder.encode(", you"));
       await file.close();
-      assert.equal(await Deno.readTextFile(path), "hello, you");
+      assert.equal(await readFile(path, "utf8"), "hello, you");
 
       file = await adapter.openWrite(path, { truncateTo: 0 });
       await file.close();
-      assert.equal(await Deno.readTextFile(path), "");
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+      assert.equal(await readFile(path, "utf8"), "");
+    });
   });
 
   Deno.test(`${label} adapter stats files and directories`, async () => {
-    const dir = await Deno.makeTempDir();
-    try {
-      await Deno.writeTextFile(`${dir}/f`, "abc");
+    await withTempDir(async (dir) => {
+      await writeFile(`${dir}/f`, "abc");
       const file = await adapter.stat(`${dir}/f`);
       assert.equal(file.isFile, true);
       assert.equal(file.isDirectory, false);
@@ -89,14 +86,12 @@ for (const adapter of [denoPlatform, nodePlatform]) {
       const folder = await adapter.stat(dir);
       assert.equal(folder.isDirectory, true);
       assert.equal(folder.dev, file.dev);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
   });
 
   Deno.test(`${label} adapter reports missing files as not found`, async () => {
-    const missing = `${await Deno.makeTempDir()}/nope`;
-    try {
+    await withTempDir(async (dir) => {
+      const missing = `${dir}/nope`;
       for (const attempt of [() => adapter.stat(missing), () => adapter.openRead(missing)]) {
         await assert.rejects(attempt(), (error: unknown) => adapter.isNotFound(error));
       }
@@ -106,20 +101,17 @@ for (const adapter of [denoPlatform, nodePlatform]) {
       );
       assert.equal(adapter.isNotFound(new Error("other")), false);
       assert.equal(adapter.isNotFound(undefined), false);
-    } finally {
-      await Deno.remove(missing.slice(0, -5), { recursive: true });
-    }
+    });
   });
 
   Deno.test(`${label} adapter lists a directory sorted and filtered by a glob`, async () => {
-    const dir = await Deno.makeTempDir();
-    try {
+    await withTempDir(async (dir) => {
       for (const name of ["b.csv", "a.csv", "c.txt", "a.csv.bak"]) {
-        await Deno.writeTextFile(`${dir}/${name}`, name);
+        await writeFile(`${dir}/${name}`, name);
       }
       await adapter.mkdir(`${dir}/sub.csv/deeper`);
       await adapter.mkdir(`${dir}/sub.csv/deeper`);
-      await Deno.symlink(`${dir}/c.txt`, `${dir}/link.csv`);
+      await symlink(`${dir}/c.txt`, `${dir}/link.csv`);
       const all = await adapter.readDir(dir);
       assert.deepEqual(all.map((e) => e.name), [
         "a.csv",
@@ -139,48 +131,52 @@ for (const adapter of [denoPlatform, nodePlatform]) {
       assert.deepEqual((await adapter.readDir(dir, { pattern: "?.txt" })).map((e) => e.name), [
         "c.txt",
       ]);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
   });
 
   Deno.test(`${label} adapter reports args, env and cwd`, () => {
     assert.ok(Array.isArray(adapter.args()));
-    assert.equal(adapter.cwd(), Deno.cwd());
-    Deno.env.set("RUNNEL_PLATFORM_TEST", "yes");
+    assert.equal(adapter.cwd(), process.cwd());
+    process.env.RUNNEL_PLATFORM_TEST = "yes";
     assert.equal(adapter.env("RUNNEL_PLATFORM_TEST"), "yes");
     assert.equal(adapter.env("RUNNEL_PLATFORM_TEST_UNSET"), undefined);
   });
 
-  Deno.test(`${label} adapter copies stdin to stdout and exits with a code`, async () => {
-    const dir = await Deno.makeTempDir();
-    try {
+  Deno.test(`${label} adapter copies stdin to stdout, knows its main module, hears Ctrl-C and exits with a code`, async () => {
+    await withTempDir(async (dir) => {
       const module = new URL(`./${label}.ts`, import.meta.url).href;
       const script = `${dir}/echo.ts`;
-      await Deno.writeTextFile(
+      await writeFile(
         script,
-        `import { ${label}Platform as p } from ${JSON.stringify(module)};
+        `import process from "node:process";
+import { ${label}Platform as p } from ${JSON.stringify(module)};
+const print = (value) => p.writeStdout(new TextEncoder().encode(JSON.stringify(value) + "\\n"));
 for await (const chunk of p.stdin()) await p.writeStdout(chunk);
-await p.writeStdout(new TextEncoder().encode(JSON.stringify(p.args())));
+await print(p.args());
+await print([p.isMain(import.meta.url), p.isMain(${JSON.stringify(module)})]);
+const interrupted = new Promise((resolve) => {
+  // The timer also keeps Node's event loop alive: a signal listener does not.
+  const timer = setTimeout(() => resolve("no SIGINT within 10 s"), 10_000);
+  const remove = p.onInterrupt(() => {
+    clearTimeout(timer);
+    remove();
+    remove();
+    resolve("interrupted");
+  });
+});
+process.kill(process.pid, "SIGINT");
+await print(await interrupted);
 p.exit(3);
 `,
       );
-      const child = new Deno.Command(Deno.execPath(), {
-        args: ["run", "--allow-all", "--quiet", script, "x", "y"],
-        stdin: "piped",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      const writer = child.stdin.getWriter();
-      await writer.write(encoder.encode("line 1\n"));
-      await writer.write(encoder.encode("line 2 é\n"));
-      await writer.close();
-      const { code, stdout, stderr } = await child.output();
-      assert.equal(decoder.decode(stderr), "");
-      assert.equal(decoder.decode(stdout), 'line 1\nline 2 é\n["x","y"]');
+      const child = spawnModule(script, ["x", "y"], { denoFlags: ["--allow-all", "--quiet"] });
+      await child.write(encoder.encode("line 1\n"));
+      await child.write(encoder.encode("line 2 é\n"));
+      child.closeStdin();
+      const { code, stdout, stderr } = await child.done;
+      assert.equal(stderr, "");
+      assert.equal(stdout, 'line 1\nline 2 é\n["x","y"]\n[true,false]\n"interrupted"\n');
       assert.equal(code, 3);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
   });
 }

@@ -4,6 +4,7 @@ import { StepError } from "../../dataflow/errors.ts";
 import type { PipeNode } from "../../dataflow/graph.ts";
 import { Barrier, type Message, Watermark } from "../message.ts";
 import { pipeStep } from "./pipe.ts";
+import { toArray } from "../../../operators/to_array.ts";
 
 type Transformer = (source: AsyncIterable<unknown>) => AsyncIterable<unknown>;
 
@@ -54,7 +55,7 @@ const INPUT: Message[] = [
 
 Deno.test("pipeStep() with an identity transformer keeps items and controls in input order", async () => {
   const { input } = messages(INPUT);
-  const out = await Array.fromAsync(pipeStep(pipeNode(identity), input));
+  const out = await toArray(pipeStep(pipeNode(identity), input));
   assert.deepEqual(flatten(out), [1, 2, "barrier 1", 3, "wm 100", "barrier 2", 4, 5, "barrier 3"]);
   assert.ok(out.every((m) => !Array.isArray(m) || m.length === 1), "expected one item per batch");
 });
@@ -64,13 +65,13 @@ Deno.test("pipeStep() forwards controls even when the transformer drops every it
     for await (const item of source) if (item === "never") yield item;
   };
   const { input } = messages(INPUT);
-  const out = await Array.fromAsync(pipeStep(pipeNode(dropAll), input));
+  const out = await toArray(pipeStep(pipeNode(dropAll), input));
   assert.deepEqual(flatten(out), ["barrier 1", "wm 100", "barrier 2", "barrier 3"]);
 });
 
 Deno.test("pipeStep() forwards controls through an ix filter that drops every item", async () => {
   const { input } = messages(INPUT);
-  const out = await Array.fromAsync(pipeStep(pipeNode(ixFilter(() => false)), input));
+  const out = await toArray(pipeStep(pipeNode(ixFilter(() => false)), input));
   assert.deepEqual(flatten(out), ["barrier 1", "wm 100", "barrier 2", "barrier 3"]);
 });
 
@@ -88,13 +89,13 @@ Deno.test("pipeStep() forwards a control when the transformer next asks for inpu
     }
   };
   const { input } = messages([[1], new Barrier(1), [2], new Barrier(2), [3, 4], new Barrier(3)]);
-  const out = await Array.fromAsync(pipeStep(pipeNode(pairs), input));
+  const out = await toArray(pipeStep(pipeNode(pairs), input));
   assert.deepEqual(flatten(out), ["barrier 1", [1, 2], "barrier 2", [3, 4], "barrier 3"]);
 });
 
 Deno.test("pipeStep() of an empty input yields nothing; of controls only, the controls", async () => {
-  assert.deepEqual(await Array.fromAsync(pipeStep(pipeNode(identity), messages([]).input)), []);
-  const out = await Array.fromAsync(
+  assert.deepEqual(await toArray(pipeStep(pipeNode(identity), messages([]).input)), []);
+  const out = await toArray(
     pipeStep(pipeNode(identity), messages([new Barrier(1), [], new Barrier(2)]).input),
   );
   assert.deepEqual(flatten(out), ["barrier 1", "barrier 2"]);
@@ -108,7 +109,7 @@ Deno.test("pipeStep() closes its input when the transformer stops early", async 
     }
   };
   const { input, state } = messages(INPUT);
-  const out = await Array.fromAsync(pipeStep(pipeNode(takeOne), input));
+  const out = await toArray(pipeStep(pipeNode(takeOne), input));
   assert.deepEqual(flatten(out), [1]);
   assert.equal(state.closed, true);
 });
@@ -155,7 +156,7 @@ Deno.test("pipeStep() wraps a transformer that throws when called", async () => 
   const error = new Error("bad setup");
   const { input } = messages(INPUT);
   await assert.rejects(
-    Array.fromAsync(pipeStep(
+    toArray(pipeStep(
       pipeNode(() => {
         throw error;
       }),
@@ -172,7 +173,7 @@ Deno.test("pipeStep() passes an input error through unchanged", async () => {
     throw error;
   }
   await assert.rejects(
-    Array.fromAsync(pipeStep(pipeNode(identity), failingInput())),
+    toArray(pipeStep(pipeNode(identity), failingInput())),
     (e: unknown) => e === error,
   );
 });
