@@ -273,25 +273,23 @@ export interface StatefulBatchNode extends NodeBase {
  * {@linkcode StatefulBatchLogic} for steps that need no timers (joins,
  * final aggregates, stateful maps).
  *
- * The runtime owns one `states` map per step and worker: a key's entry is its
- * state, and deleting the entry discards the key, which then starts fresh.
- * The functions here update the map in place and push what they emit onto
- * `out` as `[key, value]` items. States must be plain serializable values:
- * recovery snapshots each entry as it stands at the end of an epoch.
+ * The runtime asks the fold for a fresh `state` per run and worker, and hands
+ * it back with every batch; the node itself stays stateless. The state holds
+ * every key's plain, serializable values (usually one map from key to
+ * state, where deleting an entry discards the key, which then starts fresh;
+ * a join keeps one map per side). The functions update it in place and push
+ * what they emit onto `out` as `[key, value]` items.
  *
  * A fold may read several keyed streams (a join's sides): batches arrive in
  * arrival order, each with the index of the stream it came from.
  */
-export interface KeyedFold {
-  /** Folds one batch of `[key, value]` items from input `side` into `states`, in order. */
-  onBatch(
-    states: Map<string, unknown>,
-    batch: readonly unknown[],
-    out: unknown[],
-    side: number,
-  ): void;
-  /** At end of input: what the live keys emit, in sorted key order. Keys are then dropped. */
-  onEof?(states: Map<string, unknown>, out: unknown[]): void;
+export interface KeyedFold<T = unknown> {
+  /** Makes the empty state of one run on one worker. */
+  init(): T;
+  /** Folds one batch of `[key, value]` items from input `side` into `state`, in order. */
+  onBatch(state: T, batch: readonly unknown[], out: unknown[], side: number): void;
+  /** At end of input: what the live keys emit, in sorted key order. The state is then dropped. */
+  onEof?(state: T, out: unknown[]): void;
 }
 
 /** Per-key plain-value state folded a batch at a time; see {@linkcode KeyedFold}. */
@@ -299,7 +297,7 @@ export interface KeyedFoldNode extends NodeBase {
   readonly kind: "keyedFold";
   /** The keyed streams it reads, one or more. */
   readonly ups: readonly Port[];
-  readonly fold: KeyedFold;
+  readonly fold: KeyedFold<unknown>;
 }
 
 /** Every kind of core step. */

@@ -977,7 +977,8 @@ export class Stream<T> implements AsyncIterable<T> {
   keyedFold<W>(
     this: KeyedStream<unknown>,
     id: string,
-    build: (path: string) => KeyedFold,
+    // deno-lint-ignore no-explicit-any
+    build: (path: string) => KeyedFold<any>,
     others: readonly KeyedStream<unknown>[] = [],
   ): KeyedStream<W> {
     const path = this.#path(id);

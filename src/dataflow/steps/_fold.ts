@@ -79,12 +79,14 @@ export function keyedFold<S, V>(
   what: string,
   fold: ItemFold<S, V>,
   eof?: EofFold<S>,
-): KeyedFold {
+): KeyedFold<Map<string, unknown>> {
   const fail = failure(path, what);
   const check: Check = (item) => checkKeyed(path, item);
   const onBatch = specialize(foldLoop, path)(fold as ItemFold<unknown, unknown>, check, fail);
-  if (eof === undefined) return { onBatch };
+  const init = () => new Map<string, unknown>();
+  if (eof === undefined) return { init, onBatch };
   return {
+    init,
     onBatch,
     onEof(states, out) {
       for (const key of [...states.keys()].sort()) {

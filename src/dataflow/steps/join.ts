@@ -4,9 +4,9 @@
  * @module
  */
 
+import { checkKeyed } from "../_batch.ts";
 import type { KeyedFold } from "../graph.ts";
 import type { KeyedStream } from "../stream.ts";
-import { keyedFold } from "./_fold.ts";
 
 /**
  * How a join stores values: keep the first per side, the last per side, or every value.
@@ -107,110 +107,6 @@ export type JoinRow<T extends unknown[], M extends JoinEmitMode> = M extends "co
 const INSERT_MODES: readonly string[] = ["first", "last", "product"];
 const EMIT_MODES: readonly string[] = ["complete", "final", "running"];
 
-/** The most sides a join can have: one bit each in a row's presence mask. */
-export const MAX_JOIN_SIDES = 31;
-
-/**
- * One key's join row as plain data, flat to keep a key's state in one
- * object: `[present, ...slots]`, where bit `i` of `present` says side `i`
- * has a value, and slot `i` holds that value (`first`/`last`) or the list of
- * its values (`product`).
- */
-export type JoinSides = unknown[];
-
-/** A fresh row with no value on any side. */
-export function emptySides(sideCount: number): JoinSides {
-  const sides = new Array(sideCount + 1).fill(undefined);
-  sides[0] = 0;
-  return sides;
-}
-
-/** Stores `value` for `side` under `mode`. */
-export function insertSide(
-  sides: JoinSides,
-  side: number,
-  value: unknown,
-  mode: JoinInsertMode,
-): void {
-  const bit = 1 << side;
-  const present = sides[0] as number;
-  if ((present & bit) === 0) {
-    sides[0] = present | bit;
-    sides[side + 1] = mode === "product" ? [value] : value;
-  } else if (mode === "last") {
-    sides[side + 1] = value;
-  } else if (mode === "product") {
-    (sides[side + 1] as unknown[]).push(value);
-  }
-}
-
-/** Whether every side has a value. */
-export function sidesComplete(sides: JoinSides): boolean {
-  return sides[0] === 2 ** (sides.length - 1) - 1;
-}
-
-/** Whether no side has a value. */
-export function sidesEmpty(sides: JoinSides): boolean {
-  return sides[0] === 0;
-}
-
-/**
- * Every row of `sides`: the cross product of the sides' values (one row
- * unless `product`), a missing side as `undefined`.
- */
-export function joinRows(sides: JoinSides, mode: JoinInsertMode): unknown[][] {
-  if (mode !== "product") return [firstRow(sides)];
-  let rows: unknown[][] = [[]];
-  for (let i = 1; i < sides.length; i++) {
-    const values = sides[i] as unknown[] | undefined;
-    const options = values === undefined ? [undefined] : values;
-    const next: unknown[][] = [];
-    for (const row of rows) for (const value of options) next.push([...row, value]);
-    rows = next;
-  }
-  return rows;
-}
-
-function firstRow(sides: JoinSides): unknown[] {
-  const n = sides.length - 1;
-  const row = new Array(n);
-  for (let i = 0; i < n; i++) row[i] = sides[i + 1];
-  return row;
-}
-
-/** Pushes every row of `sides` onto `out` as `[key, row]`. */
-function pushRows(key: string, sides: JoinSides, mode: JoinInsertMode, out: unknown[]): void {
-  if (mode !== "product") out.push([key, firstRow(sides)]);
-  else for (const row of joinRows(sides, mode)) out.push([key, row]);
-}
-
-/** Inserts every value of `from` into `into`, side by side. */
-export function insertAllSides(into: JoinSides, from: JoinSides, mode: JoinInsertMode): void {
-  const present = from[0] as number;
-  for (let side = 0; side < from.length - 1; side++) {
-    if ((present & (1 << side)) === 0) continue;
-    const slot = from[side + 1];
-    if (mode !== "product") insertSide(into, side, slot, mode);
-    else for (const value of slot as unknown[]) insertSide(into, side, value, mode);
-  }
-}
-
-/** A copy of `sides` that later inserts do not change. */
-export function copySides(sides: JoinSides, mode: JoinInsertMode): JoinSides {
-  return mode === "product"
-    ? sides.map((slot, i) => i > 0 && Array.isArray(slot) ? [...slot] : slot)
-    : [...sides];
-}
-
-/** Throws `RangeError` unless a join of `sideCount` sides fits a row's presence mask. */
-export function checkSideCount(id: string, sideCount: number): void {
-  if (sideCount > MAX_JOIN_SIDES) {
-    throw new RangeError(
-      `Cannot add step "${id}": a join takes at most ${MAX_JOIN_SIDES} sides, got ${sideCount}`,
-    );
-  }
-}
-
 /** Checks join modes, throwing `RangeError` for an unknown one. */
 export function checkJoinModes(
   id: string,
@@ -235,34 +131,74 @@ export function checkJoinModes(
   return { insertMode, emitMode };
 }
 
+/** A join's state on one worker: per side, each key's value (or, for `product`, its values). */
+type SideMaps = Map<string, unknown>[];
+
 /**
- * The join as a keyed fold over its sides: a key's state is its
- * {@linkcode JoinSides}.
+ * The join as a keyed fold over its sides. Each side keeps its own map from
+ * key to value, as a hand-written join would, so an item costs one write to
+ * its side and one read per other side.
  */
 function joinFold(
   path: string,
   sideCount: number,
   insertMode: JoinInsertMode,
   emitMode: JoinEmitMode,
-): KeyedFold {
-  const complete = emitMode === "complete";
+): KeyedFold<SideMaps> {
+  const product = insertMode === "product";
+  const keepFirst = insertMode === "first";
   const running = emitMode === "running";
-  return keyedFold<JoinSides, unknown>(
-    path,
-    "join",
-    (state, value, key, out, side) => {
-      const sides = state ?? emptySides(sideCount);
-      insertSide(sides, side, value, insertMode);
-      if (running) {
-        pushRows(key, sides, insertMode, out);
-      } else if (complete && sidesComplete(sides)) {
-        pushRows(key, sides, insertMode, out);
-        return undefined;
+  const complete = emitMode === "complete";
+  // Pushes `key`'s rows: one of every side's value, or the cross product of their values.
+  const emit = (sides: SideMaps, key: string, out: unknown[]): void => {
+    if (!product) {
+      const row = new Array(sideCount);
+      for (let s = 0; s < sideCount; s++) row[s] = sides[s]!.get(key);
+      out.push([key, row]);
+      return;
+    }
+    let rows: unknown[][] = [[]];
+    for (let s = 0; s < sideCount; s++) {
+      const values = (sides[s]!.get(key) as unknown[] | undefined) ?? [undefined];
+      const next: unknown[][] = [];
+      for (const row of rows) for (const value of values) next.push([...row, value]);
+      rows = next;
+    }
+    for (const row of rows) out.push([key, row]);
+  };
+  return {
+    init: () => Array.from({ length: sideCount }, () => new Map<string, unknown>()),
+    onBatch(sides, batch, out, side) {
+      const mine = sides[side]!;
+      for (let i = 0; i < batch.length; i++) {
+        const item = batch[i];
+        checkKeyed(path, item);
+        const key = item[0];
+        if (product) {
+          const values = mine.get(key) as unknown[] | undefined;
+          if (values === undefined) mine.set(key, [item[1]]);
+          else values.push(item[1]);
+        } else if (!keepFirst || !mine.has(key)) {
+          mine.set(key, item[1]);
+        }
+        if (running) {
+          emit(sides, key, out);
+        } else if (complete) {
+          let every = true;
+          for (let s = 0; s < sideCount && every; s++) every = sides[s]!.has(key);
+          if (every) {
+            emit(sides, key, out);
+            for (let s = 0; s < sideCount; s++) sides[s]!.delete(key);
+          }
+        }
       }
-      return sides;
     },
-    emitMode === "final" ? (sides, key, out) => pushRows(key, sides, insertMode, out) : undefined,
-  );
+    onEof: emitMode !== "final" ? undefined : (sides, out) => {
+      const keys = new Set<string>();
+      for (const values of sides) for (const key of values.keys()) keys.add(key);
+      for (const key of [...keys].sort()) emit(sides, key, out);
+    },
+  };
 }
 
 /** `stream.join(id, ...sides, options)`. */
@@ -274,6 +210,5 @@ export function join(
 ): KeyedStream<unknown[]> {
   const { insertMode, emitMode } = checkJoinModes(id, options);
   const sideCount = others.length + 1;
-  checkSideCount(id, sideCount);
   return up.keyedFold(id, (path) => joinFold(path, sideCount, insertMode, emitMode), others);
 }

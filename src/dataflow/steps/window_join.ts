@@ -8,19 +8,7 @@ import { checkKeyed } from "../_batch.ts";
 import type { BatchFn } from "../graph.ts";
 import type { KeyedStream } from "../stream.ts";
 import type { Clock } from "../time/clock.ts";
-import {
-  checkJoinModes,
-  checkSideCount,
-  copySides,
-  emptySides,
-  insertAllSides,
-  insertSide,
-  type JoinOptions,
-  joinRows,
-  type JoinSides,
-  sidesComplete,
-  sidesEmpty,
-} from "./join.ts";
+import { checkJoinModes, type JoinInsertMode, type JoinOptions } from "./join.ts";
 import { window, type WindowLogic, type WindowOptions, type WindowOut } from "./window.ts";
 
 /**
@@ -48,6 +36,103 @@ import { window, type WindowLogic, type WindowOptions, type WindowOut } from "./
  * ```
  */
 export interface JoinWindowOptions extends WindowOptions<unknown>, JoinOptions {}
+
+/** The most sides a window join can have: one bit each in a row's presence mask. */
+const MAX_JOIN_SIDES = 31;
+
+/**
+ * One window's join row as plain data, flat to keep it in one object: `[present, ...slots]`, where bit `i` of `present` says side `i`
+ * has a value, and slot `i` holds that value (`first`/`last`) or the list of
+ * its values (`product`).
+ */
+type JoinSides = unknown[];
+
+/** A fresh row with no value on any side. */
+function emptySides(sideCount: number): JoinSides {
+  const sides = new Array(sideCount + 1).fill(undefined);
+  sides[0] = 0;
+  return sides;
+}
+
+/** Stores `value` for `side` under `mode`. */
+function insertSide(
+  sides: JoinSides,
+  side: number,
+  value: unknown,
+  mode: JoinInsertMode,
+): void {
+  const bit = 1 << side;
+  const present = sides[0] as number;
+  if ((present & bit) === 0) {
+    sides[0] = present | bit;
+    sides[side + 1] = mode === "product" ? [value] : value;
+  } else if (mode === "last") {
+    sides[side + 1] = value;
+  } else if (mode === "product") {
+    (sides[side + 1] as unknown[]).push(value);
+  }
+}
+
+/** Whether every side has a value. */
+function sidesComplete(sides: JoinSides): boolean {
+  return sides[0] === 2 ** (sides.length - 1) - 1;
+}
+
+/** Whether no side has a value. */
+function sidesEmpty(sides: JoinSides): boolean {
+  return sides[0] === 0;
+}
+
+/**
+ * Every row of `sides`: the cross product of the sides' values (one row
+ * unless `product`), a missing side as `undefined`.
+ */
+function joinRows(sides: JoinSides, mode: JoinInsertMode): unknown[][] {
+  if (mode !== "product") return [firstRow(sides)];
+  let rows: unknown[][] = [[]];
+  for (let i = 1; i < sides.length; i++) {
+    const values = sides[i] as unknown[] | undefined;
+    const options = values === undefined ? [undefined] : values;
+    const next: unknown[][] = [];
+    for (const row of rows) for (const value of options) next.push([...row, value]);
+    rows = next;
+  }
+  return rows;
+}
+
+function firstRow(sides: JoinSides): unknown[] {
+  const n = sides.length - 1;
+  const row = new Array(n);
+  for (let i = 0; i < n; i++) row[i] = sides[i + 1];
+  return row;
+}
+
+/** Inserts every value of `from` into `into`, side by side. */
+function insertAllSides(into: JoinSides, from: JoinSides, mode: JoinInsertMode): void {
+  const present = from[0] as number;
+  for (let side = 0; side < from.length - 1; side++) {
+    if ((present & (1 << side)) === 0) continue;
+    const slot = from[side + 1];
+    if (mode !== "product") insertSide(into, side, slot, mode);
+    else for (const value of slot as unknown[]) insertSide(into, side, value, mode);
+  }
+}
+
+/** A copy of `sides` that later inserts do not change. */
+function copySides(sides: JoinSides, mode: JoinInsertMode): JoinSides {
+  return mode === "product"
+    ? sides.map((slot, i) => i > 0 && Array.isArray(slot) ? [...slot] : slot)
+    : [...sides];
+}
+
+/** Throws `RangeError` unless a join of `sideCount` sides fits a row's presence mask. */
+function checkSideCount(id: string, sideCount: number): void {
+  if (sideCount > MAX_JOIN_SIDES) {
+    throw new RangeError(
+      `Cannot add step "${id}": a window join takes at most ${MAX_JOIN_SIDES} sides, got ${sideCount}`,
+    );
+  }
+}
 
 /** Tags each value with its side: `[key, value]` → `[key, [side, value]]`. */
 function tagSide(path: string, side: number): BatchFn {

@@ -418,3 +418,23 @@ Deno.test("joinWindow over sessions: merged sessions join both sides' values, pr
   const rows = out.map((x) => (x as [string, [number, { v: string }[]]])[1][1].map((r) => r.v));
   assert.deepEqual(rows.sort(), [["l0", "r10"], ["l5", "r10"]]);
 });
+
+Deno.test("joinWindow takes at most 31 sides, saying so when added", () => {
+  const flow = new Dataflow("f");
+  const sides = Array.from(
+    { length: 32 },
+    (_, i) => flow.input(`s${i}`, new TestingSource<[string, Ev]>([])) as KeyedStream<unknown>,
+  );
+  const [first, ...rest] = sides;
+  const options = {
+    clock: EventClock((x: unknown) => (x as Ev).at, { waitForSystemDuration: 0 }),
+    windower: TumblingWindower({ length: 5000, alignTo: T0 }),
+  };
+  assert.throws(
+    () => joinWindow(first!, "jw", rest, options),
+    (error: unknown) =>
+      error instanceof RangeError &&
+      /^Cannot add step "jw": a window join takes at most 31 sides, got 32$/.test(error.message),
+  );
+  assert.doesNotThrow(() => joinWindow(first!, "ok", rest.slice(1), options));
+});

@@ -11,7 +11,7 @@ import { isBatch, type Message, type MessageStream } from "../message.ts";
 
 /**
  * Runs a keyed-fold node on one worker: each batch is folded into the
- * step's state map and what it emits goes out as one batch; control
+ * step's state and what it emits goes out as one batch; control
  * messages pass on in order. Several inputs are merged as by a merge step
  * (barriers aligned, the least watermark), each batch keeping its input's
  * index. At end of input the fold's `onEof` runs once
@@ -26,7 +26,7 @@ export async function* keyedFoldStep(
   inputs: readonly MessageStream[],
 ): AsyncGenerator<Message, void, undefined> {
   const { fold } = node;
-  const states = new Map<string, unknown>();
+  const state = fold.init();
   if (inputs.length === 1) {
     for await (const message of inputs[0]!) {
       if (!isBatch(message)) {
@@ -34,7 +34,7 @@ export async function* keyedFoldStep(
         continue;
       }
       const out: unknown[] = [];
-      fold.onBatch(states, message, out, 0);
+      fold.onBatch(state, message, out, 0);
       if (out.length > 0) yield out;
     }
   } else {
@@ -44,14 +44,13 @@ export async function* keyedFoldStep(
         continue;
       }
       const out: unknown[] = [];
-      fold.onBatch(states, message.batch, out, message.side);
+      fold.onBatch(state, message.batch, out, message.side);
       if (out.length > 0) yield out;
     }
   }
   if (fold.onEof) {
     const out: unknown[] = [];
-    fold.onEof(states, out);
-    states.clear();
+    fold.onEof(state, out);
     if (out.length > 0) yield out;
   }
 }
