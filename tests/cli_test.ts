@@ -447,6 +447,10 @@ Deno.test("process: SIGINT closes the sinks and exits 130", async () => {
   });
   cli.closeStdin();
   await waitFor(() => cli.stdout().includes("tick 2") || cli.child.exitCode !== null, 20_000);
+  if (cli.child.exitCode !== null) {
+    const early = await cli.done;
+    assert.fail(`the flow ended before it was interrupted (${early.code}): ${early.stderr}`);
+  }
   cli.kill("SIGINT");
   const { code, stdout, stderr } = await cli.done;
   assert.equal(code, 130);

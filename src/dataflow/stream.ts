@@ -1115,9 +1115,8 @@ export class Stream<T> implements AsyncIterable<T> {
    *     const next = (sum ?? 0) + x;
    *     return [next, next];
    *   });
-   * // Order is kept per key; keys of one batch may interleave differently.
-   * const a = (await Array.fromAsync(sums)).filter(([key]) => key === "a");
-   * assert.deepEqual(a, [["a", 1], ["a", 3]]);
+   * // Outputs follow the input order.
+   * assert.deepEqual(await Array.fromAsync(sums), [["a", 1], ["b", 10], ["a", 3]]);
    * ```
    */
   statefulMap<V, S, W>(
@@ -1125,6 +1124,7 @@ export class Stream<T> implements AsyncIterable<T> {
     id: string,
     mapper: (state: S | undefined, value: V) => readonly [S | undefined, W],
   ): KeyedStream<W> {
+    this.#checkCallback(id, "mapper", mapper);
     return statefulMap(this, id, mapper);
   }
 
@@ -1155,6 +1155,7 @@ export class Stream<T> implements AsyncIterable<T> {
     id: string,
     mapper: (state: S | undefined, value: V) => readonly [S | undefined, Iterable<W>],
   ): KeyedStream<W> {
+    this.#checkCallback(id, "mapper", mapper);
     return statefulFlatMap(this, id, mapper);
   }
 

@@ -55,11 +55,30 @@ function foldLoop(fold: ItemFold<unknown, unknown>, check: Check, fail: Fail) {
   };
 }
 
+/**
+ * Thrown inside a fold to blame a callback other than the fold's own `what`
+ * (a `foldFinal` builder, say); the step still names the key and value.
+ */
+export class CallbackFailure {
+  /**
+   * @param what The callback that threw, such as `"builder"`.
+   * @param cause What it threw.
+   */
+  constructor(readonly what: string, readonly cause: unknown) {}
+}
+
 function failure(path: string, what: string): Fail {
   return (item, error) => {
     if (isReported(error)) return error as Error;
     const keyed = Array.isArray(item) && typeof item[0] === "string";
-    return callbackError(path, what, keyed ? item[1] : item, error, keyed ? item[0] : undefined);
+    const named = error instanceof CallbackFailure;
+    return callbackError(
+      path,
+      named ? error.what : what,
+      keyed ? item[1] : item,
+      named ? error.cause : error,
+      keyed ? item[0] : undefined,
+    );
   };
 }
 

@@ -13,7 +13,7 @@
 import { callbackError, checkKeyed, shapeError } from "../_batch.ts";
 import type { BatchFn, KeyedFold } from "../graph.ts";
 import type { KeyedStream, Stream } from "../stream.ts";
-import { keyedFold } from "./_fold.ts";
+import { CallbackFailure, keyedFold } from "./_fold.ts";
 
 /** Reduces each key's values within one batch. */
 function preReduce<V>(path: string, reducer: (acc: V, value: V) => V): BatchFn {
@@ -88,6 +88,15 @@ function reduceInside<V>(up: KeyedStream<V>, reducer: (acc: V, value: V) => V): 
     .keyedFold("reduce", (path) => finalFold(path, "reducer", (first: V) => first, reducer));
 }
 
+/** Calls a `foldFinal` builder, blaming it, not the folder, when it throws. */
+function build<A>(builder: () => A): A {
+  try {
+    return builder();
+  } catch (error) {
+    throw new CallbackFailure("builder", error);
+  }
+}
+
 function checkFunction(id: string, name: string, fn: unknown): void {
   if (typeof fn !== "function") {
     throw new TypeError(`Cannot add step "${id}": ${name} must be a function, got ${typeof fn}`);
@@ -115,7 +124,7 @@ export function foldFinal<V, A>(
   checkFunction(id, "folder", folder);
   return up.keyedFold(
     id,
-    (path) => finalFold(path, "folder", (first: V) => folder(builder(), first), folder),
+    (path) => finalFold(path, "folder", (first: V) => folder(build(builder), first), folder),
   );
 }
 

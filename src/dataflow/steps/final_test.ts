@@ -47,8 +47,16 @@ Deno.test("reduceFinal() applies the reducer in arrival order", async () => {
 Deno.test("reduceFinal() emits nothing before end of input", async () => {
   const out: Kv[] = [];
   const seen: Kv[] = [];
+  // The input stays open until the test lets it end.
+  let end = () => {};
+  const ended = new Promise<void>((resolve) => end = resolve);
+  async function* items(): AsyncGenerator<Kv> {
+    yield ["a", 1];
+    yield ["a", 2];
+    await ended;
+  }
   const flow = new Dataflow("f");
-  flow.input("inp", new TestingSource<Kv>([["a", 1], ["a", 2], TestingSource.PAUSE(200)]))
+  flow.input("inp", items())
     .inspect("seen", (_id, item) => seen.push(item))
     .reduceFinal("r", (acc, x) => acc + x)
     .output("out", new TestingSink(out));
@@ -56,6 +64,7 @@ Deno.test("reduceFinal() emits nothing before end of input", async () => {
   await waitFor(() => seen.length === 2);
   await new Promise((resolve) => setTimeout(resolve, 5));
   assert.deepEqual(out, []);
+  end();
   await done;
   assert.deepEqual(out, [["a", 3]]);
 });
@@ -137,6 +146,25 @@ Deno.test("foldFinal() wraps a throwing folder in a StepError", async () => {
       assert.equal(error.stepId, "f.fold");
       assert.equal(error.key, "a");
       assert.equal(error.item, 2);
+      assert.equal(error.cause, boom);
+      return true;
+    },
+  );
+});
+
+Deno.test("foldFinal() blames a throwing builder, not the folder, naming key and value", async () => {
+  const boom = new Error("no accumulator");
+  await assert.rejects(
+    outputOf<Kv, unknown>([["a", 1]], (up) =>
+      up.foldFinal("fold", () => {
+        throw boom;
+      }, (acc: number, x) => acc + x)),
+    (error: unknown) => {
+      assert.ok(error instanceof StepError, `got ${error}`);
+      assert.equal(error.stepId, "f.fold");
+      assert.match(error.message, /builder threw/);
+      assert.equal(error.key, "a");
+      assert.equal(error.item, 1);
       assert.equal(error.cause, boom);
       return true;
     },

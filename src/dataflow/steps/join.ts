@@ -4,7 +4,7 @@
  * @module
  */
 
-import { checkKeyed } from "../_batch.ts";
+import { shapeError } from "../_batch.ts";
 import type { KeyedFold } from "../graph.ts";
 import type { KeyedStream } from "../stream.ts";
 
@@ -172,8 +172,10 @@ function joinFold(
       const mine = sides[side]!;
       for (let i = 0; i < batch.length; i++) {
         const item = batch[i];
-        checkKeyed(path, item);
-        const key = item[0];
+        if (!Array.isArray(item) || item.length !== 2 || typeof item[0] !== "string") {
+          throw shapeError(path, `a [key, value] pair with a string key on side ${side}`, item);
+        }
+        const key: string = item[0];
         if (product) {
           const values = mine.get(key) as unknown[] | undefined;
           if (values === undefined) mine.set(key, [item[1]]);

@@ -194,7 +194,10 @@ Deno.test("join() rejects a side item that is not a [key, value] pair, naming th
   left.join("j", right as KeyedStream<unknown>).output("out", new TestingSink([]));
   await assert.rejects(run(flow), (error: unknown) => {
     assert.ok(error instanceof TypeError, `got ${error}`);
-    assert.match(error.message, /^Cannot run step "f\.j": expected a \[key, value\] pair/);
+    assert.match(
+      error.message,
+      /^Cannot run step "f\.j": expected a \[key, value\] pair with a string key on side 1, got 42$/,
+    );
     return true;
   });
 });
@@ -206,7 +209,7 @@ Deno.test("join() rejects a non-string key, naming the step", async () => {
   (left as KeyedStream<unknown>).join("j", right).output("out", new TestingSink([]));
   await assert.rejects(
     run(flow),
-    /Cannot run step "f\.j": expected .*string key, got \[7,1\]/,
+    /Cannot run step "f\.j": expected .*string key on side 0, got \[7,1\]/,
   );
 });
 
@@ -227,7 +230,7 @@ Deno.test("join() of 32 sides completes a row once every side has a value", asyn
     (_, i) => flow.input(`s${i}`, new TestingSource<[string, number]>([["k", i]])),
   );
   const [first, ...rest] = sides;
-  const rows = await Array.fromAsync(first!.join("j", ...rest));
+  const rows = await toArray(first!.join("j", ...rest));
   assert.deepEqual(rows, [["k", Array.from({ length: 32 }, (_, i) => i)]]);
 });
 

@@ -168,6 +168,31 @@ Deno.test("stateful() gives the builder the key and the run clock's now()", asyn
   assert.deepEqual(out, [["x", 5_010], ["y", 5_020]]);
 });
 
+Deno.test("stateful(): every key of a batch sees one now(); the next batch and onEof read again", async () => {
+  const clock = new TestingClock(1_000);
+  const seen: string[] = [];
+  await outputOf<Kv, [string, never]>(
+    [["x", 1], ["y", 2], ["x", 3]],
+    (up) =>
+      up.stateful<never, null>("s", (_resume, ctx) => ({
+        onItem(value) {
+          seen.push(`${ctx.key}${value}@${ctx.now()}`);
+          clock.advance(5); // time moves while the batch is handled
+          return [[], false];
+        },
+        onEof() {
+          seen.push(`${ctx.key} eof@${ctx.now()}`);
+          return [[], false];
+        },
+        snapshot: () => null,
+      })),
+    2,
+    { clock },
+  );
+  // Batch 1 holds x1 and y2, read at 1000; batch 2 (x3) reads 1010; end of input 1015.
+  assert.deepEqual(seen, ["x1@1000", "y2@1000", "x3@1010", "x eof@1015", "y eof@1015"]);
+});
+
 Deno.test("stateful() calls onEof for every live key in sorted key order", async () => {
   for (const batchSize of [1, 4]) {
     const eofs: string[] = [];
@@ -610,4 +635,10 @@ Deno.test("statefulFlatMap() starts fresh after the state becomes undefined", as
     4,
   );
   assert.deepEqual(out, [["a", "1"], ["a", "1+2"], ["a", "reset"], ["a", "5"]]);
+});
+
+Deno.test("statefulMap() and statefulFlatMap() reject a mapper that is not a function when added", () => {
+  const up = new Dataflow("f").input("inp", [["a", 1]] as Kv[]);
+  assert.throws(() => up.statefulMap("m", 5 as never), TypeError);
+  assert.throws(() => up.statefulFlatMap("fm", null as never), TypeError);
 });

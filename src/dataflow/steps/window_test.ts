@@ -438,3 +438,20 @@ Deno.test("joinWindow takes at most 31 sides, saying so when added", () => {
   );
   assert.doesNotThrow(() => joinWindow(first!, "ok", rest.slice(1), options));
 });
+
+Deno.test("ordered windows apply a long in-order run in time order as the watermark passes", async () => {
+  // One item a second, waiting 10 s: each item lets one queued item through, so
+  // the applied head of the queue grows long before the queue is compacted.
+  const seconds = Array.from({ length: 200 }, (_, i) => i);
+  const shuffled = seconds.map((s) => s % 7 === 3 ? s + 2 : s % 7 === 5 ? s - 2 : s);
+  const { down, late } = await collectAll(
+    new TestingSource(shuffled.map((s) => ev(s, s))),
+    (up) =>
+      collectWindow(up, "w", {
+        clock: clockOf(10),
+        windower: TumblingWindower({ length: 1_000_000, alignTo: T0 }),
+      }),
+  );
+  assert.deepEqual(late, []);
+  assert.deepEqual(values(down), [["k", 0, [...shuffled].sort((a, b) => a - b)]]);
+});
