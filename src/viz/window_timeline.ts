@@ -355,13 +355,26 @@ function collectBands<W>(outputs: WindowTimelineOutputs<W>): Map<string, Band[]>
     const m = meta as WindowMetadata;
     if (
       m === null || typeof m !== "object" || typeof m.openTime !== "number" ||
-      typeof m.closeTime !== "number"
+      typeof m.closeTime !== "number" || !Array.isArray(m.mergedIds)
     ) {
       throw new TypeError(
         fail(
-          `outputs.meta[${index}] must carry { openTime, closeTime }, got ${describeValue(meta)}`,
+          `outputs.meta[${index}] must carry { openTime, closeTime, mergedIds }, got ${
+            describeValue(meta)
+          }`,
         ),
       );
+    }
+    for (const merged of m.mergedIds) {
+      if (typeof merged !== "number" || !Number.isInteger(merged)) {
+        throw new TypeError(
+          fail(
+            `outputs.meta[${index}].mergedIds must hold integer window ids, got ${
+              describeValue(m.mergedIds)
+            }`,
+          ),
+        );
+      }
     }
     checkTime(`outputs.meta[${index}].openTime`, m.openTime);
     checkTime(`outputs.meta[${index}].closeTime`, m.closeTime);

@@ -445,7 +445,26 @@ Deno.test("windowTimeline() rejects bad input with errors naming it", () => {
     [
       () => windowTimeline([], { down: [], meta: [["k", [0, {}]]] as never }, { clock }),
       TypeError,
-      /outputs.meta\[0\] must carry \{ openTime, closeTime \}/,
+      /outputs.meta\[0\] must carry \{ openTime, closeTime, mergedIds \}/,
+    ],
+    [
+      // Metadata written by hand, without mergedIds.
+      () =>
+        windowTimeline([], {
+          down: [],
+          meta: [["k", [0, { openTime: T0, closeTime: T0 + 5000 }]]] as never,
+        }, { clock }),
+      TypeError,
+      /outputs.meta\[0\] must carry \{ openTime, closeTime, mergedIds \}, got \{"openTime":1672531200000,"closeTime":1672531205000\}/,
+    ],
+    [
+      () =>
+        windowTimeline([], {
+          down: [],
+          meta: [["k", [0, { openTime: T0, closeTime: T0, mergedIds: ["1"] }]]] as never,
+        }, { clock }),
+      TypeError,
+      /outputs.meta\[0\].mergedIds must hold integer window ids, got \["1"\]/,
     ],
     [
       () => windowTimeline([], { down: [], meta: [meta0, meta0] }, { clock }),
