@@ -821,9 +821,10 @@ function draw(lanes: readonly Lane[], options: DrawOptions): WindowTimeline {
     }
   }
   if (hi - lo < 1) (lo -= 500, hi += 500);
+  // Padded, but never past the times a Date can show: the axis labels are dates.
   const pad = (hi - lo) * 0.04;
-  lo -= pad;
-  hi += pad;
+  lo = Math.max(lo - pad, -MAX_TIME);
+  hi = Math.min(hi + pad, MAX_TIME);
   const x = (t: number) => PLOT_LEFT + (t - lo) / (hi - lo) * (PLOT_RIGHT - PLOT_LEFT);
   const clampX = (t: number) => Math.min(PLOT_RIGHT, Math.max(PLOT_LEFT, x(t)));
   const { ticks, caption } = axis(lo, hi, PLOT_RIGHT - PLOT_LEFT);

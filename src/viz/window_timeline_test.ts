@@ -394,6 +394,22 @@ Deno.test("windowTimeline() keeps the chart on the data when the watermark trail
   for (const [px] of watermarkPoints(root)) assert.ok(px <= left, "watermark pinned at the edge");
 });
 
+Deno.test("windowTimeline() draws times at the ends of the Date range on an axis within it", () => {
+  const clock = EventClock((ms: number) => ms, { waitForSystemDuration: 0 });
+  for (const at of [8.64e15 - 10, -8.64e15 + 10, 8.64e15]) {
+    // Padding around one item would reach past what a Date can show.
+    const root = parse(windowTimeline([["k", at]], { down: [], meta: [] }, { clock }).svg);
+    const ticks = all(root, "rn-tick").map((t) => num(t, "data-time"));
+    assert.ok(ticks.length >= 2, `ticks near ${at}`);
+    for (const t of ticks) assert.ok(Math.abs(t) <= 8.64e15, `tick ${t} is a valid Date`);
+    const [dot] = all(root, "rn-item");
+    assert.equal(num(dot!, "data-time"), at);
+    const cx = num(child(dot!, "circle"), "cx");
+    assert.ok(cx >= 76 && cx <= 832, `the dot at ${at} is on the chart, at x ${cx}`);
+    near(cx, scaleOf(root)(at), "dot x");
+  }
+});
+
 Deno.test("windowTimeline() draws an empty run and formats values with options.format", () => {
   const empty = parse(windowTimeline([], { down: [], meta: [] }, { clock: clockOf(0) }).svg);
   assert.equal(all(empty, "rn-item").length, 0);
