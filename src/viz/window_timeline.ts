@@ -156,7 +156,10 @@ interface Item {
 interface Band {
   readonly id: number;
   readonly meta: WindowMetadata;
+  /** Every value emitted into the window, including under the ids of sessions merged into it. */
   readonly values: unknown[];
+  /** Those of `values` emitted under a merged session's id, with that id. */
+  readonly fromMerged: [number, unknown][];
 }
 
 interface Lane {
@@ -394,21 +397,49 @@ function collectBands<W>(outputs: WindowTimelineOutputs<W>): Map<string, Band[]>
         ),
       );
     }
-    bands.set(id, { id, meta: m, values: [] });
+    bands.set(id, { id, meta: m, values: [], fromMerged: [] });
     index++;
+  }
+  // A window logic may emit into a session before it is merged away: those
+  // values belong on the band of the session that survived, which lists it.
+  const mergedByKey = new Map<string, Map<number, Band>>();
+  for (const [key, bands] of byKey) {
+    const merged = new Map<number, Band>();
+    for (const band of bands.values()) {
+      for (const from of band.meta.mergedIds) {
+        const other = bands.get(from) ?? merged.get(from);
+        if (other !== undefined) {
+          throw new RangeError(
+            fail(
+              `outputs.meta says window ${from} of key ${
+                JSON.stringify(key)
+              } merged into window ${band.id}, but it ${
+                other.id === from ? "closed on its own" : `also merged into window ${other.id}`
+              }; pass the output of one run`,
+            ),
+          );
+        }
+        merged.set(from, band);
+      }
+    }
+    mergedByKey.set(key, merged);
   }
   index = 0;
   for (const entry of iterableOf("outputs.down", outputs.down)) {
     const [key, id, value] = windowItem("outputs.down", index++, entry);
-    const band = byKey.get(key)?.get(id);
+    let band = byKey.get(key)?.get(id);
     if (band === undefined) {
-      throw new RangeError(
-        fail(
-          `outputs.down has a value for window ${id} of key ${
-            JSON.stringify(key)
-          }, but outputs.meta has no such window; pass every meta item of the run`,
-        ),
-      );
+      band = mergedByKey.get(key)?.get(id);
+      if (band === undefined) {
+        throw new RangeError(
+          fail(
+            `outputs.down has a value for window ${id} of key ${
+              JSON.stringify(key)
+            }, but outputs.meta has no such window, nor one that merged it; pass every meta item of the run`,
+          ),
+        );
+      }
+      band.fromMerged.push([id, value]);
     }
     band.values.push(value);
   }
@@ -957,9 +988,14 @@ function draw(lanes: readonly Lane[], options: DrawOptions): WindowTimeline {
       const merged = b.meta.mergedIds.length > 0
         ? `\nmerged sessions ${b.meta.mergedIds.join(", ")}`
         : "";
+      const beforeMerge = b.fromMerged.length === 0
+        ? ""
+        : `\nof which ${
+          b.fromMerged.map(([id, value]) => `${format(value)} under session ${id}`).join(", ")
+        }, before it merged`;
       const tip = `window ${b.id} of key ${JSON.stringify(lane.key)}\n${iso(b.meta.openTime)} to ${
         iso(b.meta.closeTime)
-      }${merged}\n${values === "" ? "emitted nothing" : `emitted ${values}`}`;
+      }${merged}\n${values === "" ? "emitted nothing" : `emitted ${values}`}${beforeMerge}`;
       body.push(
         `<g class="rn-window" data-key="${
           esc(lane.key)

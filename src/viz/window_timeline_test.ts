@@ -272,6 +272,43 @@ Deno.test("windowTimeline() draws session windows with their own extents and mer
   assert.ok(num(label, "x") > num(thin, "x") + 4 || num(label, "x") < num(thin, "x"));
 });
 
+Deno.test("windowTimeline() draws values emitted into a session before it merged on the session it merged into", async () => {
+  // 0 and 100 open sessions 0 and 1 (gap 60 ms); 50 bridges them and 1
+  // merges into 0. The logic emits on every value, so session 1 emitted
+  // before it merged, under an id that outputs.meta only lists as merged.
+  const clock = EventClock((ms: number) => ms, { waitForSystemDuration: 1000 });
+  const items: [string, number][] = [["k", 0], ["k", 100], ["k", 50]];
+  const out = await collect<number, string>(items, (up) =>
+    up.window("echo", () => ({
+      onValue: (v: number) => [`saw ${v}`],
+      onMerge: () => [],
+      onClose: () => [],
+      snapshot: () => null,
+    }), { clock, windower: SessionWindower({ gap: 60 }), ordered: false }));
+  assert.deepEqual(out.down, [["k", [0, "saw 0"]], ["k", [1, "saw 100"]], ["k", [0, "saw 50"]]]);
+  assert.deepEqual(out.meta, [["k", [0, { openTime: 0, closeTime: 100, mergedIds: [1] }]]]);
+
+  const root = parse(windowTimeline(items, out, { clock }).svg);
+  const bands = all(root, "rn-window");
+  assert.deepEqual(bands.map((b) => b.attrs["data-window"]), ["0"]);
+  assert.equal(all(bands[0]!, "rn-window-label")[0]!.text, "#0: saw 0, saw 100, saw 50");
+  assert.match(child(bands[0]!, "title").text, /merged sessions 1\n/);
+  assert.match(
+    child(bands[0]!, "title").text,
+    /of which saw 100 under session 1, before it merged/,
+  );
+
+  // Metadata that contradicts itself about a merge is rejected.
+  const twice: [string, [number, WindowMetadata]][] = [
+    ...out.meta,
+    ["k", [1, { openTime: 100, closeTime: 100, mergedIds: [] }]],
+  ];
+  assert.throws(
+    () => windowTimeline(items, { down: out.down, meta: twice }, { clock }),
+    /outputs.meta says window 1 of key "k" merged into window 0, but it closed on its own/,
+  );
+});
+
 Deno.test("windowTimeline() stacks overlapping sliding windows on tiers", async () => {
   const items = [ev("k", 0), ev("k", 7), ev("k", 12)];
   const out = await sums(items, 0, SlidingWindower({ length: 10_000, offset: 5_000, alignTo: T0 }));
