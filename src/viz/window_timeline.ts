@@ -31,14 +31,34 @@ export interface WindowTimelineOptions<V, W> {
    * find each item's timestamp and the watermark after it.
    */
   clock: Clock<V>;
-  /** The window step's `watermarkScope`: `"key"` (the default) or `"partition"`. */
+  /**
+   * The window step's `watermarkScope`: `"key"` (the default) or
+   * `"partition"`. For `"partition"`, the picture is of one worker's items
+   * (a run with one worker), and `batchSize` matters.
+   */
   watermarkScope?: "key" | "partition";
+  /**
+   * How the items reached the step in batches: a number for batches of that
+   * many items (the last may be shorter), as `TestingSource`'s `batchSize`,
+   * or each batch's length in order. Defaults to `1`, one item per batch, as
+   * a `TestingSource` hands them over; a list given to `flow.input` arrives
+   * as one batch of up to 1024 items (`batchSize: 1024`).
+   *
+   * The step takes a batch key by key, in order of each key's first item
+   * in it, and all of one key's items together. With one watermark for all
+   * keys (`watermarkScope: "partition"`), that order decides which items are
+   * late, so the replay follows it. With a watermark per key, an
+   * `EventClock` gives the same picture whatever the batches.
+   */
+  batchSize?: number | readonly number[];
   /**
    * The system time (a `Date` or epoch ms) at which each item reached the
    * step, for a run whose clock read system time as items arrived. Without
    * it every item arrives at the same instant, as in a run over a list with
-   * a `TestingClock` that nobody advances. A clock made with its own
-   * `nowGetter` reads that instead, so replay one made without it.
+   * a `TestingClock` that nobody advances. The step reads system time once
+   * per batch, so a batch of several items (see `batchSize`) is replayed at
+   * the latest of their times. A clock made with its own `nowGetter` reads
+   * that instead, so replay one made without it.
    */
   arrival?: (item: readonly [string, V], index: number) => Timestamp;
   /** Which keys to draw, in this order. Defaults to every key, in order of first arrival. */
@@ -221,62 +241,126 @@ function rethrow(error: unknown, index: number): never {
   throw new Error(message, { cause: error });
 }
 
-// Runs the clock over the items as the window step does: one clock per key
-// (or one for all), read once per arrival; late means before the watermark.
-function replay<V>(
-  items: Iterable<unknown>,
-  clock: Clock<V>,
-  shared: boolean,
-  arrival: ((item: readonly [string, V], index: number) => Timestamp) | undefined,
-): Item[] {
-  let now = 0;
-  const ctx = { stepId: "windowTimeline", now: () => now };
-  const clocks = new Map<string, ClockLogic<V>>();
-  const out: Item[] = [];
-  let index = 0;
+// The items, checked, as `[key, value]` pairs in arrival order.
+function readItems(items: Iterable<unknown>): (readonly [string, unknown])[] {
+  const pairs: (readonly [string, unknown])[] = [];
   for (const item of items) {
     if (!isPair(item) || typeof item[0] !== "string") {
       throw new TypeError(
         fail(
-          `items[${index}] must be a [key, value] pair with a string key, got ${
+          `items[${pairs.length}] must be a [key, value] pair with a string key, got ${
             describeValue(item)
           }`,
         ),
       );
     }
-    const pair = item as readonly [string, V];
+    pairs.push(item as readonly [string, unknown]);
+  }
+  return pairs;
+}
+
+// The length of each batch the items reached the step in.
+function batchLengths(batchSize: number | readonly number[], count: number): number[] {
+  if (typeof batchSize === "number") {
+    const lengths: number[] = [];
+    for (let left = count; left > 0; left -= batchSize) lengths.push(Math.min(left, batchSize));
+    return lengths;
+  }
+  const total = batchSize.reduce((sum, length) => sum + length, 0);
+  if (total !== count) {
+    throw new RangeError(
+      fail(`options.batchSize has batches of ${total} items in all, but there are ${count} items`),
+    );
+  }
+  return [...batchSize];
+}
+
+interface ReplayOptions<V> {
+  readonly clock: Clock<V>;
+  readonly shared: boolean;
+  readonly arrival: ((item: readonly [string, V], index: number) => Timestamp) | undefined;
+  /** The system time every batch arrives at, without `arrival`. */
+  readonly start: number;
+}
+
+// Runs the clock over the items as the window step does. Per batch, as the
+// stateful step groups it: keys in order of first arrival, each key's values
+// together after one `beforeBatch()`; one clock per key (or one for all);
+// system time read once per batch; late means before the watermark.
+function replay<V>(
+  pairs: readonly (readonly [string, V])[],
+  lengths: readonly number[],
+  options: ReplayOptions<V>,
+): Item[] {
+  const { clock, shared, arrival } = options;
+  let now = options.start;
+  const ctx = { stepId: "windowTimeline", now: () => now };
+  const clocks = new Map<string, ClockLogic<V>>();
+  const out: Item[] = new Array(pairs.length);
+  let first = 0;
+  for (const length of lengths) {
+    const end = first + length;
     if (arrival !== undefined) {
-      const raw = arrival(pair, index);
-      const at = toEpochMs(raw);
-      if (at === undefined || !Number.isFinite(at)) {
-        throw new TypeError(
-          fail(
-            `options.arrival must return a valid Date or epoch ms, got ${
-              typeof raw === "number" ? raw : describeValue(raw)
-            } for items[${index}]`,
-          ),
-        );
+      // A batch reaches the step at once, when its last item has.
+      let latest = -Infinity;
+      for (let index = first; index < end; index++) {
+        latest = Math.max(latest, arrivalOf(arrival, pairs[index]!, index));
       }
-      now = at;
+      now = latest;
     }
-    const scope = shared ? "" : pair[0];
-    let logic = clocks.get(scope);
-    let ts: number, watermark: number;
-    try {
-      if (logic === undefined) {
-        logic = clock.build(undefined, ctx);
-        clocks.set(scope, logic);
+    const groups = new Map<string, number[]>();
+    for (let index = first; index < end; index++) {
+      const key = pairs[index]![0];
+      const group = groups.get(key);
+      if (group === undefined) groups.set(key, [index]);
+      else group.push(index);
+    }
+    for (const [key, indices] of groups) {
+      const scope = shared ? "" : key;
+      let logic = clocks.get(scope);
+      try {
+        if (logic === undefined) {
+          logic = clock.build(undefined, ctx);
+          clocks.set(scope, logic);
+        }
+        logic.beforeBatch();
+      } catch (error) {
+        rethrow(error, indices[0]!);
       }
-      logic.beforeBatch();
-      [ts, watermark] = logic.onItem(pair[1]);
-    } catch (error) {
-      rethrow(error, index);
+      for (const index of indices) {
+        const value = pairs[index]![1];
+        let ts: number, watermark: number;
+        try {
+          [ts, watermark] = logic.onItem(value);
+        } catch (error) {
+          rethrow(error, index);
+        }
+        checkTime(`the timestamp of items[${index}]`, ts);
+        out[index] = { index, key, value, ts, watermark, late: ts < watermark };
+      }
     }
-    checkTime(`the timestamp of items[${index}]`, ts);
-    out.push({ index, key: pair[0], value: pair[1], ts, watermark, late: ts < watermark });
-    index++;
+    first = end;
   }
   return out;
+}
+
+function arrivalOf<V>(
+  arrival: (item: readonly [string, V], index: number) => Timestamp,
+  item: readonly [string, V],
+  index: number,
+): number {
+  const raw = arrival(item, index);
+  const at = toEpochMs(raw);
+  if (at === undefined || !Number.isFinite(at)) {
+    throw new TypeError(
+      fail(
+        `options.arrival must return a valid Date or epoch ms, got ${
+          typeof raw === "number" ? raw : describeValue(raw)
+        } for items[${index}]`,
+      ),
+    );
+  }
+  return at;
 }
 
 // Values compared as the run would have them: the same object, or equal
@@ -317,7 +401,9 @@ function valueSets(entries: Iterable<readonly [string, unknown]>): Map<string, V
 }
 
 // The run's `late` output and the replay must agree on which items were late.
-function checkLate(late: Iterable<unknown>, items: readonly Item[]): void {
+function checkLate(late: Iterable<unknown>, items: readonly Item[], shared: boolean): void {
+  // With one watermark for all keys, lateness depends on the batches too.
+  const batches = shared ? ", options.batchSize as its input was batched," : "";
   const entries: [string, unknown][] = [];
   let index = 0;
   for (const entry of late) {
@@ -331,7 +417,7 @@ function checkLate(late: Iterable<unknown>, items: readonly Item[]): void {
         fail(
           `outputs.late has ${describeValue(value)} for key ${
             JSON.stringify(key)
-          }, but replaying the clock finds no such late item; pass the items and clock of the same run, and options.arrival if its clock read system time`,
+          }, but replaying the clock finds no such late item; pass the items and clock of the same run${batches} and options.arrival if its clock read system time`,
         ),
       );
     }
@@ -343,7 +429,9 @@ function checkLate(late: Iterable<unknown>, items: readonly Item[]): void {
         fail(
           `replaying the clock finds items[${it.index}] ${
             describeValue(it.value)
-          } late, but outputs.late does not have it; pass the items and clock of the same run`,
+          } late, but outputs.late does not have it; pass the items and clock of the same run${
+            shared ? ", and options.batchSize as its input was batched" : ""
+          }`,
         ),
       );
     }
@@ -641,6 +729,29 @@ function checkOptions<V, W>(options: WindowTimelineOptions<V, W>): void {
       fail(`options.watermarkScope must be "key" or "partition", got ${describeValue(scope)}`),
     );
   }
+  const size = options.batchSize;
+  if (typeof size === "number") {
+    if (!(Number.isInteger(size) && size > 0) && size !== Infinity) {
+      throw new RangeError(
+        fail(`options.batchSize must be a positive integer or Infinity, got ${size}`),
+      );
+    }
+  } else if (size !== undefined) {
+    if (!Array.isArray(size)) {
+      throw new TypeError(
+        fail(
+          `options.batchSize must be a number or an array of batch lengths, got ${
+            describeValue(size)
+          }`,
+        ),
+      );
+    }
+    if (!size.every((length) => Number.isInteger(length) && length > 0)) {
+      throw new RangeError(
+        fail(`options.batchSize must list positive integer lengths, got ${describeValue(size)}`),
+      );
+    }
+  }
   for (const name of ["arrival", "format", "itemLabel"] as const) {
     if (options[name] !== undefined && typeof options[name] !== "function") {
       throw new TypeError(
@@ -749,14 +860,21 @@ export function windowTimeline<V, W>(
       fail(`outputs must be { down, meta, late? }, got ${describeValue(outputs)}`),
     );
   }
-  const all = replay(
-    iterableOf("items", items),
-    options.clock,
-    options.watermarkScope === "partition",
-    options.arrival,
-  );
+  const pairs = readItems(iterableOf("items", items)) as (readonly [string, V])[];
+  const all = replay(pairs, batchLengths(options.batchSize ?? 1, pairs.length), {
+    clock: options.clock,
+    shared: options.watermarkScope === "partition",
+    arrival: options.arrival,
+    start: 0,
+  });
   const bandsByKey = collectBands(outputs);
-  if (outputs.late !== undefined) checkLate(iterableOf("outputs.late", outputs.late), all);
+  if (outputs.late !== undefined) {
+    checkLate(
+      iterableOf("outputs.late", outputs.late),
+      all,
+      options.watermarkScope === "partition",
+    );
+  }
 
   // Lanes: keys in order of first arrival, then keys with windows only.
   const known: string[] = [];

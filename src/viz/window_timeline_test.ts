@@ -11,7 +11,7 @@ import {
   type WindowMetadata,
   type WindowOut,
 } from "../../mod.ts";
-import { TestingClock, TestingSink } from "../../connectors/testing.ts";
+import { TestingClock, TestingSink, TestingSource } from "../../connectors/testing.ts";
 import { type WindowTimeline, windowTimeline } from "./window_timeline.ts";
 
 const T0 = Date.UTC(2023, 0, 1);
@@ -27,7 +27,7 @@ interface Collected<V, W> {
 }
 
 async function collect<V, W>(
-  items: [string, V][],
+  items: [string, V][] | TestingSource<[string, V]>,
   make: (up: KeyedStream<V>) => WindowOut<V, W>,
 ): Promise<Collected<V, W>> {
   const out: Collected<V, W> = { down: [], late: [], meta: [] };
@@ -338,16 +338,88 @@ Deno.test("windowTimeline() gives each key a lane with its own watermark; option
   assert.equal(all(picked, "rn-item").length, 2);
 });
 
-Deno.test("windowTimeline() with watermarkScope partition shares one watermark across keys", () => {
-  const items = [ev("a", 0), ev("b", 20), ev("a", 5)];
-  const down: [string, [number, number]][] = [];
-  const meta: [string, [number, WindowMetadata]][] = [];
-  const byKey = parse(windowTimeline(items, { down, meta }, { clock: clockOf(0) }).svg);
-  assert.equal(all(byKey, "rn-late").length, 0);
-  const shared = parse(
-    windowTimeline(items, { down, meta }, { clock: clockOf(0), watermarkScope: "partition" }).svg,
+// Sums per 5 s window with no wait, the input handed over `batchSize` items
+// at a time (a TestingSource), or as one batch (a list).
+function sumsIn(
+  items: [string, Ev][],
+  batchSize: number | "list",
+  watermarkScope: "key" | "partition",
+) {
+  return collect<Ev, number>(
+    batchSize === "list" ? items : new TestingSource(items, { batchSize }),
+    (up) =>
+      up.foldWindow("sum", () => 0, (s, e) => s + e.v, {
+        clock: clockOf(0),
+        windower: TumblingWindower({ length: 5000, alignTo: T0 }),
+        merger: (a, b) => a + b,
+        watermarkScope,
+      }),
   );
-  assert.deepEqual(all(shared, "rn-late").map((d) => num(d, "data-time")), [T0 + 5000]);
+}
+
+const lateTimes = (root: Node) => all(root, "rn-late").map((d) => num(d, "data-time"));
+// The watermark after each item, in arrival order (the lanes group items by key).
+const watermarksByArrival = (root: Node) =>
+  all(root, "rn-item")
+    .sort((a, b) => num(a, "data-arrival") - num(b, "data-arrival"))
+    .map((d) => num(d, "data-watermark"));
+
+Deno.test("windowTimeline() with watermarkScope partition replays each batch key by key, as the run does", async () => {
+  // One item per batch: b at 20 s moves the shared watermark past a at 5 s.
+  // One batch: the step takes a's items together, then b's, so a at 5 s is on time.
+  const items = [ev("a", 0), ev("b", 20), ev("a", 5)];
+  const partition = { clock: clockOf(0), watermarkScope: "partition" } as const;
+  const single = await sumsIn(items, 1, "partition");
+  assert.deepEqual(single.late, [["a", [1, items[2]![1]]]]);
+  const list = await sumsIn(items, "list", "partition");
+  assert.deepEqual(list.late, []);
+
+  const byItem = parse(windowTimeline(items, single, partition).svg);
+  assert.deepEqual(lateTimes(byItem), [T0 + 5000], "one item per batch by default");
+  assert.deepEqual(
+    watermarksByArrival(byItem),
+    [T0, T0 + 20_000, T0 + 20_000],
+  );
+  const together = parse(windowTimeline(items, list, { ...partition, batchSize: 1024 }).svg);
+  assert.deepEqual(lateTimes(together), []);
+  // a's items before b's: the watermark after a at 5 s is 5 s, not 20 s.
+  assert.deepEqual(
+    watermarksByArrival(together),
+    [T0, T0 + 20_000, T0 + 5000],
+  );
+  assert.deepEqual(
+    lateTimes(parse(windowTimeline(items, list, { ...partition, batchSize: [3] }).svg)),
+    [],
+  );
+  // The wrong batches disagree with the run's late output, and the error says what to pass.
+  assert.throws(
+    () => windowTimeline(items, list, partition),
+    /replaying the clock finds items\[2\] .* late, but outputs.late does not have it; .*options.batchSize/,
+  );
+  assert.throws(
+    () => windowTimeline(items, single, { ...partition, batchSize: Infinity }),
+    /outputs.late has .* for key "a", but replaying the clock finds no such late item; .*options.batchSize/,
+  );
+});
+
+Deno.test("windowTimeline() replays batches of several keys as the run does, in either watermark scope", async () => {
+  const items = [ev("a", 0), ev("b", 20), ev("a", 5), ev("b", 1), ev("a", 30), ev("c", 12)];
+  for (const scope of ["key", "partition"] as const) {
+    for (const size of [1, 2, 4, "list"] as const) {
+      const out = await sumsIn(items, size, scope);
+      const batchSize = size === "list" ? 1024 : size;
+      const root = parse(
+        windowTimeline(items, out, { clock: clockOf(0), watermarkScope: scope, batchSize }).svg,
+      );
+      const late = out.late.map(([, [, e]]) => e.at);
+      assert.deepEqual(lateTimes(root).sort(), late.sort(), `${scope} scope, batches of ${size}`);
+    }
+  }
+  // With a watermark per key, the batches do not change an EventClock's picture.
+  const picture = (batchSize: number) =>
+    windowTimeline(items, { down: [], meta: [] }, { clock: clockOf(0), batchSize }).svg;
+  assert.equal(picture(4), picture(1));
+  assert.equal(picture(Infinity), picture(1));
 });
 
 Deno.test("windowTimeline() with arrival times moves the watermark on with system time", () => {
@@ -364,6 +436,24 @@ Deno.test("windowTimeline() with arrival times moves the watermark on with syste
   assert.deepEqual(dots.map((d) => d.attrs.class), ["rn-item", "rn-item rn-late"]);
   const still = windowTimeline(items, { down: [], meta: [] }, { clock: clockOf(10) });
   assert.equal(all(parse(still.svg), "rn-late").length, 0, "without arrival times nothing drifts");
+});
+
+Deno.test("windowTimeline() replays a batch at the latest arrival time of its items", () => {
+  // Waiting 10 s: item 2 arrives 20 s after item 1, so on its own it is late;
+  // in one batch with item 1 both arrive at its time, and it is on time.
+  const items = [ev("k", 0), ev("k", 1)];
+  const arrivals = [T0, T0 + 20_000];
+  const arrival = (_item: unknown, i: number) => arrivals[i]!;
+  const watermarks = (batchSize: number) =>
+    all(
+      parse(
+        windowTimeline(items, { down: [], meta: [] }, { clock: clockOf(10), arrival, batchSize })
+          .svg,
+      ),
+      "rn-item",
+    ).map((d) => num(d, "data-watermark"));
+  assert.deepEqual(watermarks(1), [T0 - 10_000, T0 + 10_000]);
+  assert.deepEqual(watermarks(2), [T0 - 10_000, T0 - 9_000]);
 });
 
 Deno.test("windowTimeline() displays inline in Jupyter and as a string", async () => {
@@ -547,6 +637,26 @@ Deno.test("windowTimeline() rejects bad input with errors naming it", () => {
         }),
       TypeError,
       /options.format must return a string, got 7 for 1/,
+    ],
+    [
+      () => windowTimeline([ev("k", 0)], none, { clock, batchSize: 0 }),
+      RangeError,
+      /options.batchSize must be a positive integer or Infinity, got 0/,
+    ],
+    [
+      () => windowTimeline([ev("k", 0)], none, { clock, batchSize: "1" as never }),
+      TypeError,
+      /options.batchSize must be a number or an array of batch lengths, got "1"/,
+    ],
+    [
+      () => windowTimeline([ev("k", 0)], none, { clock, batchSize: [1, 0.5] }),
+      RangeError,
+      /options.batchSize must list positive integer lengths, got \[1,0.5\]/,
+    ],
+    [
+      () => windowTimeline([ev("k", 0), ev("k", 1)], none, { clock, batchSize: [1, 2] }),
+      RangeError,
+      /options.batchSize has batches of 3 items in all, but there are 2 items/,
     ],
     [
       () => windowTimeline([ev("k", 0)], none, { clock, arrival: () => NaN }),
