@@ -17,9 +17,11 @@ export interface WindowTimelineOutputs<W> {
   /** The `meta` items, `[key, [windowId, metadata]]`: one band per closed window. */
   meta: Iterable<readonly [string, readonly [number, WindowMetadata]]>;
   /**
-   * The `late` items, `[key, [windowId, item]]`. Optional: when given, each
-   * must be an item the clock replay finds late, and the other way round,
-   * which catches a picture drawn with the wrong clock or arrival times.
+   * The `late` items, `[key, [windowId, item]]` (for a `joinWindow`,
+   * `[key, [windowId, [side, item]]]`: see `options.join`). Optional: when
+   * given, each must be an item the clock replay finds late, and the other
+   * way round, which catches a picture drawn with the wrong clock, batches
+   * or arrival times.
    */
   late?: Iterable<readonly [string, readonly [number, unknown]]>;
 }
@@ -61,6 +63,15 @@ export interface WindowTimelineOptions<V, W> {
    * that instead, so replay one made without it.
    */
   arrival?: (item: readonly [string, V], index: number) => Timestamp;
+  /**
+   * Whether the step is a `joinWindow`. Pass the items of all its sides as
+   * plain `[key, value]` pairs, in the order they reached the join, and the
+   * clock given to `joinWindow`; with `join: true`, its `late` output, whose
+   * items are `[side, value]` pairs, is matched by value. The order of items
+   * from different sides is the order their batches reached the join, which
+   * a run does not fix; the `late` check says when the one given disagrees.
+   */
+  join?: boolean;
   /** Which keys to draw, in this order. Defaults to every key, in order of first arrival. */
   keys?: readonly string[];
   /** A title drawn above the chart. */
@@ -401,18 +412,48 @@ function valueSets(entries: Iterable<readonly [string, unknown]>): Map<string, V
 }
 
 // The run's `late` output and the replay must agree on which items were late.
-function checkLate(late: Iterable<unknown>, items: readonly Item[], shared: boolean): void {
+function checkLate(
+  late: Iterable<unknown>,
+  items: readonly Item[],
+  shared: boolean,
+  join: boolean,
+): void {
   // With one watermark for all keys, lateness depends on the batches too.
   const batches = shared ? ", options.batchSize as its input was batched," : "";
   const entries: [string, unknown][] = [];
   let index = 0;
   for (const entry of late) {
-    const [key, , value] = windowItem("outputs.late", index++, entry);
+    let [key, , value] = windowItem("outputs.late", index, entry);
+    if (join) {
+      // A window join's late items carry the side they came in on.
+      if (!isPair(value) || !isSide(value[0])) {
+        throw new TypeError(
+          fail(
+            `with options.join, outputs.late[${index}] must be [key, [windowId, [side, value]]], got ${
+              describeValue(entry)
+            }`,
+          ),
+        );
+      }
+      value = value[1];
+    }
     entries.push([key, value]);
+    index++;
   }
   const replayed = valueSets(items.filter((it) => it.late).map((it) => [it.key, it.value]));
+  let seen: Map<string, ValueSet> | undefined;
   for (const [key, value] of entries) {
     if (!replayed.get(key)?.has(value)) {
+      seen ??= valueSets(items.map((it) => [it.key, it.value]));
+      if (!join && isPair(value) && isSide(value[0]) && seen.get(key)?.has(value[1])) {
+        throw new RangeError(
+          fail(
+            `outputs.late has ${describeValue(value)} for key ${
+              JSON.stringify(key)
+            }, which looks like a joinWindow's [side, value]; pass options.join: true`,
+          ),
+        );
+      }
       throw new RangeError(
         fail(
           `outputs.late has ${describeValue(value)} for key ${
@@ -436,6 +477,10 @@ function checkLate(late: Iterable<unknown>, items: readonly Item[], shared: bool
       );
     }
   }
+}
+
+function isSide(value: unknown): boolean {
+  return Number.isInteger(value) && (value as number) >= 0;
 }
 
 function collectBands<W>(outputs: WindowTimelineOutputs<W>): Map<string, Band[]> {
@@ -759,6 +804,11 @@ function checkOptions<V, W>(options: WindowTimelineOptions<V, W>): void {
       );
     }
   }
+  if (options.join !== undefined && typeof options.join !== "boolean") {
+    throw new TypeError(
+      fail(`options.join must be a boolean, got ${describeValue(options.join)}`),
+    );
+  }
   if (options.title !== undefined && typeof options.title !== "string") {
     throw new TypeError(
       fail(`options.title must be a string, got ${describeValue(options.title)}`),
@@ -869,11 +919,8 @@ export function windowTimeline<V, W>(
   });
   const bandsByKey = collectBands(outputs);
   if (outputs.late !== undefined) {
-    checkLate(
-      iterableOf("outputs.late", outputs.late),
-      all,
-      options.watermarkScope === "partition",
-    );
+    const shared = options.watermarkScope === "partition";
+    checkLate(iterableOf("outputs.late", outputs.late), all, shared, options.join === true);
   }
 
   // Lanes: keys in order of first arrival, then keys with windows only.

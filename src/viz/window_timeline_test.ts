@@ -422,6 +422,46 @@ Deno.test("windowTimeline() replays batches of several keys as the run does, in 
   assert.equal(picture(Infinity), picture(1));
 });
 
+Deno.test("windowTimeline() draws a joinWindow given its sides' items and options.join", async () => {
+  // Waiting 5 s, left 2 s is late after left 10 s whichever side reaches the
+  // join first; right 7 s is on time either way.
+  const left = [ev("k", 10), ev("k", 2)];
+  const right = [ev("k", 7, 70)];
+  const out: Collected<[number, Ev], unknown[]> = { down: [], late: [], meta: [] };
+  const flow = new Dataflow("f");
+  const joined = flow.input("left", left).joinWindow("join", [flow.input("right", right)], {
+    clock: clockOf(5),
+    windower: TumblingWindower({ length: 20_000, alignTo: T0 }),
+  });
+  joined.down.output("down", new TestingSink(out.down));
+  joined.late.output("late", new TestingSink(out.late));
+  joined.meta.output("meta", new TestingSink(out.meta));
+  await run(flow, { clock: new TestingClock(T0) });
+  assert.deepEqual(out.late, [["k", [0, [0, left[1]![1]]]]], "late items carry their side");
+  assert.deepEqual(out.down, [["k", [0, [left[0]![1], right[0]![1]]]]]);
+
+  for (const items of [[...left, ...right], [...right, ...left]]) {
+    const root = parse(windowTimeline(items, out, { clock: clockOf(5), join: true }).svg);
+    assert.deepEqual(lateTimes(root), [T0 + 2000]);
+    assert.equal(all(root, "rn-item").length, 3);
+    assert.deepEqual(all(root, "rn-window").map((b) => b.attrs["data-window"]), ["0"]);
+    assert.match(all(root, "rn-window-label")[0]!.text, /^#0: \[\{"at":1672531210000,"v":10\}/);
+  }
+  // Without options.join, the [side, value] late items are named for what they are.
+  assert.throws(
+    () => windowTimeline([...left, ...right], out as never, { clock: clockOf(5) }),
+    /outputs.late has \[0,\{"at":1672531202000,"v":2\}\] for key "k", which looks like a joinWindow's \[side, value\]; pass options.join: true/,
+  );
+  assert.throws(
+    () =>
+      windowTimeline([...left, ...right], { ...out, late: [["k", [0, 5]]] }, {
+        clock: clockOf(5),
+        join: true,
+      }),
+    /with options.join, outputs.late\[0\] must be \[key, \[windowId, \[side, value\]\]\], got \["k",\[0,5\]\]/,
+  );
+});
+
 Deno.test("windowTimeline() with arrival times moves the watermark on with system time", () => {
   // Waiting 10 s: after the first item the watermark is −10 s; 20 s of system
   // time later it is +10 s, so an item at 1 s arriving then is late.
@@ -637,6 +677,11 @@ Deno.test("windowTimeline() rejects bad input with errors naming it", () => {
         }),
       TypeError,
       /options.format must return a string, got 7 for 1/,
+    ],
+    [
+      () => windowTimeline([ev("k", 0)], none, { clock, join: 1 as never }),
+      TypeError,
+      /options.join must be a boolean, got 1/,
     ],
     [
       () => windowTimeline([ev("k", 0)], none, { clock, batchSize: 0 }),
