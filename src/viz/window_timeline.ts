@@ -57,7 +57,9 @@ export interface WindowTimelineOptions<V, W> {
    * The system time (a `Date` or epoch ms) at which each item reached the
    * step, for a run whose clock read system time as items arrived. Without
    * it every item arrives at the same instant, as in a run over a list with
-   * a `TestingClock` that nobody advances. The step reads system time once
+   * a `TestingClock` that nobody advances; that suits an `EventClock`, which
+   * only reads how far system time moves on, but a clock that stamps items
+   * with system time (`SystemClock`) needs it, and is refused without it. The step reads system time once
    * per batch, so a batch of several items (see `batchSize`) is replayed at
    * the latest of their times. A clock made with its own `nowGetter` reads
    * that instead, so replay one made without it.
@@ -373,6 +375,9 @@ function arrivalOf<V>(
   }
   return at;
 }
+
+// A second system time to replay at, to tell clocks that stamp items with it.
+const PROBE_TIME = Date.UTC(2001, 0, 1);
 
 // Values compared as the run would have them: the same object, or equal
 // JSON (for items copied on the way, as across workers).
@@ -822,6 +827,11 @@ function checkOptions<V, W>(options: WindowTimelineOptions<V, W>): void {
       fail(`options.keys must be an array of strings, got ${describeValue(options.keys)}`),
     );
   }
+  if (options.keys?.length === 0) {
+    throw new RangeError(
+      fail(`options.keys is empty; name at least one key, or leave it out to draw every key`),
+    );
+  }
 }
 
 /**
@@ -911,12 +921,31 @@ export function windowTimeline<V, W>(
     );
   }
   const pairs = readItems(iterableOf("items", items)) as (readonly [string, V])[];
-  const all = replay(pairs, batchLengths(options.batchSize ?? 1, pairs.length), {
+  const lengths = batchLengths(options.batchSize ?? 1, pairs.length);
+  const replayOptions = {
     clock: options.clock,
     shared: options.watermarkScope === "partition",
     arrival: options.arrival,
-    start: 0,
-  });
+  };
+  const all = replay(pairs, lengths, { ...replayOptions, start: 0 });
+  if (options.arrival === undefined) {
+    // Without arrival times every batch arrives at 1970-01-01. An event
+    // clock only reads how system time moves on, but a clock that stamps
+    // items with it (SystemClock) would put them decades from their windows.
+    const later = replay(pairs, lengths, { ...replayOptions, start: PROBE_TIME });
+    const moved = later.findIndex((it, i) => it.ts !== all[i]!.ts);
+    if (moved !== -1) {
+      throw new TypeError(
+        fail(
+          `options.clock stamps items with the system time, as SystemClock does (items[${moved}] at ${
+            iso(all[moved]!.ts)
+          } when replayed at ${iso(0)}, at ${iso(later[moved]!.ts)} when replayed at ${
+            iso(PROBE_TIME)
+          }); pass options.arrival, the system time each item reached the step`,
+        ),
+      );
+    }
+  }
   const bandsByKey = collectBands(outputs);
   if (outputs.late !== undefined) {
     const shared = options.watermarkScope === "partition";

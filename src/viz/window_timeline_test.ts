@@ -6,6 +6,7 @@ import {
   run,
   SessionWindower,
   SlidingWindower,
+  SystemClock,
   TumblingWindower,
   type Windower,
   type WindowMetadata,
@@ -496,6 +497,35 @@ Deno.test("windowTimeline() replays a batch at the latest arrival time of its it
   assert.deepEqual(watermarks(2), [T0 - 10_000, T0 - 9_000]);
 });
 
+Deno.test("windowTimeline() requires arrival times for a clock that stamps items with system time", async () => {
+  // A SystemClock stamps both items with the run's time, T0.
+  const items: [string, string][] = [["k", "a"], ["k", "b"]];
+  const out = await collect<string, number>(
+    items,
+    (up) =>
+      up.foldWindow("count", () => 0, (n) => n + 1, {
+        clock: SystemClock(),
+        windower: TumblingWindower({ length: 60_000, alignTo: T0 }),
+        merger: (a, b) => a + b,
+      }),
+  );
+  assert.deepEqual(out.down, [["k", [0, 2]]]);
+  assert.throws(
+    () => windowTimeline(items, out, { clock: SystemClock() }),
+    (e: unknown) =>
+      e instanceof TypeError &&
+      /options.clock stamps items with the system time, as SystemClock does \(items\[0\] at 1970-01-01T00:00:00.000Z when replayed at 1970-01-01T00:00:00.000Z, at 2001-01-01T00:00:00.000Z .*\); pass options.arrival/
+        .test(e.message),
+  );
+  const root = parse(
+    windowTimeline(items, out, { clock: SystemClock(), arrival: () => new Date(T0) }).svg,
+  );
+  assert.deepEqual(all(root, "rn-item").map((d) => num(d, "data-time")), [T0, T0]);
+  const [band] = all(root, "rn-window");
+  assert.deepEqual([num(band!, "data-open"), num(band!, "data-close")], [T0, T0 + 60_000]);
+  assert.equal(all(band!, "rn-window-label")[0]!.text, "#0: 2");
+});
+
 Deno.test("windowTimeline() displays inline in Jupyter and as a string", async () => {
   const tl = await seedTimeline();
   const bundle = (tl as unknown as Record<symbol, () => Record<string, string>>)[
@@ -677,6 +707,11 @@ Deno.test("windowTimeline() rejects bad input with errors naming it", () => {
         }),
       TypeError,
       /options.format must return a string, got 7 for 1/,
+    ],
+    [
+      () => windowTimeline([ev("k", 0)], none, { clock, keys: [] }),
+      RangeError,
+      /options.keys is empty; name at least one key, or leave it out to draw every key/,
     ],
     [
       () => windowTimeline([ev("k", 0)], none, { clock, join: 1 as never }),
