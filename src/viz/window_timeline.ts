@@ -843,11 +843,13 @@ function checkOptions<V, W>(options: WindowTimelineOptions<V, W>): void {
  * bottom, numbered in arrival order across all keys) at their event time
  * (left to right). The watermark after each arrival is an orange step line,
  * found by replaying `options.clock` over the items exactly as the window
- * step runs it, so an item left of the line at its row was late: those are
+ * step runs it (batch by batch, each batch key by key: see
+ * `options.batchSize`), so an item left of the line at its row was late: those are
  * drawn hollow red with a cross, joined to the line by a dashed red line.
  * At end of input the watermark jumps to infinity, closing what is still
  * open. Below the rows, each closed window is a band from its open time to
- * its close time labelled `#id: value` with what it emitted; overlapping
+ * its close time labelled `#id: value` with what it emitted (a session
+ * window also with what it emitted before sessions merged into it); overlapping
  * windows (sliding ones) are stacked, and dashed lines mark window edges
  * across the rows, so one sees where the watermark crosses a window's end.
  * Every dot and band has a tooltip with exact times and values.
@@ -862,13 +864,18 @@ function checkOptions<V, W>(options: WindowTimelineOptions<V, W>): void {
  * @param items The step's input in arrival order: `[key, value]` pairs.
  * @param outputs The step's `down`, `meta` and optional `late` items.
  * @param options The `clock` the step ran with (required), its
- *   `watermarkScope`, `arrival` times, which `keys` to draw, a `title`, and
- *   a `format` for emitted values.
+ *   `watermarkScope`, the `batchSize` its input came in, `arrival` times
+ *   (required for a clock that stamps items with system time), `join` for
+ *   a `joinWindow`, which `keys` to draw, a `title`, a `format` for emitted
+ *   values and an `itemLabel` for items.
  * @returns The timeline: `String(timeline)` is the SVG, and it displays
  *   inline as the last expression of a Deno Jupyter cell.
- * @throws {TypeError} For a wrongly shaped argument, naming it and the value.
- * @throws {RangeError} For inconsistent outputs, an unknown key in
- *   `options.keys`, or more than 1000 items, 1000 windows or 100 keys.
+ * @throws {TypeError} For a wrongly shaped argument, naming it and the
+ *   value, or a clock that stamps items with system time without `arrival`.
+ * @throws {RangeError} For inconsistent outputs (such as `late` items the
+ *   replay does not find late), batch lengths that do not add up to the
+ *   items, an empty or unknown key in `options.keys`, or more than 1000
+ *   items, 1000 windows or 100 keys.
  *
  * @example Five-second windows, one late item
  * ```ts
@@ -907,6 +914,91 @@ function checkOptions<V, W>(options: WindowTimelineOptions<V, W>): void {
  * assert.equal(timeline.svg.match(/class="rn-item rn-late"/g)?.length, 1); // 2 s after 7 s
  * assert.ok(String(timeline).startsWith("<svg"));
  * // await Deno.writeTextFile("timeline.svg", String(timeline));
+ * ```
+ *
+ * @example One watermark for all keys: say how the input was batched
+ * ```ts
+ * import {
+ *   Dataflow,
+ *   EventClock,
+ *   run,
+ *   TumblingWindower,
+ *   type WindowMetadata,
+ *   windowTimeline,
+ * } from "@runnel/runnel";
+ * import { TestingClock, TestingSink } from "@runnel/runnel/testing";
+ * import assert from "node:assert/strict";
+ *
+ * const items: [string, number][] = [["a", 0], ["b", 20_000], ["a", 5_000]];
+ * const clock = EventClock((ms: number) => ms, { waitForSystemDuration: 0 });
+ * const down: [string, [number, number]][] = [];
+ * const late: [string, [number, number]][] = [];
+ * const meta: [string, [number, WindowMetadata]][] = [];
+ *
+ * const flow = new Dataflow("sums");
+ * const sums = flow.input("inp", items) // a list: one batch of up to 1024 items
+ *   .foldWindow("sum", () => 0, (sum, ms) => sum + ms, {
+ *     clock,
+ *     windower: TumblingWindower({ length: 5_000, alignTo: 0 }),
+ *     merger: (a, b) => a + b,
+ *     watermarkScope: "partition",
+ *   });
+ * sums.down.output("down", new TestingSink(down));
+ * sums.late.output("late", new TestingSink(late));
+ * sums.meta.output("meta", new TestingSink(meta));
+ * await run(flow, { clock: new TestingClock() });
+ *
+ * // The step took a's items together, then b's: nothing was late.
+ * assert.deepEqual(late, []);
+ * const options = { clock, watermarkScope: "partition" } as const;
+ * const timeline = windowTimeline(items, { down, late, meta }, { ...options, batchSize: 1024 });
+ * assert.equal(timeline.svg.match(/rn-late/g), null);
+ * // One item per batch (the default) would have made a at 5 s late, after b at 20 s.
+ * assert.throws(() => windowTimeline(items, { down, late, meta }, options), RangeError);
+ * ```
+ *
+ * @example A window join: the sides' items, and `join: true`
+ * ```ts
+ * import {
+ *   Dataflow,
+ *   EventClock,
+ *   run,
+ *   TumblingWindower,
+ *   type WindowMetadata,
+ *   windowTimeline,
+ * } from "@runnel/runnel";
+ * import { TestingClock, TestingSink } from "@runnel/runnel/testing";
+ * import assert from "node:assert/strict";
+ *
+ * type Event = { at: number; what: string };
+ * const views: [string, Event][] = [
+ *   ["u", { at: 9_000, what: "view" }],
+ *   ["u", { at: 1_000, what: "view" }],
+ * ];
+ * const clicks: [string, Event][] = [["u", { at: 6_000, what: "click" }]];
+ * const clock = EventClock((e: Event) => e.at, { waitForSystemDuration: 5_000 });
+ * const down: [string, [number, unknown[]]][] = [];
+ * const late: [string, [number, [number, unknown]]][] = [];
+ * const meta: [string, [number, WindowMetadata]][] = [];
+ *
+ * const flow = new Dataflow("joins");
+ * const joined = flow.input("views", views).joinWindow("join", [flow.input("clicks", clicks)], {
+ *   clock,
+ *   windower: TumblingWindower({ length: 10_000, alignTo: 0 }),
+ * });
+ * joined.down.output("down", new TestingSink(down));
+ * joined.late.output("late", new TestingSink(late));
+ * joined.meta.output("meta", new TestingSink(meta));
+ * await run(flow, { clock: new TestingClock() });
+ *
+ * // Late items carry their side: the view at 1 s came more than 5 s after the one at 9 s.
+ * assert.deepEqual(late, [["u", [0, [0, views[1]![1]]]]]);
+ * const timeline = windowTimeline([...views, ...clicks], { down, late, meta }, {
+ *   clock,
+ *   join: true,
+ *   itemLabel: (e) => e.what,
+ * });
+ * assert.equal(timeline.svg.match(/class="rn-item rn-late"/g)?.length, 1);
  * ```
  */
 export function windowTimeline<V, W>(
