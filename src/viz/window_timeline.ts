@@ -735,14 +735,22 @@ interface Axis {
 
 // A tick's label: the time of day, with the date where it changes.
 function tickLabel(t: number, step: number, withDate: boolean): string {
+  const [date, time] = isoParts(t);
+  if (step >= 864e5) return date;
+  const shown = time.slice(0, step >= 6e4 ? 5 : step >= 1e3 ? 8 : 12);
+  return withDate ? `${date.slice(-5)} ${shown}` : shown;
+}
+
+// The date and the time of day of an ISO string. Years past 9999 (or before
+// year 0) have six digits and a sign, so the parts are split at the "T".
+function isoParts(t: number): [date: string, time: string] {
   const d = new Date(t).toISOString();
-  if (step >= 864e5) return d.slice(0, 10);
-  const time = d.slice(11, step >= 6e4 ? 16 : step >= 1e3 ? 19 : 23);
-  return withDate ? `${d.slice(5, 10)} ${time}` : time;
+  const at = d.indexOf("T");
+  return [d.slice(0, at), d.slice(at + 1)];
 }
 
 function axis(lo: number, hi: number, px: number): Axis {
-  const day = (t: number) => new Date(t).toISOString().slice(0, 10);
+  const day = (t: number) => isoParts(t)[0];
   const multiDay = day(lo) !== day(hi);
   let step = 0;
   for (let i = 0; step === 0; i++) {

@@ -604,6 +604,14 @@ Deno.test("windowTimeline() draws times at the ends of the Date range on an axis
     const cx = num(child(dot!, "circle"), "cx");
     assert.ok(cx >= 76 && cx <= 832, `the dot at ${at} is on the chart, at x ${cx}`);
     near(cx, scaleOf(root)(at), "dot x");
+    // Six-digit years do not shift the labels: times of day, and the days in the caption.
+    for (const tick of all(root, "rn-tick")) {
+      assert.match(tick.text, /^(\d\d-\d\d )?\d\d:\d\d:\d\d\.\d{3}$/);
+    }
+    assert.match(
+      root.children.map((c) => c.text).join("|"),
+      at > 0 ? /event time \(UTC\),? .*\+275760-09-13/ : /event time \(UTC\),? .*-271821-04-20/,
+    );
   }
 });
 
