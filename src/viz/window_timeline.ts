@@ -17,9 +17,11 @@ export interface WindowTimelineOutputs<W> {
   /** The `meta` items, `[key, [windowId, metadata]]`: one band per closed window. */
   meta: Iterable<readonly [string, readonly [number, WindowMetadata]]>;
   /**
-   * The `late` items, `[key, [windowId, item]]`. Optional: when given, each
-   * must be an item the clock replay finds late, and the other way round,
-   * which catches a picture drawn with the wrong clock or arrival times.
+   * The `late` items, `[key, [windowId, item]]` (for a `joinWindow`,
+   * `[key, [windowId, [side, item]]]`: see `options.join`). Optional: when
+   * given, each must be an item the clock replay finds late, and the other
+   * way round, which catches a picture drawn with the wrong clock, batches
+   * or arrival times.
    */
   late?: Iterable<readonly [string, readonly [number, unknown]]>;
 }
@@ -31,16 +33,47 @@ export interface WindowTimelineOptions<V, W> {
    * find each item's timestamp and the watermark after it.
    */
   clock: Clock<V>;
-  /** The window step's `watermarkScope`: `"key"` (the default) or `"partition"`. */
+  /**
+   * The window step's `watermarkScope`: `"key"` (the default) or
+   * `"partition"`. For `"partition"`, the picture is of one worker's items
+   * (a run with one worker), and `batchSize` matters.
+   */
   watermarkScope?: "key" | "partition";
+  /**
+   * How the items reached the step in batches: a number for batches of that
+   * many items (the last may be shorter), as `TestingSource`'s `batchSize`,
+   * or each batch's length in order. Defaults to `1`, one item per batch, as
+   * a `TestingSource` hands them over; a list given to `flow.input` arrives
+   * as one batch of up to 1024 items (`batchSize: 1024`).
+   *
+   * The step takes a batch key by key, in order of each key's first item
+   * in it, and all of one key's items together. With one watermark for all
+   * keys (`watermarkScope: "partition"`), that order decides which items are
+   * late, so the replay follows it. With a watermark per key, an
+   * `EventClock` gives the same picture whatever the batches.
+   */
+  batchSize?: number | readonly number[];
   /**
    * The system time (a `Date` or epoch ms) at which each item reached the
    * step, for a run whose clock read system time as items arrived. Without
    * it every item arrives at the same instant, as in a run over a list with
-   * a `TestingClock` that nobody advances. A clock made with its own
-   * `nowGetter` reads that instead, so replay one made without it.
+   * a `TestingClock` that nobody advances; that suits an `EventClock`, which
+   * only reads how far system time moves on, but a clock that stamps items
+   * with system time (`SystemClock`) needs it, and is refused without it. The step reads system time once
+   * per batch, so a batch of several items (see `batchSize`) is replayed at
+   * the latest of their times. A clock made with its own `nowGetter` reads
+   * that instead, so replay one made without it.
    */
   arrival?: (item: readonly [string, V], index: number) => Timestamp;
+  /**
+   * Whether the step is a `joinWindow`. Pass the items of all its sides as
+   * plain `[key, value]` pairs, in the order they reached the join, and the
+   * clock given to `joinWindow`; with `join: true`, its `late` output, whose
+   * items are `[side, value]` pairs, is matched by value. The order of items
+   * from different sides is the order their batches reached the join, which
+   * a run does not fix; the `late` check says when the one given disagrees.
+   */
+  join?: boolean;
   /** Which keys to draw, in this order. Defaults to every key, in order of first arrival. */
   keys?: readonly string[];
   /** A title drawn above the chart. */
@@ -156,7 +189,10 @@ interface Item {
 interface Band {
   readonly id: number;
   readonly meta: WindowMetadata;
+  /** Every value emitted into the window, including under the ids of sessions merged into it. */
   readonly values: unknown[];
+  /** Those of `values` emitted under a merged session's id, with that id. */
+  readonly fromMerged: [number, unknown][];
 }
 
 interface Lane {
@@ -218,63 +254,130 @@ function rethrow(error: unknown, index: number): never {
   throw new Error(message, { cause: error });
 }
 
-// Runs the clock over the items as the window step does: one clock per key
-// (or one for all), read once per arrival; late means before the watermark.
-function replay<V>(
-  items: Iterable<unknown>,
-  clock: Clock<V>,
-  shared: boolean,
-  arrival: ((item: readonly [string, V], index: number) => Timestamp) | undefined,
-): Item[] {
-  let now = 0;
-  const ctx = { stepId: "windowTimeline", now: () => now };
-  const clocks = new Map<string, ClockLogic<V>>();
-  const out: Item[] = [];
-  let index = 0;
+// The items, checked, as `[key, value]` pairs in arrival order.
+function readItems(items: Iterable<unknown>): (readonly [string, unknown])[] {
+  const pairs: (readonly [string, unknown])[] = [];
   for (const item of items) {
     if (!isPair(item) || typeof item[0] !== "string") {
       throw new TypeError(
         fail(
-          `items[${index}] must be a [key, value] pair with a string key, got ${
+          `items[${pairs.length}] must be a [key, value] pair with a string key, got ${
             describeValue(item)
           }`,
         ),
       );
     }
-    const pair = item as readonly [string, V];
+    pairs.push(item as readonly [string, unknown]);
+  }
+  return pairs;
+}
+
+// The length of each batch the items reached the step in.
+function batchLengths(batchSize: number | readonly number[], count: number): number[] {
+  if (typeof batchSize === "number") {
+    const lengths: number[] = [];
+    for (let left = count; left > 0; left -= batchSize) lengths.push(Math.min(left, batchSize));
+    return lengths;
+  }
+  const total = batchSize.reduce((sum, length) => sum + length, 0);
+  if (total !== count) {
+    throw new RangeError(
+      fail(`options.batchSize has batches of ${total} items in all, but there are ${count} items`),
+    );
+  }
+  return [...batchSize];
+}
+
+interface ReplayOptions<V> {
+  readonly clock: Clock<V>;
+  readonly shared: boolean;
+  readonly arrival: ((item: readonly [string, V], index: number) => Timestamp) | undefined;
+  /** The system time every batch arrives at, without `arrival`. */
+  readonly start: number;
+}
+
+// Runs the clock over the items as the window step does. Per batch, as the
+// stateful step groups it: keys in order of first arrival, each key's values
+// together after one `beforeBatch()`; one clock per key (or one for all);
+// system time read once per batch; late means before the watermark.
+function replay<V>(
+  pairs: readonly (readonly [string, V])[],
+  lengths: readonly number[],
+  options: ReplayOptions<V>,
+): Item[] {
+  const { clock, shared, arrival } = options;
+  let now = options.start;
+  const ctx = { stepId: "windowTimeline", now: () => now };
+  const clocks = new Map<string, ClockLogic<V>>();
+  const out: Item[] = new Array(pairs.length);
+  let first = 0;
+  for (const length of lengths) {
+    const end = first + length;
     if (arrival !== undefined) {
-      const raw = arrival(pair, index);
-      const at = toEpochMs(raw);
-      if (at === undefined || !Number.isFinite(at)) {
-        throw new TypeError(
-          fail(
-            `options.arrival must return a valid Date or epoch ms, got ${
-              typeof raw === "number" ? raw : describeValue(raw)
-            } for items[${index}]`,
-          ),
-        );
+      // A batch reaches the step at once, when its last item has.
+      let latest = -Infinity;
+      for (let index = first; index < end; index++) {
+        latest = Math.max(latest, arrivalOf(arrival, pairs[index]!, index));
       }
-      now = at;
+      now = latest;
     }
-    const scope = shared ? "" : pair[0];
-    let logic = clocks.get(scope);
-    let ts: number, watermark: number;
-    try {
-      if (logic === undefined) {
-        logic = clock.build(undefined, ctx);
-        clocks.set(scope, logic);
+    const groups = new Map<string, number[]>();
+    for (let index = first; index < end; index++) {
+      const key = pairs[index]![0];
+      const group = groups.get(key);
+      if (group === undefined) groups.set(key, [index]);
+      else group.push(index);
+    }
+    for (const [key, indices] of groups) {
+      const scope = shared ? "" : key;
+      let logic = clocks.get(scope);
+      try {
+        if (logic === undefined) {
+          logic = clock.build(undefined, ctx);
+          clocks.set(scope, logic);
+        }
+        logic.beforeBatch();
+      } catch (error) {
+        rethrow(error, indices[0]!);
       }
-      logic.beforeBatch();
-      [ts, watermark] = logic.onItem(pair[1]);
-    } catch (error) {
-      rethrow(error, index);
+      for (const index of indices) {
+        const value = pairs[index]![1];
+        let ts: number, watermark: number;
+        try {
+          [ts, watermark] = logic.onItem(value);
+        } catch (error) {
+          rethrow(error, index);
+        }
+        checkTime(`the timestamp of items[${index}]`, ts);
+        out[index] = { index, key, value, ts, watermark, late: ts < watermark };
+      }
     }
-    checkTime(`the timestamp of items[${index}]`, ts);
-    out.push({ index, key: pair[0], value: pair[1], ts, watermark, late: ts < watermark });
-    index++;
+    first = end;
   }
   return out;
 }
+
+function arrivalOf<V>(
+  arrival: (item: readonly [string, V], index: number) => Timestamp,
+  item: readonly [string, V],
+  index: number,
+): number {
+  const raw = arrival(item, index);
+  const at = toEpochMs(raw);
+  if (at === undefined || !Number.isFinite(at)) {
+    throw new TypeError(
+      fail(
+        `options.arrival must return a valid Date or epoch ms, got ${
+          typeof raw === "number" ? raw : describeValue(raw)
+        } for items[${index}]`,
+      ),
+    );
+  }
+  return at;
+}
+
+// A second system time to replay at, to tell clocks that stamp items with it.
+const PROBE_TIME = Date.UTC(2001, 0, 1);
 
 // Values compared as the run would have them: the same object, or equal
 // JSON (for items copied on the way, as across workers).
@@ -314,21 +417,53 @@ function valueSets(entries: Iterable<readonly [string, unknown]>): Map<string, V
 }
 
 // The run's `late` output and the replay must agree on which items were late.
-function checkLate(late: Iterable<unknown>, items: readonly Item[]): void {
+function checkLate(
+  late: Iterable<unknown>,
+  items: readonly Item[],
+  shared: boolean,
+  join: boolean,
+): void {
+  // With one watermark for all keys, lateness depends on the batches too.
+  const batches = shared ? ", options.batchSize as its input was batched," : "";
   const entries: [string, unknown][] = [];
   let index = 0;
   for (const entry of late) {
-    const [key, , value] = windowItem("outputs.late", index++, entry);
+    let [key, , value] = windowItem("outputs.late", index, entry);
+    if (join) {
+      // A window join's late items carry the side they came in on.
+      if (!isPair(value) || !isSide(value[0])) {
+        throw new TypeError(
+          fail(
+            `with options.join, outputs.late[${index}] must be [key, [windowId, [side, value]]], got ${
+              describeValue(entry)
+            }`,
+          ),
+        );
+      }
+      value = value[1];
+    }
     entries.push([key, value]);
+    index++;
   }
   const replayed = valueSets(items.filter((it) => it.late).map((it) => [it.key, it.value]));
+  let seen: Map<string, ValueSet> | undefined;
   for (const [key, value] of entries) {
     if (!replayed.get(key)?.has(value)) {
+      seen ??= valueSets(items.map((it) => [it.key, it.value]));
+      if (!join && isPair(value) && isSide(value[0]) && seen.get(key)?.has(value[1])) {
+        throw new RangeError(
+          fail(
+            `outputs.late has ${describeValue(value)} for key ${
+              JSON.stringify(key)
+            }, which looks like a joinWindow's [side, value]; pass options.join: true`,
+          ),
+        );
+      }
       throw new RangeError(
         fail(
           `outputs.late has ${describeValue(value)} for key ${
             JSON.stringify(key)
-          }, but replaying the clock finds no such late item; pass the items and clock of the same run, and options.arrival if its clock read system time`,
+          }, but replaying the clock finds no such late item; pass the items and clock of the same run${batches} and options.arrival if its clock read system time`,
         ),
       );
     }
@@ -340,11 +475,17 @@ function checkLate(late: Iterable<unknown>, items: readonly Item[]): void {
         fail(
           `replaying the clock finds items[${it.index}] ${
             describeValue(it.value)
-          } late, but outputs.late does not have it; pass the items and clock of the same run`,
+          } late, but outputs.late does not have it; pass the items and clock of the same run${
+            shared ? ", and options.batchSize as its input was batched" : ""
+          }`,
         ),
       );
     }
   }
+}
+
+function isSide(value: unknown): boolean {
+  return Number.isInteger(value) && (value as number) >= 0;
 }
 
 function collectBands<W>(outputs: WindowTimelineOutputs<W>): Map<string, Band[]> {
@@ -355,13 +496,26 @@ function collectBands<W>(outputs: WindowTimelineOutputs<W>): Map<string, Band[]>
     const m = meta as WindowMetadata;
     if (
       m === null || typeof m !== "object" || typeof m.openTime !== "number" ||
-      typeof m.closeTime !== "number"
+      typeof m.closeTime !== "number" || !Array.isArray(m.mergedIds)
     ) {
       throw new TypeError(
         fail(
-          `outputs.meta[${index}] must carry { openTime, closeTime }, got ${describeValue(meta)}`,
+          `outputs.meta[${index}] must carry { openTime, closeTime, mergedIds }, got ${
+            describeValue(meta)
+          }`,
         ),
       );
+    }
+    for (const merged of m.mergedIds) {
+      if (typeof merged !== "number" || !Number.isInteger(merged)) {
+        throw new TypeError(
+          fail(
+            `outputs.meta[${index}].mergedIds must hold integer window ids, got ${
+              describeValue(m.mergedIds)
+            }`,
+          ),
+        );
+      }
     }
     checkTime(`outputs.meta[${index}].openTime`, m.openTime);
     checkTime(`outputs.meta[${index}].closeTime`, m.closeTime);
@@ -381,21 +535,49 @@ function collectBands<W>(outputs: WindowTimelineOutputs<W>): Map<string, Band[]>
         ),
       );
     }
-    bands.set(id, { id, meta: m, values: [] });
+    bands.set(id, { id, meta: m, values: [], fromMerged: [] });
     index++;
+  }
+  // A window logic may emit into a session before it is merged away: those
+  // values belong on the band of the session that survived, which lists it.
+  const mergedByKey = new Map<string, Map<number, Band>>();
+  for (const [key, bands] of byKey) {
+    const merged = new Map<number, Band>();
+    for (const band of bands.values()) {
+      for (const from of band.meta.mergedIds) {
+        const other = bands.get(from) ?? merged.get(from);
+        if (other !== undefined) {
+          throw new RangeError(
+            fail(
+              `outputs.meta says window ${from} of key ${
+                JSON.stringify(key)
+              } merged into window ${band.id}, but it ${
+                other.id === from ? "closed on its own" : `also merged into window ${other.id}`
+              }; pass the output of one run`,
+            ),
+          );
+        }
+        merged.set(from, band);
+      }
+    }
+    mergedByKey.set(key, merged);
   }
   index = 0;
   for (const entry of iterableOf("outputs.down", outputs.down)) {
     const [key, id, value] = windowItem("outputs.down", index++, entry);
-    const band = byKey.get(key)?.get(id);
+    let band = byKey.get(key)?.get(id);
     if (band === undefined) {
-      throw new RangeError(
-        fail(
-          `outputs.down has a value for window ${id} of key ${
-            JSON.stringify(key)
-          }, but outputs.meta has no such window; pass every meta item of the run`,
-        ),
-      );
+      band = mergedByKey.get(key)?.get(id);
+      if (band === undefined) {
+        throw new RangeError(
+          fail(
+            `outputs.down has a value for window ${id} of key ${
+              JSON.stringify(key)
+            }, but outputs.meta has no such window, nor one that merged it; pass every meta item of the run`,
+          ),
+        );
+      }
+      band.fromMerged.push([id, value]);
     }
     band.values.push(value);
   }
@@ -553,14 +735,22 @@ interface Axis {
 
 // A tick's label: the time of day, with the date where it changes.
 function tickLabel(t: number, step: number, withDate: boolean): string {
+  const [date, time] = isoParts(t);
+  if (step >= 864e5) return date;
+  const shown = time.slice(0, step >= 6e4 ? 5 : step >= 1e3 ? 8 : 12);
+  return withDate ? `${date.slice(-5)} ${shown}` : shown;
+}
+
+// The date and the time of day of an ISO string. Years past 9999 (or before
+// year 0) have six digits and a sign, so the parts are split at the "T".
+function isoParts(t: number): [date: string, time: string] {
   const d = new Date(t).toISOString();
-  if (step >= 864e5) return d.slice(0, 10);
-  const time = d.slice(11, step >= 6e4 ? 16 : step >= 1e3 ? 19 : 23);
-  return withDate ? `${d.slice(5, 10)} ${time}` : time;
+  const at = d.indexOf("T");
+  return [d.slice(0, at), d.slice(at + 1)];
 }
 
 function axis(lo: number, hi: number, px: number): Axis {
-  const day = (t: number) => new Date(t).toISOString().slice(0, 10);
+  const day = (t: number) => isoParts(t)[0];
   const multiDay = day(lo) !== day(hi);
   let step = 0;
   for (let i = 0; step === 0; i++) {
@@ -597,12 +787,40 @@ function checkOptions<V, W>(options: WindowTimelineOptions<V, W>): void {
       fail(`options.watermarkScope must be "key" or "partition", got ${describeValue(scope)}`),
     );
   }
+  const size = options.batchSize;
+  if (typeof size === "number") {
+    if (!(Number.isInteger(size) && size > 0) && size !== Infinity) {
+      throw new RangeError(
+        fail(`options.batchSize must be a positive integer or Infinity, got ${size}`),
+      );
+    }
+  } else if (size !== undefined) {
+    if (!Array.isArray(size)) {
+      throw new TypeError(
+        fail(
+          `options.batchSize must be a number or an array of batch lengths, got ${
+            describeValue(size)
+          }`,
+        ),
+      );
+    }
+    if (!size.every((length) => Number.isInteger(length) && length > 0)) {
+      throw new RangeError(
+        fail(`options.batchSize must list positive integer lengths, got ${describeValue(size)}`),
+      );
+    }
+  }
   for (const name of ["arrival", "format", "itemLabel"] as const) {
     if (options[name] !== undefined && typeof options[name] !== "function") {
       throw new TypeError(
         fail(`options.${name} must be a function, got ${describeValue(options[name])}`),
       );
     }
+  }
+  if (options.join !== undefined && typeof options.join !== "boolean") {
+    throw new TypeError(
+      fail(`options.join must be a boolean, got ${describeValue(options.join)}`),
+    );
   }
   if (options.title !== undefined && typeof options.title !== "string") {
     throw new TypeError(
@@ -617,6 +835,11 @@ function checkOptions<V, W>(options: WindowTimelineOptions<V, W>): void {
       fail(`options.keys must be an array of strings, got ${describeValue(options.keys)}`),
     );
   }
+  if (options.keys?.length === 0) {
+    throw new RangeError(
+      fail(`options.keys is empty; name at least one key, or leave it out to draw every key`),
+    );
+  }
 }
 
 /**
@@ -628,11 +851,13 @@ function checkOptions<V, W>(options: WindowTimelineOptions<V, W>): void {
  * bottom, numbered in arrival order across all keys) at their event time
  * (left to right). The watermark after each arrival is an orange step line,
  * found by replaying `options.clock` over the items exactly as the window
- * step runs it, so an item left of the line at its row was late: those are
+ * step runs it (batch by batch, each batch key by key: see
+ * `options.batchSize`), so an item left of the line at its row was late: those are
  * drawn hollow red with a cross, joined to the line by a dashed red line.
  * At end of input the watermark jumps to infinity, closing what is still
  * open. Below the rows, each closed window is a band from its open time to
- * its close time labelled `#id: value` with what it emitted; overlapping
+ * its close time labelled `#id: value` with what it emitted (a session
+ * window also with what it emitted before sessions merged into it); overlapping
  * windows (sliding ones) are stacked, and dashed lines mark window edges
  * across the rows, so one sees where the watermark crosses a window's end.
  * Every dot and band has a tooltip with exact times and values.
@@ -647,13 +872,18 @@ function checkOptions<V, W>(options: WindowTimelineOptions<V, W>): void {
  * @param items The step's input in arrival order: `[key, value]` pairs.
  * @param outputs The step's `down`, `meta` and optional `late` items.
  * @param options The `clock` the step ran with (required), its
- *   `watermarkScope`, `arrival` times, which `keys` to draw, a `title`, and
- *   a `format` for emitted values.
+ *   `watermarkScope`, the `batchSize` its input came in, `arrival` times
+ *   (required for a clock that stamps items with system time), `join` for
+ *   a `joinWindow`, which `keys` to draw, a `title`, a `format` for emitted
+ *   values and an `itemLabel` for items.
  * @returns The timeline: `String(timeline)` is the SVG, and it displays
  *   inline as the last expression of a Deno Jupyter cell.
- * @throws {TypeError} For a wrongly shaped argument, naming it and the value.
- * @throws {RangeError} For inconsistent outputs, an unknown key in
- *   `options.keys`, or more than 1000 items, 1000 windows or 100 keys.
+ * @throws {TypeError} For a wrongly shaped argument, naming it and the
+ *   value, or a clock that stamps items with system time without `arrival`.
+ * @throws {RangeError} For inconsistent outputs (such as `late` items the
+ *   replay does not find late), batch lengths that do not add up to the
+ *   items, an empty or unknown key in `options.keys`, or more than 1000
+ *   items, 1000 windows or 100 keys.
  *
  * @example Five-second windows, one late item
  * ```ts
@@ -693,6 +923,91 @@ function checkOptions<V, W>(options: WindowTimelineOptions<V, W>): void {
  * assert.ok(String(timeline).startsWith("<svg"));
  * // await Deno.writeTextFile("timeline.svg", String(timeline));
  * ```
+ *
+ * @example One watermark for all keys: say how the input was batched
+ * ```ts
+ * import {
+ *   Dataflow,
+ *   EventClock,
+ *   run,
+ *   TumblingWindower,
+ *   type WindowMetadata,
+ *   windowTimeline,
+ * } from "@runnel/runnel";
+ * import { TestingClock, TestingSink } from "@runnel/runnel/testing";
+ * import assert from "node:assert/strict";
+ *
+ * const items: [string, number][] = [["a", 0], ["b", 20_000], ["a", 5_000]];
+ * const clock = EventClock((ms: number) => ms, { waitForSystemDuration: 0 });
+ * const down: [string, [number, number]][] = [];
+ * const late: [string, [number, number]][] = [];
+ * const meta: [string, [number, WindowMetadata]][] = [];
+ *
+ * const flow = new Dataflow("sums");
+ * const sums = flow.input("inp", items) // a list: one batch of up to 1024 items
+ *   .foldWindow("sum", () => 0, (sum, ms) => sum + ms, {
+ *     clock,
+ *     windower: TumblingWindower({ length: 5_000, alignTo: 0 }),
+ *     merger: (a, b) => a + b,
+ *     watermarkScope: "partition",
+ *   });
+ * sums.down.output("down", new TestingSink(down));
+ * sums.late.output("late", new TestingSink(late));
+ * sums.meta.output("meta", new TestingSink(meta));
+ * await run(flow, { clock: new TestingClock() });
+ *
+ * // The step took a's items together, then b's: nothing was late.
+ * assert.deepEqual(late, []);
+ * const options = { clock, watermarkScope: "partition" } as const;
+ * const timeline = windowTimeline(items, { down, late, meta }, { ...options, batchSize: 1024 });
+ * assert.equal(timeline.svg.match(/rn-late/g), null);
+ * // One item per batch (the default) would have made a at 5 s late, after b at 20 s.
+ * assert.throws(() => windowTimeline(items, { down, late, meta }, options), RangeError);
+ * ```
+ *
+ * @example A window join: the sides' items, and `join: true`
+ * ```ts
+ * import {
+ *   Dataflow,
+ *   EventClock,
+ *   run,
+ *   TumblingWindower,
+ *   type WindowMetadata,
+ *   windowTimeline,
+ * } from "@runnel/runnel";
+ * import { TestingClock, TestingSink } from "@runnel/runnel/testing";
+ * import assert from "node:assert/strict";
+ *
+ * type Event = { at: number; what: string };
+ * const views: [string, Event][] = [
+ *   ["u", { at: 9_000, what: "view" }],
+ *   ["u", { at: 1_000, what: "view" }],
+ * ];
+ * const clicks: [string, Event][] = [["u", { at: 6_000, what: "click" }]];
+ * const clock = EventClock((e: Event) => e.at, { waitForSystemDuration: 5_000 });
+ * const down: [string, [number, unknown[]]][] = [];
+ * const late: [string, [number, [number, unknown]]][] = [];
+ * const meta: [string, [number, WindowMetadata]][] = [];
+ *
+ * const flow = new Dataflow("joins");
+ * const joined = flow.input("views", views).joinWindow("join", [flow.input("clicks", clicks)], {
+ *   clock,
+ *   windower: TumblingWindower({ length: 10_000, alignTo: 0 }),
+ * });
+ * joined.down.output("down", new TestingSink(down));
+ * joined.late.output("late", new TestingSink(late));
+ * joined.meta.output("meta", new TestingSink(meta));
+ * await run(flow, { clock: new TestingClock() });
+ *
+ * // Late items carry their side: the view at 1 s came more than 5 s after the one at 9 s.
+ * assert.deepEqual(late, [["u", [0, [0, views[1]![1]]]]]);
+ * const timeline = windowTimeline([...views, ...clicks], { down, late, meta }, {
+ *   clock,
+ *   join: true,
+ *   itemLabel: (e) => e.what,
+ * });
+ * assert.equal(timeline.svg.match(/class="rn-item rn-late"/g)?.length, 1);
+ * ```
  */
 export function windowTimeline<V, W>(
   items: Iterable<readonly [string, V]>,
@@ -705,14 +1020,37 @@ export function windowTimeline<V, W>(
       fail(`outputs must be { down, meta, late? }, got ${describeValue(outputs)}`),
     );
   }
-  const all = replay(
-    iterableOf("items", items),
-    options.clock,
-    options.watermarkScope === "partition",
-    options.arrival,
-  );
+  const pairs = readItems(iterableOf("items", items)) as (readonly [string, V])[];
+  const lengths = batchLengths(options.batchSize ?? 1, pairs.length);
+  const replayOptions = {
+    clock: options.clock,
+    shared: options.watermarkScope === "partition",
+    arrival: options.arrival,
+  };
+  const all = replay(pairs, lengths, { ...replayOptions, start: 0 });
+  if (options.arrival === undefined) {
+    // Without arrival times every batch arrives at 1970-01-01. An event
+    // clock only reads how system time moves on, but a clock that stamps
+    // items with it (SystemClock) would put them decades from their windows.
+    const later = replay(pairs, lengths, { ...replayOptions, start: PROBE_TIME });
+    const moved = later.findIndex((it, i) => it.ts !== all[i]!.ts);
+    if (moved !== -1) {
+      throw new TypeError(
+        fail(
+          `options.clock stamps items with the system time, as SystemClock does (items[${moved}] at ${
+            iso(all[moved]!.ts)
+          } when replayed at ${iso(0)}, at ${iso(later[moved]!.ts)} when replayed at ${
+            iso(PROBE_TIME)
+          }); pass options.arrival, the system time each item reached the step`,
+        ),
+      );
+    }
+  }
   const bandsByKey = collectBands(outputs);
-  if (outputs.late !== undefined) checkLate(iterableOf("outputs.late", outputs.late), all);
+  if (outputs.late !== undefined) {
+    const shared = options.watermarkScope === "partition";
+    checkLate(iterableOf("outputs.late", outputs.late), all, shared, options.join === true);
+  }
 
   // Lanes: keys in order of first arrival, then keys with windows only.
   const known: string[] = [];
@@ -808,9 +1146,10 @@ function draw(lanes: readonly Lane[], options: DrawOptions): WindowTimeline {
     }
   }
   if (hi - lo < 1) (lo -= 500, hi += 500);
+  // Padded, but never past the times a Date can show: the axis labels are dates.
   const pad = (hi - lo) * 0.04;
-  lo -= pad;
-  hi += pad;
+  lo = Math.max(lo - pad, -MAX_TIME);
+  hi = Math.min(hi + pad, MAX_TIME);
   const x = (t: number) => PLOT_LEFT + (t - lo) / (hi - lo) * (PLOT_RIGHT - PLOT_LEFT);
   const clampX = (t: number) => Math.min(PLOT_RIGHT, Math.max(PLOT_LEFT, x(t)));
   const { ticks, caption } = axis(lo, hi, PLOT_RIGHT - PLOT_LEFT);
@@ -943,9 +1282,14 @@ function draw(lanes: readonly Lane[], options: DrawOptions): WindowTimeline {
       const merged = b.meta.mergedIds.length > 0
         ? `\nmerged sessions ${b.meta.mergedIds.join(", ")}`
         : "";
+      const beforeMerge = b.fromMerged.length === 0
+        ? ""
+        : `\nof which ${
+          b.fromMerged.map(([id, value]) => `${format(value)} under session ${id}`).join(", ")
+        }, before it merged`;
       const tip = `window ${b.id} of key ${JSON.stringify(lane.key)}\n${iso(b.meta.openTime)} to ${
         iso(b.meta.closeTime)
-      }${merged}\n${values === "" ? "emitted nothing" : `emitted ${values}`}`;
+      }${merged}\n${values === "" ? "emitted nothing" : `emitted ${values}`}${beforeMerge}`;
       body.push(
         `<g class="rn-window" data-key="${
           esc(lane.key)

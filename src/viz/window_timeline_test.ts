@@ -6,12 +6,13 @@ import {
   run,
   SessionWindower,
   SlidingWindower,
+  SystemClock,
   TumblingWindower,
   type Windower,
   type WindowMetadata,
   type WindowOut,
 } from "../../mod.ts";
-import { TestingClock, TestingSink } from "../../connectors/testing.ts";
+import { TestingClock, TestingSink, TestingSource } from "../../connectors/testing.ts";
 import { type WindowTimeline, windowTimeline } from "./window_timeline.ts";
 
 const T0 = Date.UTC(2023, 0, 1);
@@ -27,7 +28,7 @@ interface Collected<V, W> {
 }
 
 async function collect<V, W>(
-  items: [string, V][],
+  items: [string, V][] | TestingSource<[string, V]>,
   make: (up: KeyedStream<V>) => WindowOut<V, W>,
 ): Promise<Collected<V, W>> {
   const out: Collected<V, W> = { down: [], late: [], meta: [] };
@@ -272,6 +273,43 @@ Deno.test("windowTimeline() draws session windows with their own extents and mer
   assert.ok(num(label, "x") > num(thin, "x") + 4 || num(label, "x") < num(thin, "x"));
 });
 
+Deno.test("windowTimeline() draws values emitted into a session before it merged on the session it merged into", async () => {
+  // 0 and 100 open sessions 0 and 1 (gap 60 ms); 50 bridges them and 1
+  // merges into 0. The logic emits on every value, so session 1 emitted
+  // before it merged, under an id that outputs.meta only lists as merged.
+  const clock = EventClock((ms: number) => ms, { waitForSystemDuration: 1000 });
+  const items: [string, number][] = [["k", 0], ["k", 100], ["k", 50]];
+  const out = await collect<number, string>(items, (up) =>
+    up.window("echo", () => ({
+      onValue: (v: number) => [`saw ${v}`],
+      onMerge: () => [],
+      onClose: () => [],
+      snapshot: () => null,
+    }), { clock, windower: SessionWindower({ gap: 60 }), ordered: false }));
+  assert.deepEqual(out.down, [["k", [0, "saw 0"]], ["k", [1, "saw 100"]], ["k", [0, "saw 50"]]]);
+  assert.deepEqual(out.meta, [["k", [0, { openTime: 0, closeTime: 100, mergedIds: [1] }]]]);
+
+  const root = parse(windowTimeline(items, out, { clock }).svg);
+  const bands = all(root, "rn-window");
+  assert.deepEqual(bands.map((b) => b.attrs["data-window"]), ["0"]);
+  assert.equal(all(bands[0]!, "rn-window-label")[0]!.text, "#0: saw 0, saw 100, saw 50");
+  assert.match(child(bands[0]!, "title").text, /merged sessions 1\n/);
+  assert.match(
+    child(bands[0]!, "title").text,
+    /of which saw 100 under session 1, before it merged/,
+  );
+
+  // Metadata that contradicts itself about a merge is rejected.
+  const twice: [string, [number, WindowMetadata]][] = [
+    ...out.meta,
+    ["k", [1, { openTime: 100, closeTime: 100, mergedIds: [] }]],
+  ];
+  assert.throws(
+    () => windowTimeline(items, { down: out.down, meta: twice }, { clock }),
+    /outputs.meta says window 1 of key "k" merged into window 0, but it closed on its own/,
+  );
+});
+
 Deno.test("windowTimeline() stacks overlapping sliding windows on tiers", async () => {
   const items = [ev("k", 0), ev("k", 7), ev("k", 12)];
   const out = await sums(items, 0, SlidingWindower({ length: 10_000, offset: 5_000, alignTo: T0 }));
@@ -301,16 +339,128 @@ Deno.test("windowTimeline() gives each key a lane with its own watermark; option
   assert.equal(all(picked, "rn-item").length, 2);
 });
 
-Deno.test("windowTimeline() with watermarkScope partition shares one watermark across keys", () => {
-  const items = [ev("a", 0), ev("b", 20), ev("a", 5)];
-  const down: [string, [number, number]][] = [];
-  const meta: [string, [number, WindowMetadata]][] = [];
-  const byKey = parse(windowTimeline(items, { down, meta }, { clock: clockOf(0) }).svg);
-  assert.equal(all(byKey, "rn-late").length, 0);
-  const shared = parse(
-    windowTimeline(items, { down, meta }, { clock: clockOf(0), watermarkScope: "partition" }).svg,
+// Sums per 5 s window with no wait, the input handed over `batchSize` items
+// at a time (a TestingSource), or as one batch (a list).
+function sumsIn(
+  items: [string, Ev][],
+  batchSize: number | "list",
+  watermarkScope: "key" | "partition",
+) {
+  return collect<Ev, number>(
+    batchSize === "list" ? items : new TestingSource(items, { batchSize }),
+    (up) =>
+      up.foldWindow("sum", () => 0, (s, e) => s + e.v, {
+        clock: clockOf(0),
+        windower: TumblingWindower({ length: 5000, alignTo: T0 }),
+        merger: (a, b) => a + b,
+        watermarkScope,
+      }),
   );
-  assert.deepEqual(all(shared, "rn-late").map((d) => num(d, "data-time")), [T0 + 5000]);
+}
+
+const lateTimes = (root: Node) => all(root, "rn-late").map((d) => num(d, "data-time"));
+// The watermark after each item, in arrival order (the lanes group items by key).
+const watermarksByArrival = (root: Node) =>
+  all(root, "rn-item")
+    .sort((a, b) => num(a, "data-arrival") - num(b, "data-arrival"))
+    .map((d) => num(d, "data-watermark"));
+
+Deno.test("windowTimeline() with watermarkScope partition replays each batch key by key, as the run does", async () => {
+  // One item per batch: b at 20 s moves the shared watermark past a at 5 s.
+  // One batch: the step takes a's items together, then b's, so a at 5 s is on time.
+  const items = [ev("a", 0), ev("b", 20), ev("a", 5)];
+  const partition = { clock: clockOf(0), watermarkScope: "partition" } as const;
+  const single = await sumsIn(items, 1, "partition");
+  assert.deepEqual(single.late, [["a", [1, items[2]![1]]]]);
+  const list = await sumsIn(items, "list", "partition");
+  assert.deepEqual(list.late, []);
+
+  const byItem = parse(windowTimeline(items, single, partition).svg);
+  assert.deepEqual(lateTimes(byItem), [T0 + 5000], "one item per batch by default");
+  assert.deepEqual(
+    watermarksByArrival(byItem),
+    [T0, T0 + 20_000, T0 + 20_000],
+  );
+  const together = parse(windowTimeline(items, list, { ...partition, batchSize: 1024 }).svg);
+  assert.deepEqual(lateTimes(together), []);
+  // a's items before b's: the watermark after a at 5 s is 5 s, not 20 s.
+  assert.deepEqual(
+    watermarksByArrival(together),
+    [T0, T0 + 20_000, T0 + 5000],
+  );
+  assert.deepEqual(
+    lateTimes(parse(windowTimeline(items, list, { ...partition, batchSize: [3] }).svg)),
+    [],
+  );
+  // The wrong batches disagree with the run's late output, and the error says what to pass.
+  assert.throws(
+    () => windowTimeline(items, list, partition),
+    /replaying the clock finds items\[2\] .* late, but outputs.late does not have it; .*options.batchSize/,
+  );
+  assert.throws(
+    () => windowTimeline(items, single, { ...partition, batchSize: Infinity }),
+    /outputs.late has .* for key "a", but replaying the clock finds no such late item; .*options.batchSize/,
+  );
+});
+
+Deno.test("windowTimeline() replays batches of several keys as the run does, in either watermark scope", async () => {
+  const items = [ev("a", 0), ev("b", 20), ev("a", 5), ev("b", 1), ev("a", 30), ev("c", 12)];
+  for (const scope of ["key", "partition"] as const) {
+    for (const size of [1, 2, 4, "list"] as const) {
+      const out = await sumsIn(items, size, scope);
+      const batchSize = size === "list" ? 1024 : size;
+      const root = parse(
+        windowTimeline(items, out, { clock: clockOf(0), watermarkScope: scope, batchSize }).svg,
+      );
+      const late = out.late.map(([, [, e]]) => e.at);
+      assert.deepEqual(lateTimes(root).sort(), late.sort(), `${scope} scope, batches of ${size}`);
+    }
+  }
+  // With a watermark per key, the batches do not change an EventClock's picture.
+  const picture = (batchSize: number) =>
+    windowTimeline(items, { down: [], meta: [] }, { clock: clockOf(0), batchSize }).svg;
+  assert.equal(picture(4), picture(1));
+  assert.equal(picture(Infinity), picture(1));
+});
+
+Deno.test("windowTimeline() draws a joinWindow given its sides' items and options.join", async () => {
+  // Waiting 5 s, left 2 s is late after left 10 s whichever side reaches the
+  // join first; right 7 s is on time either way.
+  const left = [ev("k", 10), ev("k", 2)];
+  const right = [ev("k", 7, 70)];
+  const out: Collected<[number, Ev], unknown[]> = { down: [], late: [], meta: [] };
+  const flow = new Dataflow("f");
+  const joined = flow.input("left", left).joinWindow("join", [flow.input("right", right)], {
+    clock: clockOf(5),
+    windower: TumblingWindower({ length: 20_000, alignTo: T0 }),
+  });
+  joined.down.output("down", new TestingSink(out.down));
+  joined.late.output("late", new TestingSink(out.late));
+  joined.meta.output("meta", new TestingSink(out.meta));
+  await run(flow, { clock: new TestingClock(T0) });
+  assert.deepEqual(out.late, [["k", [0, [0, left[1]![1]]]]], "late items carry their side");
+  assert.deepEqual(out.down, [["k", [0, [left[0]![1], right[0]![1]]]]]);
+
+  for (const items of [[...left, ...right], [...right, ...left]]) {
+    const root = parse(windowTimeline(items, out, { clock: clockOf(5), join: true }).svg);
+    assert.deepEqual(lateTimes(root), [T0 + 2000]);
+    assert.equal(all(root, "rn-item").length, 3);
+    assert.deepEqual(all(root, "rn-window").map((b) => b.attrs["data-window"]), ["0"]);
+    assert.match(all(root, "rn-window-label")[0]!.text, /^#0: \[\{"at":1672531210000,"v":10\}/);
+  }
+  // Without options.join, the [side, value] late items are named for what they are.
+  assert.throws(
+    () => windowTimeline([...left, ...right], out as never, { clock: clockOf(5) }),
+    /outputs.late has \[0,\{"at":1672531202000,"v":2\}\] for key "k", which looks like a joinWindow's \[side, value\]; pass options.join: true/,
+  );
+  assert.throws(
+    () =>
+      windowTimeline([...left, ...right], { ...out, late: [["k", [0, 5]]] }, {
+        clock: clockOf(5),
+        join: true,
+      }),
+    /with options.join, outputs.late\[0\] must be \[key, \[windowId, \[side, value\]\]\], got \["k",\[0,5\]\]/,
+  );
 });
 
 Deno.test("windowTimeline() with arrival times moves the watermark on with system time", () => {
@@ -327,6 +477,53 @@ Deno.test("windowTimeline() with arrival times moves the watermark on with syste
   assert.deepEqual(dots.map((d) => d.attrs.class), ["rn-item", "rn-item rn-late"]);
   const still = windowTimeline(items, { down: [], meta: [] }, { clock: clockOf(10) });
   assert.equal(all(parse(still.svg), "rn-late").length, 0, "without arrival times nothing drifts");
+});
+
+Deno.test("windowTimeline() replays a batch at the latest arrival time of its items", () => {
+  // Waiting 10 s: item 2 arrives 20 s after item 1, so on its own it is late;
+  // in one batch with item 1 both arrive at its time, and it is on time.
+  const items = [ev("k", 0), ev("k", 1)];
+  const arrivals = [T0, T0 + 20_000];
+  const arrival = (_item: unknown, i: number) => arrivals[i]!;
+  const watermarks = (batchSize: number) =>
+    all(
+      parse(
+        windowTimeline(items, { down: [], meta: [] }, { clock: clockOf(10), arrival, batchSize })
+          .svg,
+      ),
+      "rn-item",
+    ).map((d) => num(d, "data-watermark"));
+  assert.deepEqual(watermarks(1), [T0 - 10_000, T0 + 10_000]);
+  assert.deepEqual(watermarks(2), [T0 - 10_000, T0 - 9_000]);
+});
+
+Deno.test("windowTimeline() requires arrival times for a clock that stamps items with system time", async () => {
+  // A SystemClock stamps both items with the run's time, T0.
+  const items: [string, string][] = [["k", "a"], ["k", "b"]];
+  const out = await collect<string, number>(
+    items,
+    (up) =>
+      up.foldWindow("count", () => 0, (n) => n + 1, {
+        clock: SystemClock(),
+        windower: TumblingWindower({ length: 60_000, alignTo: T0 }),
+        merger: (a, b) => a + b,
+      }),
+  );
+  assert.deepEqual(out.down, [["k", [0, 2]]]);
+  assert.throws(
+    () => windowTimeline(items, out, { clock: SystemClock() }),
+    (e: unknown) =>
+      e instanceof TypeError &&
+      /options.clock stamps items with the system time, as SystemClock does \(items\[0\] at 1970-01-01T00:00:00.000Z when replayed at 1970-01-01T00:00:00.000Z, at 2001-01-01T00:00:00.000Z .*\); pass options.arrival/
+        .test(e.message),
+  );
+  const root = parse(
+    windowTimeline(items, out, { clock: SystemClock(), arrival: () => new Date(T0) }).svg,
+  );
+  assert.deepEqual(all(root, "rn-item").map((d) => num(d, "data-time")), [T0, T0]);
+  const [band] = all(root, "rn-window");
+  assert.deepEqual([num(band!, "data-open"), num(band!, "data-close")], [T0, T0 + 60_000]);
+  assert.equal(all(band!, "rn-window-label")[0]!.text, "#0: 2");
 });
 
 Deno.test("windowTimeline() displays inline in Jupyter and as a string", async () => {
@@ -394,6 +591,30 @@ Deno.test("windowTimeline() keeps the chart on the data when the watermark trail
   for (const [px] of watermarkPoints(root)) assert.ok(px <= left, "watermark pinned at the edge");
 });
 
+Deno.test("windowTimeline() draws times at the ends of the Date range on an axis within it", () => {
+  const clock = EventClock((ms: number) => ms, { waitForSystemDuration: 0 });
+  for (const at of [8.64e15 - 10, -8.64e15 + 10, 8.64e15]) {
+    // Padding around one item would reach past what a Date can show.
+    const root = parse(windowTimeline([["k", at]], { down: [], meta: [] }, { clock }).svg);
+    const ticks = all(root, "rn-tick").map((t) => num(t, "data-time"));
+    assert.ok(ticks.length >= 2, `ticks near ${at}`);
+    for (const t of ticks) assert.ok(Math.abs(t) <= 8.64e15, `tick ${t} is a valid Date`);
+    const [dot] = all(root, "rn-item");
+    assert.equal(num(dot!, "data-time"), at);
+    const cx = num(child(dot!, "circle"), "cx");
+    assert.ok(cx >= 76 && cx <= 832, `the dot at ${at} is on the chart, at x ${cx}`);
+    near(cx, scaleOf(root)(at), "dot x");
+    // Six-digit years do not shift the labels: times of day, and the days in the caption.
+    for (const tick of all(root, "rn-tick")) {
+      assert.match(tick.text, /^(\d\d-\d\d )?\d\d:\d\d:\d\d\.\d{3}$/);
+    }
+    assert.match(
+      root.children.map((c) => c.text).join("|"),
+      at > 0 ? /event time \(UTC\),? .*\+275760-09-13/ : /event time \(UTC\),? .*-271821-04-20/,
+    );
+  }
+});
+
 Deno.test("windowTimeline() draws an empty run and formats values with options.format", () => {
   const empty = parse(windowTimeline([], { down: [], meta: [] }, { clock: clockOf(0) }).svg);
   assert.equal(all(empty, "rn-item").length, 0);
@@ -445,7 +666,26 @@ Deno.test("windowTimeline() rejects bad input with errors naming it", () => {
     [
       () => windowTimeline([], { down: [], meta: [["k", [0, {}]]] as never }, { clock }),
       TypeError,
-      /outputs.meta\[0\] must carry \{ openTime, closeTime \}/,
+      /outputs.meta\[0\] must carry \{ openTime, closeTime, mergedIds \}/,
+    ],
+    [
+      // Metadata written by hand, without mergedIds.
+      () =>
+        windowTimeline([], {
+          down: [],
+          meta: [["k", [0, { openTime: T0, closeTime: T0 + 5000 }]]] as never,
+        }, { clock }),
+      TypeError,
+      /outputs.meta\[0\] must carry \{ openTime, closeTime, mergedIds \}, got \{"openTime":1672531200000,"closeTime":1672531205000\}/,
+    ],
+    [
+      () =>
+        windowTimeline([], {
+          down: [],
+          meta: [["k", [0, { openTime: T0, closeTime: T0, mergedIds: ["1"] }]]] as never,
+        }, { clock }),
+      TypeError,
+      /outputs.meta\[0\].mergedIds must hold integer window ids, got \["1"\]/,
     ],
     [
       () => windowTimeline([], { down: [], meta: [meta0, meta0] }, { clock }),
@@ -475,6 +715,36 @@ Deno.test("windowTimeline() rejects bad input with errors naming it", () => {
         }),
       TypeError,
       /options.format must return a string, got 7 for 1/,
+    ],
+    [
+      () => windowTimeline([ev("k", 0)], none, { clock, keys: [] }),
+      RangeError,
+      /options.keys is empty; name at least one key, or leave it out to draw every key/,
+    ],
+    [
+      () => windowTimeline([ev("k", 0)], none, { clock, join: 1 as never }),
+      TypeError,
+      /options.join must be a boolean, got 1/,
+    ],
+    [
+      () => windowTimeline([ev("k", 0)], none, { clock, batchSize: 0 }),
+      RangeError,
+      /options.batchSize must be a positive integer or Infinity, got 0/,
+    ],
+    [
+      () => windowTimeline([ev("k", 0)], none, { clock, batchSize: "1" as never }),
+      TypeError,
+      /options.batchSize must be a number or an array of batch lengths, got "1"/,
+    ],
+    [
+      () => windowTimeline([ev("k", 0)], none, { clock, batchSize: [1, 0.5] }),
+      RangeError,
+      /options.batchSize must list positive integer lengths, got \[1,0.5\]/,
+    ],
+    [
+      () => windowTimeline([ev("k", 0), ev("k", 1)], none, { clock, batchSize: [1, 2] }),
+      RangeError,
+      /options.batchSize has batches of 3 items in all, but there are 2 items/,
     ],
     [
       () => windowTimeline([ev("k", 0)], none, { clock, arrival: () => NaN }),
