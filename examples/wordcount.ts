@@ -10,6 +10,7 @@
 
 import { Dataflow, run } from "../mod.ts";
 import { FileSource, StdOutSink } from "../connectors/mod.ts";
+import { platform } from "../src/runtime/platform/platform.ts";
 
 const text = decodeURIComponent(new URL("wordcount.txt", import.meta.url).pathname);
 
@@ -26,4 +27,5 @@ flow.input("inp", new FileSource(text))
   .countFinal("count", (word) => word)
   .output("out", new StdOutSink());
 
-if (import.meta.main) await run(flow);
+// Node has import.meta.main only from 24.2 on; before, the platform tells.
+if (import.meta.main ?? platform.isMain(import.meta.url)) await run(flow);

@@ -5,18 +5,15 @@
  * defines a global `Deno` holding only `test`, which registers each test
  * with `bun:test` or `node:test`. Any other `Deno.*` call in a test fails
  * with a TypeError, as it should: tests reach files and processes through
- * `node:*` helpers that all three runtimes share. A test named in
- * `excluded.ts` for this runtime is registered as skipped, with its reason.
+ * `node:*` helpers that all three runtimes share. Nothing is skipped.
  *
  * Supported: `Deno.test(name, fn)`, `Deno.test(name, options, fn)`,
- * `Deno.test({ name, fn, ...options })` and `Deno.test(fn)`, with `ignore`
- * (a skip, which the runner counts). Not supported, and an error when used:
- * `only`, and `t.step`.
+ * `Deno.test({ name, fn, ...options })` and `Deno.test(fn)`. An `ignore`d test
+ * fails, as it does in CI on Deno: runnel's suites skip nothing. Not
+ * supported, and an error when used: `only`, and `t.step`.
  *
  * @module
  */
-
-import { exclusionReason, type Runtime } from "./excluded.ts";
 
 /** The part of Deno's test context the shim provides. */
 interface TestContext {
@@ -33,26 +30,11 @@ interface TestDefinition {
   only?: boolean;
 }
 
-type Register = (name: string, fn: () => Promise<void>, skip: string | undefined) => void;
+const runtime = "Bun" in globalThis ? "bun" : "node";
 
-const runtime: Runtime = "Bun" in globalThis ? "bun" : "node";
-
-async function registrar(): Promise<Register> {
-  if (runtime === "bun") {
-    const { test } = await import("bun:test");
-    return (name, fn, skip) => {
-      if (skip === undefined) test(name, fn);
-      else test.skip(`${name} (skipped: ${skip})`, fn);
-    };
-  }
-  const { test } = await import("node:test");
-  return (name, fn, skip) => {
-    if (skip === undefined) test(name, fn);
-    else test(name, { skip }, fn);
-  };
-}
-
-const register = await registrar();
+const register: (name: string, fn: () => Promise<void>) => void = runtime === "bun"
+  ? (await import("bun:test")).test
+  : (await import("node:test")).test;
 
 function definition(
   first: string | TestDefinition | TestFn,
@@ -88,9 +70,11 @@ function test(
       );
     },
   };
-  const skip = exclusionReason(runtime, name) ?? (ignore ? "ignore: true" : undefined);
   // No parameters: Bun would take one as a `done` callback.
-  register(name, async () => await fn(context), skip);
+  register(name, async () => {
+    if (ignore) throw new Error(`test "${name}" is ignored; runnel's suites skip nothing`);
+    await fn(context);
+  });
 }
 
 Object.defineProperty(globalThis, "Deno", { value: { test }, configurable: true });
