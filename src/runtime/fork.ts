@@ -4,7 +4,8 @@
  * @module
  */
 
-import { abortable, deferred } from "./_async.ts";
+import { raceAbort } from "../../operators/_abort.ts";
+import { deferred } from "./_async.ts";
 import type { Message, MessageStream } from "./message.ts";
 
 /** Sends a message to some of the ports; called once per input message. */
@@ -87,7 +88,7 @@ export class Fork<T> {
   }
 
   #wait(): Promise<void> {
-    return this.#signal ? abortable(this.#changed.promise, this.#signal) : this.#changed.promise;
+    return this.#signal ? raceAbort(this.#changed.promise, this.#signal) : this.#changed.promise;
   }
 
   #notify(): void {

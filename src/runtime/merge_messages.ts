@@ -4,7 +4,8 @@
  * @module
  */
 
-import { closeIterator, deferred } from "./_async.ts";
+import { close } from "../../operators/_close.ts";
+import { deferred } from "./_async.ts";
 import {
   Barrier,
   type Control,
@@ -168,7 +169,7 @@ async function* merge<T, B>(
   } finally {
     for (let i = 0; i < count; i++) {
       if (ended[i]) continue;
-      await closeIterator(iterators[i]!, pending[i]!);
+      await close(iterators[i]!, pending[i]!);
     }
   }
 }

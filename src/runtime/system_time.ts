@@ -5,7 +5,7 @@
  * @module
  */
 
-import { delay } from "./_async.ts";
+import { delay } from "../../operators/_abort.ts";
 
 /**
  * A source of system time and a way to wait for it.

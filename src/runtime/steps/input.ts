@@ -13,7 +13,8 @@ import {
   type Source,
   type StatelessSourcePartition,
 } from "../../dataflow/inputs.ts";
-import { abortable, delay, isThenable } from "../_async.ts";
+import { delay, raceAbort } from "../../../operators/_abort.ts";
+import { isThenable } from "../../../operators/_thenable.ts";
 import type { WorkerContext } from "../context.ts";
 import { iterableSource } from "../iterable_source.ts";
 import { mergeMessages } from "../merge_messages.ts";
@@ -79,7 +80,7 @@ async function* readPartition(
       let batch: unknown;
       try {
         batch = partition.nextBatch();
-        if (isThenable(batch)) batch = await abortable(Promise.resolve(batch), signal);
+        if (isThenable(batch)) batch = await raceAbort(Promise.resolve(batch), signal);
       } catch (error) {
         if (signal.aborted) throw signal.reason;
         throw callbackError(path, "source nextBatch()", undefined, error);

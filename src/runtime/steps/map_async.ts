@@ -7,7 +7,8 @@
 
 import { callbackError } from "../../dataflow/_batch.ts";
 import type { MapAsyncNode } from "../../dataflow/graph.ts";
-import { closeIterator, deferred } from "../_async.ts";
+import { close } from "../../../operators/_close.ts";
+import { deferred } from "../_async.ts";
 import type { WorkerContext } from "../context.ts";
 import { type Control, isBatch, type Message, type MessageStream } from "../message.ts";
 
@@ -125,6 +126,6 @@ export async function* mapAsyncStep(
       } else control = arrived.value;
     }
   } finally {
-    if (!inputDone) await closeIterator(iterator, next !== undefined);
+    if (!inputDone) await close(iterator, next !== undefined);
   }
 }

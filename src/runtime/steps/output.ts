@@ -12,7 +12,7 @@ import {
   type StatelessSinkPartition,
 } from "../../dataflow/outputs.ts";
 import { stableHash } from "../../dataflow/stable_hash.ts";
-import { isThenable } from "../_async.ts";
+import { isThenable } from "../../../operators/_thenable.ts";
 import type { WorkerContext } from "../context.ts";
 import { isBatch, type MessageStream } from "../message.ts";
 import { assignParts } from "./input.ts";

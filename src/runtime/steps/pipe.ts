@@ -6,7 +6,8 @@
 
 import { callbackError } from "../../dataflow/_batch.ts";
 import type { PipeNode } from "../../dataflow/graph.ts";
-import { closeIterator, deferred } from "../_async.ts";
+import { close } from "../../../operators/_close.ts";
+import { deferred } from "../_async.ts";
 import { type Control, isBatch, type Message, type MessageStream } from "../message.ts";
 
 const CONTROL: unique symbol = Symbol("control");
@@ -86,6 +87,6 @@ export async function* pipeStep(
     }
   } finally {
     if (!finished) await output.return?.();
-    if (!sourceDone) await closeIterator(source, reading);
+    if (!sourceDone) await close(source, reading);
   }
 }
