@@ -4,8 +4,14 @@
  * @module
  */
 
+import assert from "node:assert/strict";
 import { Dataflow, run, type RunOptions, type Stream } from "../mod.ts";
-import { type TestingMarker, TestingSink, TestingSource } from "../connectors/testing.ts";
+import {
+  type TestingClock,
+  type TestingMarker,
+  TestingSink,
+  TestingSource,
+} from "../connectors/testing.ts";
 
 /**
  * Runs `items` through the steps `build` adds, in batches of `batchSize`,
@@ -32,4 +38,36 @@ export async function waitFor(predicate: () => boolean, ms = 200): Promise<void>
     if (Date.now() > end) throw new Error(`waitFor timed out after ${ms} ms`);
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
+}
+
+/** Lets pending work run for `ms` of real time (0: just the pending promises and timers). */
+export function settle(ms = 10): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Starts a run of `items` through the steps `build` adds, on `clock`, with a
+ * long pause after them so the input stays open; `stop()` aborts the run and
+ * checks it ended with that abort.
+ */
+export function startOpen<T, U>(
+  items: readonly (T | TestingMarker)[],
+  build: (up: Stream<T>) => Stream<U>,
+  clock: TestingClock,
+  batchSize = 1,
+): { out: U[]; stop: () => Promise<void> } {
+  const out: U[] = [];
+  const flow = new Dataflow("f");
+  const input = new TestingSource<T>([...items, TestingSource.PAUSE(10_000)], { batchSize });
+  build(flow.input("inp", input)).output("out", new TestingSink(out));
+  const controller = new AbortController();
+  const done = run(flow, { clock, signal: controller.signal });
+  return {
+    out,
+    stop: async () => {
+      const reason = new Error("test stop");
+      controller.abort(reason);
+      await assert.rejects(done, (error) => error === reason);
+    },
+  };
 }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { broadcast, Fork, FORK_CAPACITY } from "./fork.ts";
 import { Barrier, isBatch, type Message } from "./message.ts";
 import { toArray } from "../../operators/to_array.ts";
+import { settle } from "../../tests/_helpers.ts";
 
 /** An input of `count` one-item batches that records how far it was read and whether it closed. */
 function countingInput(count: number, options: { error?: Error } = {}): {
@@ -26,11 +27,6 @@ function countingInput(count: number, options: { error?: Error } = {}): {
 
 function range(from: number, to: number): number[][] {
   return Array.from({ length: to - from + 1 }, (_, i) => [from + i]);
-}
-
-/** Lets every pending promise settle. */
-function settle(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /** Reads `count` messages from `iterator`. */
@@ -83,7 +79,7 @@ Deno.test("Fork reads no further ahead than the slowest port can hold", async ()
     blocked = false;
     return result;
   });
-  await settle();
+  await settle(0);
   assert.equal(blocked, true, "the fast port ran ahead of the slow one's capacity");
   assert.equal(state.pulled, FORK_CAPACITY);
 

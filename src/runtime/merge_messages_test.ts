@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { mergeMessages, mergeSideBatches, SideBatch } from "./merge_messages.ts";
 import { Barrier, type Message, Watermark } from "./message.ts";
 import { toArray } from "../../operators/to_array.ts";
+import { settle } from "../../tests/_helpers.ts";
 
 /** A runtime stream fed by hand; records whether it was asked to stop. */
 class Channel implements AsyncIterableIterator<Message<number>> {
@@ -61,11 +62,6 @@ function collect(stream: AsyncIterable<Message<number>>): {
   return { out, done };
 }
 
-/** Lets every pending promise settle. */
-function settle(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
 /** Messages as comparable values: batches stay arrays, controls become strings. */
 function show(messages: readonly Message<number>[]): unknown[] {
   return messages.map((m) =>
@@ -115,15 +111,15 @@ Deno.test("mergeMessages() holds an input past a barrier until every input reach
   a.push(new Barrier(1));
   a.push([2]);
   b.push([10]);
-  await settle();
+  await settle(0);
   assert.deepEqual(show(out).sort(), [[1], [10]], "input a was read past its barrier");
 
   b.push([11]);
-  await settle();
+  await settle(0);
   assert.deepEqual(show(out).slice(2), [[11]]);
 
   b.push(new Barrier(1));
-  await settle();
+  await settle(0);
   assert.deepEqual(show(out).slice(3), ["barrier 1", [2]]);
 
   a.end();
@@ -139,10 +135,10 @@ Deno.test("mergeMessages() releases a barrier when the inputs not at it end", as
   a.push(new Barrier(1));
   a.push([1]);
   b.push([10]);
-  await settle();
+  await settle(0);
   assert.deepEqual(show(out), [[10]]);
   b.end();
-  await settle();
+  await settle(0);
   assert.deepEqual(show(out), [[10], "barrier 1", [1]]);
   a.push(new Barrier(2));
   a.end();
@@ -187,22 +183,22 @@ Deno.test("mergeMessages() emits the minimum watermark over its inputs when it a
   const b = new Channel();
   const { out, done } = collect(mergeMessages([a, b]));
   a.push(new Watermark(10));
-  await settle();
+  await settle(0);
   assert.deepEqual(show(out), [], "a watermark passed while input b had none");
   b.push(new Watermark(5));
-  await settle();
+  await settle(0);
   assert.deepEqual(show(out), ["wm 5"]);
   a.push(new Watermark(20));
-  await settle();
+  await settle(0);
   assert.deepEqual(show(out), ["wm 5"], "the watermark moved past input b's");
   b.push(new Watermark(15));
-  await settle();
+  await settle(0);
   assert.deepEqual(show(out), ["wm 5", "wm 15"]);
   b.push(new Watermark(12));
-  await settle();
+  await settle(0);
   assert.deepEqual(show(out), ["wm 5", "wm 15"], "the watermark went backwards");
   b.end();
-  await settle();
+  await settle(0);
   assert.deepEqual(show(out), ["wm 5", "wm 15", "wm 20"], "an ended input held it back");
   a.end();
   await done;
@@ -217,7 +213,7 @@ Deno.test("mergeMessages() fails with the first input error and closes the other
   const { out, done } = collect(mergeMessages([a, b, c]));
   a.push([1]);
   c.push(new Barrier(1));
-  await settle();
+  await settle(0);
   a.fail(error);
   await assert.rejects(done, (e: unknown) => e === error);
   assert.deepEqual(show(out), [[1]]);

@@ -1,43 +1,24 @@
 import assert from "node:assert/strict";
-import { Dataflow, type KeyedStream, run } from "../../../mod.ts";
-import { TestingClock, TestingSink, TestingSource } from "../../../connectors/testing.ts";
+import { Dataflow, type KeyedStream } from "../../../mod.ts";
+import { TestingClock, TestingSource } from "../../../connectors/testing.ts";
 import type { TestingMarker } from "../../../connectors/testing.ts";
-import { outputOf, waitFor } from "../../../tests/_helpers.ts";
+import { outputOf, settle, startOpen, waitFor } from "../../../tests/_helpers.ts";
 
 type Kv = [string, number];
 
-/** Lets pending work run for `ms` of real time. */
-function settle(ms = 10): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/**
- * Starts a run of `items` then a long pause, so input stays open; `seen`
- * records items as they reach the collect step; `stop()` aborts the run.
- */
-function startOpen(
+/** Starts an open run of `items` into a collect step; `seen` records what reaches it. */
+function startCollect(
   items: readonly (Kv | TestingMarker)[],
   options: { maxSize: number; timeout: number },
   clock: TestingClock,
-): { out: [string, number[]][]; seen: Kv[]; stop: () => Promise<void> } {
-  const out: [string, number[]][] = [];
+) {
   const seen: Kv[] = [];
-  const flow = new Dataflow("f");
-  flow.input("inp", new TestingSource<Kv>([...items, TestingSource.PAUSE(10_000)]))
-    .inspect("seen", (_id, item) => seen.push(item))
-    .collect("c", options)
-    .output("out", new TestingSink(out));
-  const controller = new AbortController();
-  const done = run(flow, { clock, signal: controller.signal });
-  return {
-    out,
-    seen,
-    stop: async () => {
-      const reason = new Error("test stop");
-      controller.abort(reason);
-      await assert.rejects(done, (error) => error === reason);
-    },
-  };
+  const open = startOpen<Kv, [string, number[]]>(
+    items,
+    (up) => up.inspect("seen", (_id, item) => seen.push(item)).collect("c", options),
+    clock,
+  );
+  return { ...open, seen };
 }
 
 const collect3 = (up: KeyedStream<number>) => up.collect("c", { maxSize: 3, timeout: 60_000 });
@@ -111,7 +92,7 @@ Deno.test("collect() emits nothing for empty input and stops at EOF", async () =
 
 Deno.test("collect() flushes after timeout ms since the key's last item, with no new input", async () => {
   const clock = new TestingClock(0);
-  const open = startOpen([["a", 1], TestingSource.PAUSE(20), ["a", 2]], {
+  const open = startCollect([["a", 1], TestingSource.PAUSE(20), ["a", 2]], {
     maxSize: 10,
     timeout: 100,
   }, clock);
@@ -141,7 +122,7 @@ Deno.test("collect() flushes after timeout ms since the key's last item, with no
 
 Deno.test("collect() times out each key on its own clock", async () => {
   const clock = new TestingClock(0);
-  const open = startOpen([["a", 1], ["a", 2], TestingSource.PAUSE(20), ["b", 3]], {
+  const open = startCollect([["a", 1], ["a", 2], TestingSource.PAUSE(20), ["b", 3]], {
     maxSize: 10,
     timeout: 100,
   }, clock);

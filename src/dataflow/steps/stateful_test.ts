@@ -1,44 +1,13 @@
 import assert from "node:assert/strict";
-import { Dataflow, type KeyedStream, run, StepError, type Stream } from "../../../mod.ts";
-import { TestingClock, TestingSink, TestingSource } from "../../../connectors/testing.ts";
-import type { TestingMarker } from "../../../connectors/testing.ts";
-import { outputOf, waitFor } from "../../../tests/_helpers.ts";
+import { Dataflow, type KeyedStream, StepError } from "../../../mod.ts";
+import { TestingClock, TestingSource } from "../../../connectors/testing.ts";
+import { outputOf, settle, startOpen, waitFor } from "../../../tests/_helpers.ts";
 
 type Kv = [string, number];
 
 /** The values emitted for `key`, in order. */
 function valuesOf<V>(out: readonly [string, V][], key: string): V[] {
   return out.filter(([k]) => k === key).map(([, v]) => v);
-}
-
-/** Lets pending work run for `ms` of real time. */
-function settle(ms = 10): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/**
- * Starts a run whose input stays open (a long pause after `items`); `stop()`
- * aborts it and checks it ended with the abort.
- */
-function startOpen<T, U>(
-  items: readonly (T | TestingMarker)[],
-  build: (up: Stream<T>) => Stream<U>,
-  clock: TestingClock,
-): { out: U[]; stop: () => Promise<void> } {
-  const out: U[] = [];
-  const flow = new Dataflow("f");
-  build(flow.input("inp", new TestingSource<T>([...items, TestingSource.PAUSE(10_000)])))
-    .output("out", new TestingSink(out));
-  const controller = new AbortController();
-  const done = run(flow, { clock, signal: controller.signal });
-  return {
-    out,
-    stop: async () => {
-      const reason = new Error("test stop");
-      controller.abort(reason);
-      await assert.rejects(done, (error) => error === reason);
-    },
-  };
 }
 
 /** A running sum per key, emitting each new sum. */

@@ -1,43 +1,9 @@
 import assert from "node:assert/strict";
-import { Dataflow, type KeyedStream, run, StepError, type Stream } from "../../../mod.ts";
+import { Dataflow, type KeyedStream, run, StepError } from "../../../mod.ts";
 import { TestingClock, TestingSink, TestingSource } from "../../../connectors/testing.ts";
-import type { TestingMarker } from "../../../connectors/testing.ts";
-import { waitFor } from "../../../tests/_helpers.ts";
+import { settle, startOpen, waitFor } from "../../../tests/_helpers.ts";
 
 type Kv = [string, number];
-
-/** Lets pending work run for `ms` of real time. */
-function settle(ms = 10): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Starts a run whose input stays open after `items`; `stop()` aborts it. */
-function startOpen<U>(
-  items: readonly (Kv | TestingMarker)[],
-  build: (up: KeyedStream<number>) => Stream<U>,
-  clock: TestingClock,
-  batchSize = 1,
-): { out: U[]; stop: () => Promise<void> } {
-  const out: U[] = [];
-  const flow = new Dataflow("f");
-  build(
-    flow.input(
-      "inp",
-      new TestingSource<Kv>([...items, TestingSource.PAUSE(10_000)], { batchSize }),
-    ),
-  )
-    .output("out", new TestingSink(out));
-  const controller = new AbortController();
-  const done = run(flow, { clock, signal: controller.signal });
-  return {
-    out,
-    stop: async () => {
-      const reason = new Error("test stop");
-      controller.abort(reason);
-      await assert.rejects(done, (error) => error === reason);
-    },
-  };
-}
 
 /**
  * A timer per key: each value is a delay; the key fires `delay` ms after its
@@ -67,7 +33,7 @@ function timers(every?: number) {
 Deno.test("statefulBatch() fires many keys' timers in time order, not key order", async () => {
   for (const batchSize of [1, 4]) {
     const clock = new TestingClock(0);
-    const open = startOpen(
+    const open = startOpen<Kv, [string, unknown]>(
       [["a", 300], ["b", 100], ["c", 200], ["d", 50]],
       timers(),
       clock,
@@ -92,7 +58,12 @@ Deno.test("statefulBatch() fires many keys' timers in time order, not key order"
 
 Deno.test("statefulBatch() fires only the timers that are due as the clock moves", async () => {
   const clock = new TestingClock(0);
-  const open = startOpen([["a", 300], ["b", 100], ["c", 200]], timers(), clock, 4);
+  const open = startOpen<Kv, [string, unknown]>(
+    [["a", 300], ["b", 100], ["c", 200]],
+    timers(),
+    clock,
+    4,
+  );
   try {
     await settle();
     clock.advance(150);
@@ -113,7 +84,7 @@ Deno.test("statefulBatch() fires only the timers that are due as the clock moves
 
 Deno.test("statefulBatch() re-arms a timer from onNotify", async () => {
   const clock = new TestingClock(0);
-  const open = startOpen([["a", 10]], timers(10), clock);
+  const open = startOpen<Kv, [string, unknown]>([["a", 10]], timers(10), clock);
   try {
     await settle();
     for (const t of [10, 20, 30]) {
@@ -129,7 +100,7 @@ Deno.test("statefulBatch() re-arms a timer from onNotify", async () => {
 Deno.test("statefulBatch() replaces a key's timer when notifyAt changes", async () => {
   const clock = new TestingClock(0);
   // a first asks for 50, then (next batch) for 200: the old time must not fire.
-  const open = startOpen([["a", 50], ["a", 200]], timers(), clock);
+  const open = startOpen<Kv, [string, unknown]>([["a", 50], ["a", 200]], timers(), clock);
   try {
     await settle();
     clock.advance(100);
@@ -155,7 +126,7 @@ Deno.test("statefulBatch() fires a timer already due right after the batch", asy
 
 Deno.test("statefulBatch() drops a discarded key's timer", async () => {
   const clock = new TestingClock(0);
-  const open = startOpen(
+  const open = startOpen<Kv, [string, unknown]>(
     [["a", 100], ["a", -1]],
     (up) =>
       up.statefulBatch<number, string, null>("t", (_r, _k, ctx) => {
@@ -237,7 +208,7 @@ Deno.test("statefulBatch() wraps a throwing notifyAt or onNotify in a StepError 
 Deno.test("a logic that keeps asking for a past time fires once per millisecond of clock time, not in a loop", async () => {
   const clock = new TestingClock(1_000);
   let notified = 0;
-  const { out, stop } = startOpen(
+  const { out, stop } = startOpen<Kv, [string, unknown]>(
     [["k", 1]],
     (up) =>
       up.statefulBatch<number, number, null>("sb", () => ({
