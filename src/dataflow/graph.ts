@@ -348,15 +348,3 @@ export function upstreamPorts(node: StepNode): readonly Port[] {
       return [node.up];
   }
 }
-
-/** The names of the ports a node produces. */
-export function portNames(node: StepNode): readonly string[] {
-  switch (node.kind) {
-    case "output":
-      return [];
-    case "branch":
-      return ["trues", "falses"];
-    default:
-      return ["down"];
-  }
-}

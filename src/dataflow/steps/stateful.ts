@@ -220,7 +220,7 @@ function notPair(path: string, result: unknown): TypeError {
 }
 
 /** Throws unless a logic method returned `[emits, discard]`. */
-export function checkLogicResult(what: string, result: unknown): void {
+function checkLogicResult(what: string, result: unknown): void {
   if (
     !Array.isArray(result) || result.length !== 2 || typeof result[1] !== "boolean" ||
     result[0] === null || typeof result[0] !== "object" || !(Symbol.iterator in result[0])
