@@ -258,6 +258,17 @@ export class Stream<T> implements AsyncIterable<T> {
   }
 
   // Runs before the id is reserved, so a rejected step leaves its id free.
+  /** Throws a TypeError unless every one of `others` is a stream of this flow. */
+  #checkSameFlow(id: string, others: readonly unknown[], what: string): void {
+    for (const other of others) {
+      if (!(other instanceof Stream) || other.flow !== this.flow) {
+        throw new TypeError(
+          `Cannot add step "${id}": every input must be a ${what} of the same flow`,
+        );
+      }
+    }
+  }
+
   #checkCallback(id: string, name: string, fn: unknown): void {
     if (typeof fn !== "function") {
       throw new TypeError(
@@ -543,13 +554,7 @@ export class Stream<T> implements AsyncIterable<T> {
    */
   merge<U>(id: string, ...others: Stream<U>[]): Stream<T | U> {
     const path = this.#path(id);
-    for (const other of others) {
-      if (!(other instanceof Stream) || other.flow !== this.flow) {
-        throw new TypeError(
-          `Cannot add step "${path}": every input must be a stream of the same flow`,
-        );
-      }
-    }
+    this.#checkSameFlow(path, others, "stream");
     return this.#add({
       kind: "merge",
       path,
@@ -982,15 +987,8 @@ export class Stream<T> implements AsyncIterable<T> {
     others: readonly KeyedStream<unknown>[] = [],
   ): KeyedStream<W> {
     const path = this.#path(id);
-    const ups = [this.#port];
-    for (const other of others) {
-      if (!(other instanceof Stream) || other.flow !== this.flow) {
-        throw new TypeError(
-          `Cannot add step "${id}": every input must be a keyed stream of the same flow`,
-        );
-      }
-      ups.push(other.#port);
-    }
+    this.#checkSameFlow(id, others, "keyed stream");
+    const ups = [this.#port, ...others.map((other) => other.#port)];
     return this.#add({ kind: "keyedFold", path, ups, fold: build(path) });
   }
 
@@ -1379,13 +1377,7 @@ export class Stream<T> implements AsyncIterable<T> {
     const options = last !== undefined && !(last instanceof Stream)
       ? sides.pop() as JoinOptions
       : {};
-    for (const side of sides) {
-      if (!(side instanceof Stream) || side.flow !== this.flow) {
-        throw new TypeError(
-          `Cannot add step "${id}": every side of a join must be a keyed stream of the same flow`,
-        );
-      }
-    }
+    // The keyed-fold step checks that every side is a stream of this flow.
     return join(this as KeyedStream<unknown>, id, sides as KeyedStream<unknown>[], options);
   }
 
@@ -1777,13 +1769,7 @@ export class Stream<T> implements AsyncIterable<T> {
     sides: readonly KeyedStream<unknown>[],
     options: JoinWindowOptions,
   ): WindowOut<[number, unknown], unknown[]> {
-    for (const side of sides) {
-      if (!(side instanceof Stream) || side.flow !== this.flow) {
-        throw new TypeError(
-          `Cannot add step "${id}": every side of a joinWindow must be a keyed stream of the same flow`,
-        );
-      }
-    }
+    this.#checkSameFlow(id, sides, "keyed stream");
     return joinWindow(this, id, sides, options);
   }
 
