@@ -7,7 +7,7 @@
  */
 
 import { Dataflow, run } from "../mod.ts";
-import { seededRandom } from "./_data.ts";
+import { bestOf, seededRandom } from "./_data.ts";
 
 const ITEMS = 1_000_000;
 const KEYS = 100_000;
@@ -62,13 +62,7 @@ async function runnel(): Promise<number> {
 }
 
 async function measure(subject: string, fn: () => number | Promise<number>) {
-  let best = Infinity;
-  let rows = 0;
-  for (let i = 0; i < 3; i++) {
-    const start = performance.now();
-    rows = await fn();
-    best = Math.min(best, (performance.now() - start) / 1000);
-  }
+  const { seconds: best, result: rows } = await bestOf(3, fn);
   const rate = (2 * ITEMS) / best;
   console.log(
     JSON.stringify({

@@ -15,7 +15,7 @@
 
 import { Dataflow, EventClock, run, TumblingWindower } from "../mod.ts";
 import { TestingClock } from "../connectors/testing.ts";
-import { seededRandom } from "./_data.ts";
+import { bestOf, seededRandom } from "./_data.ts";
 
 const EVENTS = 5_000_000;
 const KEYS = 10_000;
@@ -122,13 +122,7 @@ async function measure(
   subject: string,
   fn: () => { rows: Row[]; late: number } | Promise<{ rows: Row[]; late: number }>,
 ) {
-  let best = Infinity;
-  let result = { rows: [] as Row[], late: 0 };
-  for (let i = 0; i < 3; i++) {
-    const start = performance.now();
-    result = await fn();
-    best = Math.min(best, (performance.now() - start) / 1000);
-  }
+  const { seconds: best, result } = await bestOf(3, fn);
   const rate = EVENTS / best;
   console.log(JSON.stringify({
     bench: "windows",

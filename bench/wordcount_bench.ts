@@ -8,7 +8,7 @@
  */
 
 import { Dataflow, run } from "../mod.ts";
-import { seededRandom, zipf } from "./_data.ts";
+import { bestOf, seededRandom, zipf } from "./_data.ts";
 
 const WORDS = 10_000_000;
 const VOCABULARY = 50_000;
@@ -59,13 +59,7 @@ async function measure(
   subject: string,
   fn: () => Map<string, number> | Promise<Map<string, number>>,
 ) {
-  let best = Infinity;
-  let result = new Map<string, number>();
-  for (let i = 0; i < 3; i++) {
-    const start = performance.now();
-    result = await fn();
-    best = Math.min(best, (performance.now() - start) / 1000);
-  }
+  const { seconds: best, result } = await bestOf(3, fn);
   const rate = WORDS / best;
   console.log(
     JSON.stringify({
