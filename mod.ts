@@ -58,7 +58,7 @@ export type {
 export { stableHash } from "./src/dataflow/stable_hash.ts";
 export { iterate, run, type RunOptions } from "./src/runtime/run.ts";
 export type { SystemTime } from "./src/runtime/system_time.ts";
-export { toMermaid, type ToMermaidOptions } from "./src/dataflow/mermaid.ts";
+export { toMermaid, type ToMermaidOptions } from "./src/viz/mermaid.ts";
 export {
   type Clock,
   type ClockContext,

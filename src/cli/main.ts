@@ -6,7 +6,7 @@
 
 import denoJson from "../../deno.json" with { type: "json" };
 import type { Dataflow } from "../dataflow/dataflow.ts";
-import { toMermaid } from "../dataflow/mermaid.ts";
+import { toMermaid } from "../viz/mermaid.ts";
 import { run } from "../runtime/run.ts";
 import { type OptionSpec, parseArgs } from "./args.ts";
 import { CliError, commandHint, HELP_HINT, oneLine, traceOf } from "./errors.ts";

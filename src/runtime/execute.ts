@@ -24,15 +24,15 @@ import type { WorkerContext } from "./context.ts";
 import { broadcast, Fork } from "./fork.ts";
 import { mergeMessages } from "./merge_messages.ts";
 import { isBatch, type MessageStream } from "./message.ts";
-import { batchStep } from "./steps/batch.ts";
-import { branchRoute } from "./steps/branch.ts";
-import { inputStep } from "./steps/input.ts";
-import { inspectDebugStep } from "./steps/inspect_debug.ts";
-import { mapAsyncStep } from "./steps/map_async.ts";
-import { outputStep } from "./steps/output.ts";
-import { pipeStep } from "./steps/pipe.ts";
-import { statefulBatchStep } from "./steps/stateful_batch.ts";
-import { keyedFoldStep } from "./steps/keyed_fold.ts";
+import { batchStep } from "./nodes/batch.ts";
+import { branchRoute } from "./nodes/branch.ts";
+import { inputStep } from "./nodes/input.ts";
+import { inspectDebugStep } from "./nodes/inspect_debug.ts";
+import { mapAsyncStep } from "./nodes/map_async.ts";
+import { outputStep } from "./nodes/output.ts";
+import { pipeStep } from "./nodes/pipe.ts";
+import { statefulBatchStep } from "./nodes/stateful_batch.ts";
+import { keyedFoldStep } from "./nodes/keyed_fold.ts";
 
 /** One worker's share of a run, ready to start. */
 export interface WorkerPlan {

@@ -16,7 +16,7 @@ import {
 import { delay, raceAbort } from "../../../operators/_abort.ts";
 import { isThenable } from "../../../operators/_thenable.ts";
 import type { WorkerContext } from "../context.ts";
-import { iterableSource } from "../iterable_source.ts";
+import { iterableSource } from "../../dataflow/iterable_source.ts";
 import { mergeMessages } from "../merge_messages.ts";
 import { Barrier, type Message, type MessageStream } from "../message.ts";
 

@@ -4,8 +4,8 @@
  * @module
  */
 
-import type { Dataflow } from "./dataflow.ts";
-import { type StepNode, upstreamPorts } from "./graph.ts";
+import type { Dataflow } from "../dataflow/dataflow.ts";
+import { type StepNode, upstreamPorts } from "../dataflow/graph.ts";
 
 /**
  * Options for {@linkcode toMermaid}.

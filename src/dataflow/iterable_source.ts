@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { DynamicSource, NextBatch, StatelessSourcePartition } from "../dataflow/inputs.ts";
+import type { DynamicSource, NextBatch, StatelessSourcePartition } from "./inputs.ts";
 
 /** The most items an iterable source hands over in one batch. */
 export const ITERABLE_BATCH_SIZE = 1024;
