@@ -1,10 +1,7 @@
 /**
- * Batch functions for the stateless steps.
- *
- * Users write per-item callbacks; the runtime moves arrays. Each builder here
- * turns a callback into a function over a whole batch that runs in one
- * synchronous loop, with the `try` outside the loop so the fast path stays
- * fast, and reports a failure with the step path and the offending item.
+ * How steps report failures: shape errors, wrapped callback failures, and
+ * the user batch function's check. The per-item stateless steps are data
+ * (`ItemStage` in `graph.ts`); the runtime compiles them.
  *
  * @module
  */
@@ -12,7 +9,6 @@
 import { describeValue, StepError, type StepErrorOptions } from "./errors.ts";
 
 import type { BatchFn } from "./graph.ts";
-import { specialize } from "./_specialize.ts";
 
 /**
  * Marks errors runnel raised itself (shape errors), so that nothing wraps
@@ -75,156 +71,32 @@ export function checkKeyed(path: string, item: unknown): asserts item is [string
   }
 }
 
-// The loop factories below are re-instantiated per step by `specialize`, so
-// they use nothing but their parameters and globals.
-
-type Fail = (item: unknown, error: unknown) => Error;
-type Bad = (value: unknown) => Error;
-
-function mapLoop(mapper: (item: unknown) => unknown, fail: Fail): BatchFn {
-  return (batch) => {
-    const out = new Array(batch.length);
-    let i = 0;
-    try {
-      for (; i < batch.length; i++) out[i] = mapper(batch[i]);
-    } catch (error) {
-      throw fail(batch[i], error);
-    }
-    return out;
-  };
-}
-
-function filterLoop(predicate: (item: unknown) => unknown, fail: Fail, bad: Bad): BatchFn {
-  return (batch) => {
-    const out: unknown[] = [];
-    let i = 0;
-    let keep: unknown;
-    try {
-      for (; i < batch.length; i++) {
-        keep = predicate(batch[i]);
-        if (keep === true) out.push(batch[i]);
-        else if (keep !== false) break;
-      }
-    } catch (error) {
-      throw fail(batch[i], error);
-    }
-    if (i < batch.length) throw bad(keep);
-    return out;
-  };
-}
-
-function filterMapLoop(mapper: (item: unknown) => unknown, fail: Fail): BatchFn {
-  return (batch) => {
-    const out: unknown[] = [];
-    let i = 0;
-    try {
-      for (; i < batch.length; i++) {
-        const value = mapper(batch[i]);
-        if (value !== undefined && value !== null) out.push(value);
-      }
-    } catch (error) {
-      throw fail(batch[i], error);
-    }
-    return out;
-  };
-}
-
-function flatMapLoop(mapper: (item: unknown) => unknown, fail: Fail, bad: Bad): BatchFn {
-  return (batch) => {
-    const out: unknown[] = [];
-    let i = 0;
-    let result: unknown;
-    try {
-      for (; i < batch.length; i++) {
-        result = mapper(batch[i]);
-        if (Array.isArray(result)) {
-          for (let j = 0; j < result.length; j++) out.push(result[j]);
-        } else if (
-          result !== null && typeof result === "object" &&
-          typeof (result as Iterable<unknown>)[Symbol.iterator] === "function"
-        ) {
-          for (const value of result as Iterable<unknown>) out.push(value);
-        } else break;
-      }
-    } catch (error) {
-      throw fail(batch[i], error);
-    }
-    if (i < batch.length) throw bad(result);
-    return out;
-  };
-}
-
-function tapLoop(inspector: (item: unknown) => void, fail: Fail): BatchFn {
-  return (batch) => {
-    let i = 0;
-    try {
-      for (; i < batch.length; i++) inspector(batch[i]);
-    } catch (error) {
-      throw fail(batch[i], error);
-    }
-    return batch;
-  };
-}
-
-function mapValueLoop(mapper: (value: unknown) => unknown, fail: Fail, bad: Bad): BatchFn {
-  return (batch) => {
-    const out = new Array(batch.length);
-    let i = 0;
-    try {
-      for (; i < batch.length; i++) {
-        const item = batch[i];
-        if (!Array.isArray(item) || item.length !== 2 || typeof item[0] !== "string") {
-          throw bad(item);
-        }
-        out[i] = [item[0], mapper(item[1])];
-      }
-    } catch (error) {
-      throw fail(batch[i], error);
-    }
-    return out;
-  };
-}
-
-function failWith(path: string, what: string): Fail {
-  return (item, error) => callbackError(path, what, item, error);
-}
-
-/** 1 → 1. `what` names the callback in errors. */
-export function mapBatch(
-  path: string,
-  mapper: (item: unknown) => unknown,
-  what = "mapper",
-): BatchFn {
-  return specialize(mapLoop, path)(mapper, failWith(path, what));
-}
-
-/** 1 → 0..1 by a boolean predicate. */
-export function filterBatch(path: string, predicate: (item: unknown) => unknown): BatchFn {
-  return specialize(filterLoop, path)(
-    predicate,
-    failWith(path, "predicate"),
-    (value) => shapeError(path, "the predicate to return a boolean", value),
-  );
-}
-
-/** 1 → 0..1, dropping `undefined` and `null`. */
-export function filterMapBatch(path: string, mapper: (item: unknown) => unknown): BatchFn {
-  return specialize(filterMapLoop, path)(mapper, failWith(path, "mapper"));
+/**
+ * Thrown inside a keyed fold to blame a callback other than the fold's own
+ * `what` (a `foldFinal` builder, say); the step still names the key and value.
+ */
+export class CallbackFailure {
+  /**
+   * @param what The callback that threw, such as `"builder"`.
+   * @param cause What it threw.
+   */
+  constructor(readonly what: string, readonly cause: unknown) {}
 }
 
 /**
- * 1 → many; a mapper result that is not iterable (a string included) is a
- * `TypeError` saying `expected` was wanted.
+ * Wraps a failure of keyed fold `what` on `item` once, naming the key and
+ * value of a keyed item, and the callback a {@linkcode CallbackFailure} names.
  */
-export function flatMapBatch(
-  path: string,
-  mapper: (item: unknown) => unknown,
-  expected = "the mapper to return an iterable",
-): BatchFn {
-  return specialize(flatMapLoop, path)(
-    mapper,
-    failWith(path, "mapper"),
-    (value) => shapeError(path, expected, value),
+export function foldError(path: string, what: string, item: unknown, error: unknown): Error {
+  if (isReported(error)) return error as Error;
+  const keyed = Array.isArray(item) && typeof item[0] === "string";
+  const named = error instanceof CallbackFailure;
+  return callbackError(
+    path,
+    named ? error.what : what,
+    keyed ? item[1] : item,
+    named ? error.cause : error,
+    keyed ? item[0] : undefined,
   );
 }
 
@@ -244,20 +116,6 @@ export function userBatch(
     if (isIterable(result)) return Array.from(result);
     throw shapeError(path, "the batch mapper to return an iterable", result);
   };
-}
-
-/** Calls `inspector` with every item and passes the batch on unchanged. */
-export function tapBatch(path: string, inspector: (item: unknown) => void): BatchFn {
-  return specialize(tapLoop, path)(inspector, failWith(path, "inspector"));
-}
-
-/** Applies `mapper` to the value of each `[key, value]` pair. */
-export function mapValueBatch(path: string, mapper: (value: unknown) => unknown): BatchFn {
-  return specialize(mapValueLoop, path)(
-    mapper,
-    failWith(path, "mapper"),
-    (item) => shapeError(path, "a [key, value] pair with a string key", item),
-  );
 }
 
 /** Whether `value` can be iterated with `for...of` (strings excluded: they are rarely meant). */

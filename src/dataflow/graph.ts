@@ -77,31 +77,62 @@ export interface StepContext {
 export type BatchFn = (batch: readonly unknown[]) => readonly unknown[];
 
 /**
- * Maps each batch to a batch. `build` is called once per worker and run, so
- * a step may keep a per-run cache; the function it returns reports user
- * failures itself (as `StepError`s naming the item), since only it knows
- * which item failed.
+ * Maps each batch to a batch. A per-item stateless step (map, filter,
+ * keyOn, mapValue, ...) records only its {@linkcode ItemStage}; the runtime
+ * compiles runs of stages into one loop. Any other batch step records
+ * `build`, which is called once per worker and run, so a step may keep a
+ * per-run cache; the function it returns reports user failures itself (as
+ * `StepError`s naming the item), since only it knows which item failed.
  */
-export interface FlatMapBatchNode extends NodeBase {
-  readonly kind: "flatMapBatch";
-  readonly up: Port;
-  readonly build: (ctx: StepContext) => BatchFn;
-  /**
-   * The same step as a per-item stage, when it is one; the runtime fuses
-   * runs of stages into one loop. `build` must behave the same.
-   */
-  readonly stage?: ItemStage;
-}
+export type FlatMapBatchNode =
+  & NodeBase
+  & { readonly kind: "flatMapBatch"; readonly up: Port }
+  & (
+    | { readonly stage: ItemStage; readonly build?: undefined }
+    | { readonly build: (ctx: StepContext) => BatchFn; readonly stage?: undefined }
+  );
 
-/** A stateless per-item step, in a form the runtime can fuse with its neighbours. */
+/**
+ * What a per-item stateless step does to one item, as data. `fn` is the
+ * user's callback (absent for `keyRm` and `flatten`); `what` names it in
+ * errors (`"mapper"`, `"predicate"`, `"key function"`, `"inspector"`).
+ *
+ * - `map`: 1 → 1. `filter`: keeps the item on `true`, drops it on `false`,
+ *   any other result is a `TypeError`. `filterMap`: 1 → the result, dropping
+ *   `undefined` and `null` (only those: `0`, `""` and `false` pass).
+ *   `flatMap`: 1 → each value of the iterable result; a result that is not
+ *   iterable (a string included) is a `TypeError`. `flatten`: `flatMap` by
+ *   the identity. `inspect`: calls `fn`, passes the item on.
+ * - `keyOn`: `item` → `[fn(item), item]`; a key that is not a string is a
+ *   `TypeError`. `keyRm`: `[key, value]` → `value`.
+ * - `mapValue`, `filterValue`, `filterMapValue`, `flatMapValue`: as the
+ *   plain kinds, applied to the value of a `[key, value]` pair, keeping the
+ *   key. For these and `keyRm`, an item that is not a pair with a string key
+ *   is a `TypeError`.
+ */
 export interface ItemStage {
-  /** `map`: 1 → 1; `filter`: keep on `true`; `filterMap`: drop `undefined`/`null`; `tap`: look only. */
-  readonly kind: "map" | "filter" | "filterMap" | "tap";
-  /** The user's callback. */
-  readonly fn: (item: unknown) => unknown;
-  /** What the callback is called in errors: `"mapper"`, `"predicate"`, `"inspector"`. */
+  /** What the step does with an item; see above. */
+  readonly kind: ItemStageKind;
+  /** The user's callback, called with the item (or, for the `...Value` kinds, the value). */
+  readonly fn?: (item: unknown) => unknown;
+  /** What the callback is called in errors. */
   readonly what: string;
 }
+
+/** The kinds of {@linkcode ItemStage}. */
+export type ItemStageKind =
+  | "map"
+  | "filter"
+  | "filterMap"
+  | "flatMap"
+  | "flatten"
+  | "inspect"
+  | "keyOn"
+  | "keyRm"
+  | "mapValue"
+  | "filterValue"
+  | "filterMapValue"
+  | "flatMapValue";
 
 /** Awaits an async function per item, with bounded concurrency. */
 export interface MapAsyncNode extends NodeBase {
@@ -314,12 +345,44 @@ export interface KeyedFold<T = unknown> {
   onEof?(state: T, out: unknown[]): void;
 }
 
+/**
+ * Folds one value from input `side` into its key's state: returns the new state (`undefined`
+ * discards the key) and pushes what it emits onto `out` as `[key, value]`.
+ * May mutate `state` in place and return it.
+ */
+export type ItemFold<S, V> = (
+  state: S | undefined,
+  value: V,
+  key: string,
+  out: unknown[],
+  side: number,
+) => S | undefined;
+
+/** Emits a live key's last words at end of input, pushing `[key, value]` items onto `out`. */
+export type EofFold<S> = (state: S, key: string, out: unknown[]) => void;
+
+/**
+ * A keyed fold given item by item, as data; the runtime compiles it into a
+ * {@linkcode KeyedFold} over one map from key to state.
+ */
+export interface ItemKeyedFold {
+  /** The user callback `step` runs, for errors, such as `"mapper"`. */
+  readonly what: string;
+  /** Folds one value. */
+  // deno-lint-ignore no-explicit-any
+  readonly step: ItemFold<any, any>;
+  /** Emits each live key's result at end of input, in sorted key order. */
+  // deno-lint-ignore no-explicit-any
+  readonly eof?: EofFold<any>;
+}
+
 /** Per-key plain-value state folded a batch at a time; see {@linkcode KeyedFold}. */
 export interface KeyedFoldNode extends NodeBase {
   readonly kind: "keyedFold";
   /** The keyed streams it reads, one or more. */
   readonly ups: readonly Port[];
-  readonly fold: KeyedFold<unknown>;
+  /** The fold, batch by batch or item by item. */
+  readonly fold: KeyedFold<unknown> | ItemKeyedFold;
 }
 
 /** Every kind of core step. */

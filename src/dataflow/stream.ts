@@ -5,21 +5,12 @@
  * @module
  */
 
-import {
-  checkKeyed,
-  filterBatch,
-  filterMapBatch,
-  flatMapBatch,
-  mapBatch,
-  mapValueBatch,
-  shapeError,
-  tapBatch,
-  userBatch,
-} from "./_batch.ts";
+import { userBatch } from "./_batch.ts";
 import type { Dataflow } from "./dataflow.ts";
 import { StepError } from "./errors.ts";
 import type {
   BatchFn,
+  ItemKeyedFold,
   ItemStage,
   KeyedFold,
   Port,
@@ -248,13 +239,21 @@ export class Stream<T> implements AsyncIterable<T> {
     return new Stream<U>(this.flow, { node, name }, this.#scope);
   }
 
-  #batch<U>(path: string, fn: BatchFn, stage?: ItemStage): Stream<U> {
-    const build = () => fn;
-    return this.#add(
-      stage
-        ? { kind: "flatMapBatch", path, up: this.#port, build, stage }
-        : { kind: "flatMapBatch", path, up: this.#port, build },
-    );
+  #batch<U>(path: string, fn: BatchFn): Stream<U> {
+    return this.#add({ kind: "flatMapBatch", path, up: this.#port, build: () => fn });
+  }
+
+  // A per-item stateless step: only its stage is recorded; the runtime compiles it.
+  #stage<U>(
+    id: string,
+    kind: ItemStage["kind"],
+    fn?: (item: unknown) => unknown,
+    what = "mapper",
+  ): Stream<U> {
+    if (fn !== undefined) this.#checkCallback(id, what, fn);
+    const path = this.#path(id);
+    const stage: ItemStage = fn === undefined ? { kind, what } : { kind, fn, what };
+    return this.#add({ kind: "flatMapBatch", path, up: this.#port, stage });
   }
 
   // Runs before the id is reserved, so a rejected step leaves its id free.
@@ -298,10 +297,7 @@ export class Stream<T> implements AsyncIterable<T> {
    * ```
    */
   map<U>(id: string, mapper: (item: T) => U): Stream<U> {
-    this.#checkCallback(id, "mapper", mapper);
-    const path = this.#path(id);
-    const fn = mapper as (item: unknown) => unknown;
-    return this.#batch(path, mapBatch(path, fn), { kind: "map", fn, what: "mapper" });
+    return this.#stage(id, "map", mapper as (item: unknown) => unknown);
   }
 
   /**
@@ -322,10 +318,7 @@ export class Stream<T> implements AsyncIterable<T> {
    * ```
    */
   filter(id: string, predicate: (item: T) => boolean): Stream<T> {
-    this.#checkCallback(id, "predicate", predicate);
-    const path = this.#path(id);
-    const fn = predicate as (item: unknown) => unknown;
-    return this.#batch(path, filterBatch(path, fn), { kind: "filter", fn, what: "predicate" });
+    return this.#stage(id, "filter", predicate as (item: unknown) => unknown, "predicate");
   }
 
   /**
@@ -348,10 +341,7 @@ export class Stream<T> implements AsyncIterable<T> {
    * ```
    */
   filterMap<U>(id: string, mapper: (item: T) => U | undefined | null): Stream<U> {
-    this.#checkCallback(id, "mapper", mapper);
-    const path = this.#path(id);
-    const fn = mapper as (item: unknown) => unknown;
-    return this.#batch(path, filterMapBatch(path, fn), { kind: "filterMap", fn, what: "mapper" });
+    return this.#stage(id, "filterMap", mapper as (item: unknown) => unknown);
   }
 
   /**
@@ -374,9 +364,7 @@ export class Stream<T> implements AsyncIterable<T> {
    * ```
    */
   flatMap<U>(id: string, mapper: (item: T) => Iterable<U>): Stream<U> {
-    this.#checkCallback(id, "mapper", mapper);
-    const path = this.#path(id);
-    return this.#batch(path, flatMapBatch(path, mapper as (item: unknown) => unknown));
+    return this.#stage(id, "flatMap", mapper as (item: unknown) => unknown);
   }
 
   /**
@@ -424,8 +412,7 @@ export class Stream<T> implements AsyncIterable<T> {
    * ```
    */
   flatten<U>(this: Stream<Iterable<U>>, id: string): Stream<U> {
-    const path = this.#path(id);
-    return this.#batch(path, flatMapBatch(path, (item) => item, "every item to be iterable"));
+    return this.#stage(id, "flatten");
   }
 
   /**
@@ -451,9 +438,8 @@ export class Stream<T> implements AsyncIterable<T> {
    */
   inspect(id: string, inspector: (stepId: string, item: T) => void = defaultInspector): Stream<T> {
     this.#checkCallback(id, "inspector", inspector);
-    const path = this.#path(id);
-    const fn = (item: unknown) => inspector(path, item as T);
-    return this.#batch(path, tapBatch(path, fn), { kind: "tap", fn, what: "inspector" });
+    const path = joinPath(this.#scope, id);
+    return this.#stage(id, "inspect", (item) => inspector(path, item as T), "inspector");
   }
 
   /**
@@ -580,18 +566,7 @@ export class Stream<T> implements AsyncIterable<T> {
    * ```
    */
   keyOn(id: string, keyFn: (item: T) => string): KeyedStream<T> {
-    this.#checkCallback(id, "key function", keyFn);
-    const path = this.#path(id);
-    return this.#batch(
-      path,
-      mapBatch(path, (item) => {
-        const key = keyFn(item as T);
-        if (typeof key !== "string") {
-          throw shapeError(path, "the key function to return a string", key);
-        }
-        return [key, item];
-      }, "key function"),
-    );
+    return this.#stage(id, "keyOn", keyFn as (item: unknown) => unknown, "key function");
   }
 
   /**
@@ -612,14 +587,7 @@ export class Stream<T> implements AsyncIterable<T> {
    * ```
    */
   keyRm<V>(this: KeyedStream<V>, id: string): Stream<V> {
-    const path = this.#path(id);
-    return this.#batch(
-      path,
-      mapBatch(path, (item) => {
-        checkKeyed(path, item);
-        return item[1];
-      }),
-    );
+    return this.#stage(id, "keyRm");
   }
 
   /**
@@ -642,9 +610,7 @@ export class Stream<T> implements AsyncIterable<T> {
    * ```
    */
   mapValue<V, W>(this: KeyedStream<V>, id: string, mapper: (value: V) => W): KeyedStream<W> {
-    this.#checkCallback(id, "mapper", mapper);
-    const path = this.#path(id);
-    return this.#batch(path, mapValueBatch(path, mapper as (value: unknown) => unknown));
+    return this.#stage(id, "mapValue", mapper as (value: unknown) => unknown);
   }
 
   /**
@@ -672,20 +638,7 @@ export class Stream<T> implements AsyncIterable<T> {
     id: string,
     mapper: (value: V) => Iterable<W>,
   ): KeyedStream<W> {
-    this.#checkCallback(id, "mapper", mapper);
-    const path = this.#path(id);
-    return this.#batch(
-      path,
-      flatMapBatch(path, (item) => {
-        checkKeyed(path, item);
-        const key = item[0];
-        const values = mapper(item[1] as V);
-        if (values === null || typeof values !== "object" || !(Symbol.iterator in values)) {
-          throw shapeError(path, "the mapper to return an iterable", values);
-        }
-        return Array.from(values, (value) => [key, value]);
-      }),
-    );
+    return this.#stage(id, "flatMapValue", mapper as (value: unknown) => unknown);
   }
 
   /**
@@ -712,15 +665,7 @@ export class Stream<T> implements AsyncIterable<T> {
     id: string,
     predicate: (value: V) => boolean,
   ): KeyedStream<V> {
-    this.#checkCallback(id, "predicate", predicate);
-    const path = this.#path(id);
-    return this.#batch(
-      path,
-      filterBatch(path, (item) => {
-        checkKeyed(path, item);
-        return predicate(item[1] as V);
-      }),
-    );
+    return this.#stage(id, "filterValue", predicate as (value: unknown) => unknown, "predicate");
   }
 
   /**
@@ -748,16 +693,7 @@ export class Stream<T> implements AsyncIterable<T> {
     id: string,
     mapper: (value: V) => W | undefined | null,
   ): KeyedStream<W> {
-    this.#checkCallback(id, "mapper", mapper);
-    const path = this.#path(id);
-    return this.#batch(
-      path,
-      filterMapBatch(path, (item) => {
-        checkKeyed(path, item);
-        const value = mapper(item[1] as V);
-        return value === undefined || value === null ? undefined : [item[0], value];
-      }),
-    );
+    return this.#stage(id, "filterMapValue", mapper as (value: unknown) => unknown);
   }
 
   /**
@@ -983,7 +919,7 @@ export class Stream<T> implements AsyncIterable<T> {
     this: KeyedStream<unknown>,
     id: string,
     // deno-lint-ignore no-explicit-any
-    build: (path: string) => KeyedFold<any>,
+    build: (path: string) => KeyedFold<any> | ItemKeyedFold,
     others: readonly KeyedStream<unknown>[] = [],
   ): KeyedStream<W> {
     const path = this.#path(id);

@@ -19,7 +19,7 @@ import type {
   StepNode,
 } from "../dataflow/graph.ts";
 import { upstreamPorts } from "../dataflow/graph.ts";
-import { fuseStages } from "./_fuse.ts";
+import { compileFold, compileStages, type PathStage } from "./_compile.ts";
 import type { WorkerContext } from "./context.ts";
 import { broadcast, Fork } from "./fork.ts";
 import { mergeMessages } from "./merge_messages.ts";
@@ -150,8 +150,10 @@ export function planWorker(
         return mapAsyncStep(node, consume(node.up), ctx);
       case "statefulBatch":
         return statefulBatchStep(node, consume(node.up), ctx, stepCtx);
-      case "keyedFold":
-        return keyedFoldStep(node, node.ups.map(consume));
+      case "keyedFold": {
+        const fold = "step" in node.fold ? compileFold(node.path, node.fold) : node.fold;
+        return keyedFoldStep(fold, node.ups.map(consume));
+      }
       case "output":
         throw new TypeError(`Cannot read from output step "${node.path}"`);
     }
@@ -165,21 +167,17 @@ export function planWorker(
   return { drains, taps };
 }
 
-/** The batch functions of a chain, each run of two or more item stages fused into one. */
+/** The batch functions of a chain, each run of item stages compiled into one loop. */
 function chainFns(chain: readonly FlatMapBatchNode[], stepCtx: StepContext): BatchFn[] {
   const fns: BatchFn[] = [];
-  let run: FlatMapBatchNode[] = [];
+  let run: PathStage[] = [];
   const flush = () => {
-    const fused = run.length > 1
-      ? fuseStages(run.map((node) => ({ path: node.path, stage: node.stage! })))
-      : undefined;
-    if (fused) fns.push(fused);
-    else for (const node of run) fns.push(node.build(stepCtx));
+    if (run.length > 0) fns.push(compileStages(run));
     run = [];
   };
   for (const node of chain) {
     if (node.stage) {
-      run.push(node);
+      run.push({ path: node.path, stage: node.stage });
     } else {
       flush();
       fns.push(node.build(stepCtx));

@@ -10,10 +10,10 @@
  * @module
  */
 
-import { callbackError, checkKeyed, shapeError } from "../_batch.ts";
-import type { BatchFn, KeyedFold } from "../graph.ts";
+import { callbackError, CallbackFailure, checkKeyed, shapeError } from "../_batch.ts";
+import type { BatchFn, ItemKeyedFold } from "../graph.ts";
 import type { KeyedStream, Stream } from "../stream.ts";
-import { CallbackFailure, keyedFold } from "./_fold.ts";
+import { keyedFold } from "./_fold.ts";
 
 /** Reduces each key's values within one batch. */
 function preReduce<V>(path: string, reducer: (acc: V, value: V) => V): BatchFn {
@@ -65,13 +65,11 @@ interface Acc<A> {
 
 /** Folds values into a boxed accumulator per key and emits it at end of input. */
 function finalFold<V, A>(
-  path: string,
   what: string,
   init: (first: V) => A,
   folder: (acc: A, value: V) => A,
-): KeyedFold {
+): ItemKeyedFold {
   return keyedFold<Acc<A>, V>(
-    path,
     what,
     (state, value) => {
       if (state === undefined) return { acc: init(value) };
@@ -85,7 +83,7 @@ function finalFold<V, A>(
 function reduceInside<V>(up: KeyedStream<V>, reducer: (acc: V, value: V) => V): KeyedStream<V> {
   return up
     .batchStep<[string, V]>("combine", (path) => () => preReduce(path, reducer))
-    .keyedFold("reduce", (path) => finalFold(path, "reducer", (first: V) => first, reducer));
+    .keyedFold("reduce", () => finalFold("reducer", (first: V) => first, reducer));
 }
 
 /** Calls a `foldFinal` builder, blaming it, not the folder, when it throws. */
@@ -124,7 +122,7 @@ export function foldFinal<V, A>(
   checkFunction(id, "folder", folder);
   return up.keyedFold(
     id,
-    (path) => finalFold(path, "folder", (first: V) => folder(build(builder), first), folder),
+    () => finalFold("folder", (first: V) => folder(build(builder), first), folder),
   );
 }
 
@@ -139,9 +137,8 @@ export function countFinal<T>(
     (inner) =>
       inner
         .batchStep<[string, number]>("init_count", (path) => () => preCount(path, keyFn))
-        .keyedFold("sum", (path) =>
+        .keyedFold("sum", () =>
           keyedFold<number, number>(
-            path,
             "sum",
             (sum, count) => sum === undefined ? count : sum + count,
             (sum, key, out) => out.push([key, sum]),

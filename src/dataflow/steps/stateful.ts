@@ -185,7 +185,7 @@ export function statefulMap<V, S, W>(
   mapper: (state: S | undefined, value: V) => readonly [S | undefined, W],
 ): KeyedStream<W> {
   return up.keyedFold(id, (path) =>
-    keyedFold<S, V>(path, "mapper", (state, value, key, out) => {
+    keyedFold<S, V>("mapper", (state, value, key, out) => {
       const result = mapper(state, value);
       if (!Array.isArray(result) || result.length !== 2) throw notPair(path, result);
       out.push([key, result[1]]);
@@ -200,7 +200,7 @@ export function statefulFlatMap<V, S, W>(
   mapper: (state: S | undefined, value: V) => readonly [S | undefined, Iterable<W>],
 ): KeyedStream<W> {
   return up.keyedFold(id, (path) =>
-    keyedFold<S, V>(path, "mapper", (state, value, key, out) => {
+    keyedFold<S, V>("mapper", (state, value, key, out) => {
       const result = mapper(state, value);
       if (!Array.isArray(result) || result.length !== 2) throw notPair(path, result);
       const emits = result[1];

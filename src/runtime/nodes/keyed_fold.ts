@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { KeyedFoldNode } from "../../dataflow/graph.ts";
+import type { KeyedFold } from "../../dataflow/graph.ts";
 import { mergeSideBatches, SideBatch } from "../merge_messages.ts";
 import { isBatch, type Message, type MessageStream } from "../message.ts";
 
@@ -17,15 +17,14 @@ import { isBatch, type Message, type MessageStream } from "../message.ts";
  * index. At end of input the fold's `onEof` runs once
  * and the map is dropped.
  *
- * @param node The node.
+ * @param fold The node's fold, compiled.
  * @param inputs The keyed streams, in the node's order.
  * @returns The stream of emitted items.
  */
 export async function* keyedFoldStep(
-  node: KeyedFoldNode,
+  fold: KeyedFold<unknown>,
   inputs: readonly MessageStream[],
 ): AsyncGenerator<Message, void, undefined> {
-  const { fold } = node;
   const state = fold.init();
   if (inputs.length === 1) {
     for await (const message of inputs[0]!) {

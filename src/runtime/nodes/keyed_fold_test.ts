@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { KeyedFold, KeyedFoldNode } from "../../dataflow/graph.ts";
+import type { KeyedFold } from "../../dataflow/graph.ts";
 import { toArray } from "../../../operators/to_array.ts";
 import { Barrier, type Message, Watermark } from "../message.ts";
 import { keyedFoldStep } from "./keyed_fold.ts";
@@ -19,10 +19,6 @@ const summing: KeyedFold<Map<string, number>> = {
   },
 };
 
-function nodeOf(fold: KeyedFold<unknown>): KeyedFoldNode {
-  return { kind: "keyedFold", path: "f.fold", ups: [], fold };
-}
-
 async function* stream(...messages: Message[]): AsyncGenerator<Message> {
   for (const message of messages) yield message;
 }
@@ -33,7 +29,7 @@ const show = (messages: readonly Message[]) =>
   );
 
 Deno.test("keyedFoldStep folds one input in order, passes controls on, and emits at end", async () => {
-  const out = await toArray(keyedFoldStep(nodeOf(summing as KeyedFold<unknown>), [
+  const out = await toArray(keyedFoldStep(summing as KeyedFold<unknown>, [
     stream([["a", 1], ["b", 2]], new Watermark(5), new Barrier(1), [["a", 3]]),
   ]));
   assert.deepEqual(show(out), [
@@ -46,7 +42,7 @@ Deno.test("keyedFoldStep folds one input in order, passes controls on, and emits
 });
 
 Deno.test("keyedFoldStep tags each input's batches with its side; aligns barriers; least watermark", async () => {
-  const out = await toArray(keyedFoldStep(nodeOf(summing as KeyedFold<unknown>), [
+  const out = await toArray(keyedFoldStep(summing as KeyedFold<unknown>, [
     stream([["a", 1]], new Watermark(10), new Barrier(1), [["a", 100]]),
     stream([["a", 2]], new Watermark(3), new Barrier(1)),
   ]));
@@ -68,9 +64,9 @@ Deno.test("keyedFoldStep tags each input's batches with its side; aligns barrier
 });
 
 Deno.test("keyedFoldStep gives every run a fresh state from init()", async () => {
-  const node = nodeOf(summing as KeyedFold<unknown>);
+  const fold = summing as KeyedFold<unknown>;
   for (let run = 0; run < 2; run++) {
-    const out = await toArray(keyedFoldStep(node, [stream([["a", 1]])]));
+    const out = await toArray(keyedFoldStep(fold, [stream([["a", 1]])]));
     assert.deepEqual(out, [[["a", [0, 1]]], [["a", ["total", 1]]]], `run ${run}`);
   }
 });
