@@ -6,7 +6,7 @@
 
 import type { DynamicSink, StatelessSinkPartition } from "../src/dataflow/outputs.ts";
 import { platform } from "../src/runtime/platform/platform.ts";
-import { formatItem } from "./_format_item.ts";
+import { formatValue } from "../src/dataflow/_format.ts";
 
 const encoder = new TextEncoder();
 
@@ -57,7 +57,9 @@ export class StdOutSink implements DynamicSink<unknown> {
       async writeBatch(items: readonly unknown[]): Promise<void> {
         if (items.length === 0) return;
         let text = "";
-        for (const item of items) text += formatItem(item) + "\n";
+        for (const item of items) {
+          text += formatValue(item, { style: "literal", bareStrings: true }) + "\n";
+        }
         await platform.writeStdout(encoder.encode(text));
       },
     };

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { Dataflow, run, type Stream } from "../../mod.ts";
+import {
+  Dataflow,
+  EventClock,
+  type KeyedStream,
+  run,
+  type Stream,
+  TumblingWindower,
+} from "../../mod.ts";
 import { TestingSink } from "../../connectors/testing.ts";
 
 /** Asserts `fn` throws a `TypeError` whose message matches `pattern`. */
@@ -145,6 +152,54 @@ Deno.test("merge() rejects a stream of another flow", () => {
   const b = other.input("b", [2]);
   assertThrowsType(() => a.merge("all", b), /^Cannot add step "f\.all":.*same flow/);
   assertThrowsType(() => a.merge("all2", a, "x" as never), /"f\.all2"/);
+});
+
+Deno.test("a rejected merge, join or composite leaves its id free", () => {
+  const flow = new Dataflow("f");
+  const a = flow.input("a", [["k", 1]] as [string, number][]);
+  const b = flow.input("b", [["k", 2]] as [string, number][]);
+  const foreign = new Dataflow("g").input("x", [["k", 3]] as [string, number][]);
+  assertThrowsType(() => a.merge("all", foreign), /^Cannot add step "f\.all":.*same flow/);
+  a.merge("all", b);
+  assertThrowsType(() => a.join("j", foreign), /^Cannot add step "f\.j":.*same flow/);
+  a.join("j", b);
+  assertThrowsType(() => a.then(1 as never, "c"), /"f\.c".*composite/);
+  a.then((s) => s, "c");
+});
+
+Deno.test("a composite step's build errors name its full path", () => {
+  const windows = {
+    clock: EventClock((x: number) => x, { waitForSystemDuration: 0 }),
+    windower: TumblingWindower({ length: 10, alignTo: 0 }),
+  };
+  const cases: [string, (up: KeyedStream<number>) => unknown, string][] = [
+    ["reduceFinal", (up) => up.reduceFinal("c", 5 as never), "reducer"],
+    ["foldFinal", (up) => up.foldFinal("c", () => 0, null as never), "folder"],
+    ["countFinal", (up) => up.countFinal("c", 1 as never), "key function"],
+    ["maxFinal", (up) => up.maxFinal("c", { by: "x" as never }), "by"],
+    ["collect", (up) => up.collect("c", { maxSize: 0, timeout: 1 }), "maxSize"],
+    ["enrichCached", (up) => up.enrichCached("c", 1 as never, (_, x) => x), "getter"],
+    ["join", (up) => up.join("c", up, { insertMode: "all" as never }), "insertMode"],
+    ["window", (up) => up.window("c", 1 as never, windows), "builder"],
+    ["foldWindow", (up) => up.foldWindow("c", () => 0, (a) => a, windows as never), "merger"],
+    ["collectWindow", (up) => up.collectWindow("c", { ...windows, into: "x" as never }), "into"],
+  ];
+  for (const [name, add, what] of cases) {
+    for (const [scope, path] of [["top", "f.c"], ["nested", "f.outer.c"]]) {
+      const keyed = new Dataflow("f").input("inp", [["k", 1]] as [string, number][]);
+      assert.throws(
+        () => scope === "top" ? add(keyed) : keyed.then((up) => add(up), "outer"),
+        (error: unknown) => {
+          assert.ok(error instanceof Error);
+          assert.ok(
+            error.message.startsWith(`Cannot add step "${path}": ${what}`),
+            `${name} (${scope}): ${error.message}`,
+          );
+          return true;
+        },
+      );
+    }
+  }
 });
 
 Deno.test("building a flow runs nothing", () => {

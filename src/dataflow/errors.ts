@@ -5,6 +5,8 @@
  * @module
  */
 
+import { formatValue } from "./_format.ts";
+
 const MAX_ITEM_CHARS = 200;
 
 /**
@@ -28,20 +30,7 @@ const MAX_ITEM_CHARS = 200;
  * ```
  */
 export function describeValue(value: unknown): string {
-  let text: string;
-  try {
-    if (typeof value === "string") text = JSON.stringify(value);
-    else if (typeof value === "bigint") text = `${value}n`;
-    else if (value === undefined) text = "undefined";
-    else if (typeof value === "function") text = `[function ${value.name || "anonymous"}]`;
-    else if (typeof value === "symbol") text = value.toString();
-    else if (value instanceof Date) text = `Date(${value.toISOString()})`;
-    else {text = JSON.stringify(value, (_k, v) => typeof v === "bigint" ? `${v}n` : v) ??
-        String(value);}
-  } catch {
-    text = Object.prototype.toString.call(value);
-  }
-  return text.length > MAX_ITEM_CHARS ? `${text.slice(0, MAX_ITEM_CHARS)}…` : text;
+  return formatValue(value, { maxChars: MAX_ITEM_CHARS });
 }
 
 /**

@@ -6,6 +6,9 @@
  */
 
 import { userBatch } from "./_batch.ts";
+import { checkCallback, checkSameFlow } from "./_errors.ts";
+import { formatValue } from "./_format.ts";
+import { registerStream, streamCore } from "./_stream_core.ts";
 import type { Dataflow } from "./dataflow.ts";
 import { StepError } from "./errors.ts";
 import type {
@@ -148,7 +151,7 @@ export function setStreamRunner(runner: StreamRunner): void {
 }
 
 function defaultInspector(stepId: string, item: unknown): void {
-  console.log(`${stepId}: ${formatItem(item)}`);
+  console.log(`${stepId}: ${formatValue(item)}`);
 }
 
 function defaultDebugInspector(
@@ -157,16 +160,7 @@ function defaultDebugInspector(
   epoch: number,
   worker: number,
 ): void {
-  console.log(`${stepId} W${worker} @${epoch}: ${formatItem(item)}`);
-}
-
-function formatItem(item: unknown): string {
-  if (typeof item === "string") return JSON.stringify(item);
-  try {
-    return JSON.stringify(item) ?? String(item);
-  } catch {
-    return String(item);
-  }
+  console.log(`${stepId} W${worker} @${epoch}: ${formatValue(item)}`);
 }
 
 /**
@@ -214,6 +208,7 @@ export class Stream<T> implements AsyncIterable<T> {
     this.flow = flow;
     this.#port = port;
     this.#scope = scope;
+    registerStream(this, { flow, port, scope, derive: (p, s) => new Stream(flow, p, s) });
   }
 
   /** The full path of the step that produces this stream. */
@@ -256,26 +251,14 @@ export class Stream<T> implements AsyncIterable<T> {
     return this.#add({ kind: "flatMapBatch", path, up: this.#port, stage });
   }
 
-  // Runs before the id is reserved, so a rejected step leaves its id free.
-  /** Throws a TypeError unless every one of `others` is a stream of this flow. */
+  // The checks run before the id is reserved, so a rejected step leaves its id free.
   #checkSameFlow(id: string, others: readonly unknown[], what: string): void {
-    for (const other of others) {
-      if (!(other instanceof Stream) || other.flow !== this.flow) {
-        throw new TypeError(
-          `Cannot add step "${id}": every input must be a ${what} of the same flow`,
-        );
-      }
-    }
+    const flow = this.flow;
+    checkSameFlow(joinPath(this.#scope, id), what, others, (o) => streamCore(o)?.flow === flow);
   }
 
   #checkCallback(id: string, name: string, fn: unknown): void {
-    if (typeof fn !== "function") {
-      throw new TypeError(
-        `Cannot add step "${
-          joinPath(this.#scope, id)
-        }": ${name} must be a function, got ${typeof fn}`,
-      );
-    }
+    checkCallback(joinPath(this.#scope, id), name, fn);
   }
 
   /**
@@ -539,8 +522,8 @@ export class Stream<T> implements AsyncIterable<T> {
    * ```
    */
   merge<U>(id: string, ...others: Stream<U>[]): Stream<T | U> {
+    this.#checkSameFlow(id, others, "stream");
     const path = this.#path(id);
-    this.#checkSameFlow(path, others, "stream");
     return this.#add({
       kind: "merge",
       path,
@@ -867,12 +850,8 @@ export class Stream<T> implements AsyncIterable<T> {
     id: string,
     ...args: A
   ): R {
+    this.#checkCallback(id, "composite", composite);
     const scope = this.#path(id);
-    if (typeof composite !== "function") {
-      throw new TypeError(
-        `Cannot add step "${scope}": composite must be a function, got ${typeof composite}`,
-      );
-    }
     // Streams passed as arguments are scoped too, so all of a composite's steps nest under it.
     const scoped = args.map((arg) =>
       arg instanceof Stream && arg.flow === this.flow
@@ -922,8 +901,8 @@ export class Stream<T> implements AsyncIterable<T> {
     build: (path: string) => KeyedFold<any> | ItemKeyedFold,
     others: readonly KeyedStream<unknown>[] = [],
   ): KeyedStream<W> {
-    const path = this.#path(id);
     this.#checkSameFlow(id, others, "keyed stream");
+    const path = this.#path(id);
     const ups = [this.#port, ...others.map((other) => other.#port)];
     return this.#add({ kind: "keyedFold", path, ups, fold: build(path) });
   }

@@ -20,7 +20,7 @@
  * @module
  */
 
-import { callbackError, foldError, isIterable, shapeError } from "../dataflow/_batch.ts";
+import { callbackError, foldError, isIterable, shapeError } from "../dataflow/_errors.ts";
 import type {
   BatchFn,
   ItemKeyedFold,

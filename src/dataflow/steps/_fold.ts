@@ -13,7 +13,7 @@ export type { EofFold, ItemFold };
 /**
  * Describes a keyed fold from an item-level fold. A non-keyed item is a
  * `TypeError` naming the step; a throw from `fold` or `eof` becomes a
- * `StepError` naming `what` (or the callback a `CallbackFailure` names),
+ * `StepError` naming `what` (or the callback a carried `Failure` names),
  * the key and the value.
  *
  * @param what The user callback `fold` runs, for errors, such as `"mapper"`.

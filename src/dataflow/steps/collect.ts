@@ -4,6 +4,7 @@
  * @module
  */
 
+import { stepPath } from "../_stream_core.ts";
 import type { KeyedStream } from "../stream.ts";
 import type { StatefulLogic } from "./stateful.ts";
 
@@ -44,14 +45,15 @@ export function collect<V>(
   options: CollectOptions,
 ): KeyedStream<V[]> {
   const { maxSize, timeout } = options ?? {};
+  const path = stepPath(up, id);
   if (!Number.isInteger(maxSize) || maxSize < 1) {
     throw new RangeError(
-      `Cannot add step "${id}": maxSize must be a positive integer, got ${maxSize}`,
+      `Cannot add step "${path}": maxSize must be a positive integer, got ${maxSize}`,
     );
   }
   if (typeof timeout !== "number" || !(timeout >= 0)) {
     throw new RangeError(
-      `Cannot add step "${id}": timeout must be a non-negative number of milliseconds, got ${timeout}`,
+      `Cannot add step "${path}": timeout must be a non-negative number of milliseconds, got ${timeout}`,
     );
   }
   return up.stateful<V[], CollectState<V>>(

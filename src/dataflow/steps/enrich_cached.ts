@@ -5,7 +5,8 @@
  * @module
  */
 
-import { callbackError } from "../_batch.ts";
+import { callbackError, checkCallback } from "../_errors.ts";
+import { stepPath } from "../_stream_core.ts";
 import type { Stream } from "../stream.ts";
 
 /**
@@ -119,14 +120,14 @@ export function enrichCached<T, K, V, U>(
   options: EnrichCachedOptions = {},
 ): Stream<U> {
   const ttl = options.ttl ?? Infinity;
+  const full = stepPath(up, id);
   if (typeof ttl !== "number" || !(ttl >= 0)) {
-    throw new RangeError(`Cannot add step "${id}": ttl must be a non-negative number, got ${ttl}`);
+    throw new RangeError(
+      `Cannot add step "${full}": ttl must be a non-negative number, got ${ttl}`,
+    );
   }
-  for (const [name, fn] of [["getter", getter], ["mapper", mapper]] as const) {
-    if (typeof fn !== "function") {
-      throw new TypeError(`Cannot add step "${id}": ${name} must be a function, got ${typeof fn}`);
-    }
-  }
+  checkCallback(full, "getter", getter);
+  checkCallback(full, "mapper", mapper);
   return up.batchStep<U>(id, (path) => (ctx) => {
     // Time is read once per batch, so every item of a batch sees one cache state.
     let now = ctx.now();

@@ -10,7 +10,8 @@
  * @module
  */
 
-import { callbackError, CallbackFailure, checkKeyed, shapeError } from "../_batch.ts";
+import { callbackError, checkCallback, checkKeyed, Failure, shapeError } from "../_errors.ts";
+import { stepPath } from "../_stream_core.ts";
 import type { BatchFn, ItemKeyedFold } from "../graph.ts";
 import type { KeyedStream, Stream } from "../stream.ts";
 import { keyedFold } from "./_fold.ts";
@@ -91,13 +92,7 @@ function build<A>(builder: () => A): A {
   try {
     return builder();
   } catch (error) {
-    throw new CallbackFailure("builder", error);
-  }
-}
-
-function checkFunction(id: string, name: string, fn: unknown): void {
-  if (typeof fn !== "function") {
-    throw new TypeError(`Cannot add step "${id}": ${name} must be a function, got ${typeof fn}`);
+    throw new Failure(error, { what: "builder" });
   }
 }
 
@@ -107,7 +102,7 @@ export function reduceFinal<V>(
   id: string,
   reducer: (acc: V, value: V) => V,
 ): KeyedStream<V> {
-  checkFunction(id, "reducer", reducer);
+  checkCallback(stepPath(up, id), "reducer", reducer);
   return up.then(reduceInside, id, reducer);
 }
 
@@ -118,8 +113,8 @@ export function foldFinal<V, A>(
   builder: () => A,
   folder: (acc: A, value: V) => A,
 ): KeyedStream<A> {
-  checkFunction(id, "builder", builder);
-  checkFunction(id, "folder", folder);
+  checkCallback(stepPath(up, id), "builder", builder);
+  checkCallback(stepPath(up, id), "folder", folder);
   return up.keyedFold(
     id,
     () => finalFold("folder", (first: V) => folder(build(builder), first), folder),
@@ -132,7 +127,7 @@ export function countFinal<T>(
   id: string,
   keyFn: (item: T) => string,
 ): KeyedStream<number> {
-  checkFunction(id, "key function", keyFn);
+  checkCallback(stepPath(up, id), "key function", keyFn);
   return up.then(
     (inner) =>
       inner
@@ -181,7 +176,7 @@ function extreme<V>(
   better: (a: unknown, b: unknown) => boolean,
 ): KeyedStream<V> {
   const by = options.by ?? ((value: V) => value);
-  checkFunction(id, "by", by);
+  checkCallback(stepPath(up, id), "by", by);
   // Ties keep the earlier value.
   return up.then(reduceInside, id, (a: V, b: V) => better(by(b), by(a)) ? b : a);
 }

@@ -4,7 +4,8 @@
  * @module
  */
 
-import { shapeError } from "../_batch.ts";
+import { shapeError } from "../_errors.ts";
+import { stepPath } from "../_stream_core.ts";
 import type { KeyedFold } from "../graph.ts";
 import type { KeyedStream } from "../stream.ts";
 
@@ -107,23 +108,23 @@ export type JoinRow<T extends unknown[], M extends JoinEmitMode> = M extends "co
 const INSERT_MODES: readonly string[] = ["first", "last", "product"];
 const EMIT_MODES: readonly string[] = ["complete", "final", "running"];
 
-/** Checks join modes, throwing `RangeError` for an unknown one. */
+/** Checks join modes, throwing `RangeError` naming step `path` for an unknown one. */
 export function checkJoinModes(
-  id: string,
+  path: string,
   options: JoinOptions,
 ): { insertMode: JoinInsertMode; emitMode: JoinEmitMode } {
   const insertMode = options.insertMode ?? "last";
   const emitMode = options.emitMode ?? "complete";
   if (!INSERT_MODES.includes(insertMode)) {
     throw new RangeError(
-      `Cannot add step "${id}": insertMode must be one of ${INSERT_MODES.join(", ")}, got ${
+      `Cannot add step "${path}": insertMode must be one of ${INSERT_MODES.join(", ")}, got ${
         JSON.stringify(insertMode)
       }`,
     );
   }
   if (!EMIT_MODES.includes(emitMode)) {
     throw new RangeError(
-      `Cannot add step "${id}": emitMode must be one of ${EMIT_MODES.join(", ")}, got ${
+      `Cannot add step "${path}": emitMode must be one of ${EMIT_MODES.join(", ")}, got ${
         JSON.stringify(emitMode)
       }`,
     );
@@ -210,7 +211,7 @@ export function join(
   others: readonly KeyedStream<unknown>[],
   options: JoinOptions,
 ): KeyedStream<unknown[]> {
-  const { insertMode, emitMode } = checkJoinModes(id, options);
+  const { insertMode, emitMode } = checkJoinModes(stepPath(up, id), options);
   const sideCount = others.length + 1;
   return up.keyedFold(id, (path) => joinFold(path, sideCount, insertMode, emitMode), others);
 }

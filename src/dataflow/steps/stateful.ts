@@ -6,7 +6,7 @@
  * @module
  */
 
-import { isIterable, shapeError, ValueFailure } from "../_batch.ts";
+import { Failure, isIterable, shapeError } from "../_errors.ts";
 import { describeValue } from "../errors.ts";
 import type {
   LogicResult,
@@ -156,7 +156,7 @@ export function batchBuilder<V, W, S>(
             result = logic.onItem(values[i]!);
             checkLogicResult("onItem()", result);
           } catch (error) {
-            throw new ValueFailure(values[i], error);
+            throw new Failure(error, { item: values[i] });
           }
           const [out, discard] = result;
           if (emits === undefined && Array.isArray(out) && out.length === 0) {

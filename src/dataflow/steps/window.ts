@@ -12,6 +12,8 @@ import type {
   StatefulBatchLogic,
   StepContext,
 } from "../graph.ts";
+import { checkCallback } from "../_errors.ts";
+import { stepPath } from "../_stream_core.ts";
 import type { KeyedStream, Stream } from "../stream.ts";
 import type { Clock, ClockContext, ClockLogic } from "../time/clock.ts";
 import type { Windower, WindowerLogic, WindowMetadata } from "../time/windowers.ts";
@@ -526,7 +528,7 @@ export function window<V, W, S = unknown>(
   builder: WindowLogicBuilder<V, W, S>,
   options: WindowOptions<V>,
 ): WindowOut<V, W> {
-  checkOptions(id, builder, options);
+  checkOptions(stepPath(up, id), builder, options);
   return up.then((inner) => {
     let path = "";
     const tagged = inner.statefulBatch(
@@ -552,11 +554,7 @@ export function window<V, W, S = unknown>(
 }
 
 function checkOptions(id: string, builder: unknown, options: WindowOptions<unknown>): void {
-  if (typeof builder !== "function") {
-    throw new TypeError(
-      `Cannot add step "${id}": builder must be a function, got ${typeof builder}`,
-    );
-  }
+  checkCallback(id, "builder", builder);
   if (typeof options?.clock?.build !== "function") {
     throw new TypeError(`Cannot add step "${id}": options.clock must be a Clock`);
   }

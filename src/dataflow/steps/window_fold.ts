@@ -5,16 +5,12 @@
  * @module
  */
 
+import { checkCallback } from "../_errors.ts";
+import { stepPath } from "../_stream_core.ts";
 import type { KeyedStream, Stream } from "../stream.ts";
 import { window, type WindowLogic, type WindowOptions, type WindowOut } from "./window.ts";
 
 const NOTHING: readonly never[] = Object.freeze([]);
-
-function checkFn(id: string, name: string, fn: unknown): void {
-  if (typeof fn !== "function") {
-    throw new TypeError(`Cannot add step "${id}": ${name} must be a function, got ${typeof fn}`);
-  }
-}
 
 /**
  * Options for {@linkcode foldWindow}.
@@ -50,9 +46,9 @@ export function foldWindow<V, A>(
   folder: (acc: A, value: V) => A,
   options: FoldWindowOptions<V, A>,
 ): WindowOut<V, A> {
-  checkFn(id, "builder", builder);
-  checkFn(id, "folder", folder);
-  checkFn(id, "merger", options?.merger);
+  checkCallback(stepPath(up, id), "builder", builder);
+  checkCallback(stepPath(up, id), "folder", folder);
+  checkCallback(stepPath(up, id), "merger", options?.merger);
   const { merger } = options;
   const build = (resume: A | undefined): WindowLogic<V, A, A> =>
     new FoldLogic(resume === undefined ? builder() : resume, folder, merger);
@@ -97,7 +93,7 @@ export function reduceWindow<V>(
   reducer: (acc: V, value: V) => V,
   options: WindowOptions<V>,
 ): WindowOut<V, V> {
-  checkFn(id, "reducer", reducer);
+  checkCallback(stepPath(up, id), "reducer", reducer);
   const none = Symbol("none");
   type Acc = V | typeof none;
   const step = (acc: Acc, value: V): Acc => acc === none ? value : reducer(acc, value);
@@ -204,7 +200,9 @@ export function collectWindow<V, I extends CollectInto = "array">(
   const into = options?.into ?? "array";
   if (into !== "array" && into !== "set" && into !== "map") {
     throw new RangeError(
-      `Cannot add step "${id}": into must be "array", "set" or "map", got ${JSON.stringify(into)}`,
+      `Cannot add step "${stepPath(up, id)}": into must be "array", "set" or "map", got ${
+        JSON.stringify(into)
+      }`,
     );
   }
   let out: WindowOut<V, unknown>;
@@ -239,7 +237,7 @@ export function countWindow<T>(
   keyFn: (item: T) => string,
   options: WindowOptions<T>,
 ): WindowOut<T, number> {
-  checkFn(id, "keyFn", keyFn);
+  checkCallback(stepPath(up, id), "keyFn", keyFn);
   return up.then((inner) => {
     const keyed = inner.map("key", (item) => [keyFn(item), item] as [string, T]);
     return foldWindow<T, number>(keyed, "count", () => 0, (n) => n + 1, {
@@ -286,7 +284,7 @@ function extremeWindow<V>(
   better: (a: unknown, b: unknown) => boolean,
 ): WindowOut<V, V> {
   const by = options?.by ?? ((value: V) => value);
-  checkFn(id, "by", by);
+  checkCallback(stepPath(up, id), "by", by);
   return reduceWindow(up, id, (a, b) => better(by(b), by(a)) ? b : a, options);
 }
 

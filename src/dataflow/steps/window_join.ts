@@ -4,7 +4,8 @@
  * @module
  */
 
-import { checkKeyed } from "../_batch.ts";
+import { checkKeyed } from "../_errors.ts";
+import { stepPath } from "../_stream_core.ts";
 import type { BatchFn } from "../graph.ts";
 import type { KeyedStream } from "../stream.ts";
 import type { Clock } from "../time/clock.ts";
@@ -167,12 +168,12 @@ export function joinWindow(
   others: readonly KeyedStream<unknown>[],
   options: JoinWindowOptions,
 ): WindowOut<[number, unknown], unknown[]> {
-  const { insertMode, emitMode } = checkJoinModes(id, {
+  const { insertMode, emitMode } = checkJoinModes(stepPath(up, id), {
     insertMode: options?.insertMode,
     emitMode: options?.emitMode ?? "final",
   });
   const sideCount = others.length + 1;
-  checkSideCount(id, sideCount);
+  checkSideCount(stepPath(up, id), sideCount);
   const clock = options.clock;
   const sideClock: Clock<[number, unknown]> = {
     build(resume, ctx) {

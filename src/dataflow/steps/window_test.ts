@@ -434,7 +434,7 @@ Deno.test("joinWindow takes at most 31 sides, saying so when added", () => {
     () => joinWindow(first!, "jw", rest, options),
     (error: unknown) =>
       error instanceof RangeError &&
-      /^Cannot add step "jw": a window join takes at most 31 sides, got 32$/.test(error.message),
+      /^Cannot add step "f\.jw": a window join takes at most 31 sides, got 32$/.test(error.message),
   );
   assert.doesNotThrow(() => joinWindow(first!, "ok", rest.slice(1), options));
 });

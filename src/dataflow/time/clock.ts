@@ -10,7 +10,7 @@
  * @module
  */
 
-import { shapeError } from "../_batch.ts";
+import { shapeError } from "../_errors.ts";
 import { describeValue } from "../errors.ts";
 
 /**

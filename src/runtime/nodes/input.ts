@@ -5,7 +5,7 @@
  * @module
  */
 
-import { callbackError, shapeError } from "../../dataflow/_batch.ts";
+import { callbackError, shapeError } from "../../dataflow/_errors.ts";
 import type { InputNode } from "../../dataflow/graph.ts";
 import {
   isDynamicSource,

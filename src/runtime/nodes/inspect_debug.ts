@@ -4,7 +4,7 @@
  * @module
  */
 
-import { callbackError } from "../../dataflow/_batch.ts";
+import { callbackError } from "../../dataflow/_errors.ts";
 import type { InspectDebugNode } from "../../dataflow/graph.ts";
 import type { WorkerContext } from "../context.ts";
 import { Barrier, isBatch, type Message, type MessageStream } from "../message.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { callbackError } from "../../dataflow/_batch.ts";
+import { callbackError } from "../../dataflow/_errors.ts";
 import type { MapAsyncNode } from "../../dataflow/graph.ts";
 import { close } from "../../../operators/_close.ts";
 import { deferred } from "../_async.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { callbackError, checkKeyed } from "../../dataflow/_batch.ts";
+import { callbackError, checkKeyed } from "../../dataflow/_errors.ts";
 import type { OutputNode } from "../../dataflow/graph.ts";
 import {
   isFixedPartitionedSink,

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { callbackError } from "../../dataflow/_batch.ts";
+import { callbackError } from "../../dataflow/_errors.ts";
 import type { PipeNode } from "../../dataflow/graph.ts";
 import { close } from "../../../operators/_close.ts";
 import { deferred } from "../_async.ts";

@@ -9,11 +9,12 @@
 
 import {
   callbackError,
+  carry,
   checkKeyed,
+  Failure,
   isIterable,
   shapeError,
-  ValueFailure,
-} from "../../dataflow/_batch.ts";
+} from "../../dataflow/_errors.ts";
 import type {
   LogicResult,
   StatefulBatchLogic,
@@ -102,7 +103,7 @@ export async function* statefulBatchStep(
     try {
       at = logic.notifyAt();
     } catch (error) {
-      throw new StepCallError("notifyAt()", key, undefined, error);
+      throw carry(error, { what: "notifyAt()", key });
     }
     if (at !== undefined && (typeof at !== "number" || Number.isNaN(at))) {
       throw shapeError(path, "notifyAt() to return epoch milliseconds or undefined", at);
@@ -123,7 +124,7 @@ export async function* statefulBatchStep(
     try {
       result = fn();
     } catch (error) {
-      throw new StepCallError(what, key, item, error);
+      throw carry(error, { what, key, item });
     }
     settle(key, logic, what, result, out, notBefore);
   };
@@ -142,7 +143,7 @@ export async function* statefulBatchStep(
         try {
           logic = builder(undefined, key, keyCtx);
         } catch (error) {
-          throw new StepCallError("builder", key, item[1], error);
+          throw carry(error, { what: "builder", key, item: item[1] });
         }
         entry = { key, logic, values: [item[1]], batch: batchNumber };
         entries.set(key, entry);
@@ -161,7 +162,11 @@ export async function* statefulBatchStep(
       try {
         result = logic.onBatch(values);
       } catch (error) {
-        throw new StepCallError("onBatch()", key, values.length === 1 ? values[0] : values, error);
+        throw carry(error, {
+          what: "onBatch()",
+          key,
+          item: values.length === 1 ? values[0] : values,
+        });
       }
       settle(key, logic, "onBatch()", result, out, -Infinity);
     }
@@ -224,27 +229,9 @@ export async function* statefulBatchStep(
     }
     if (out.length > 0) yield out;
   } catch (error) {
-    if (error instanceof StepCallError) {
-      const { cause } = error;
-      if (cause instanceof ValueFailure) {
-        throw callbackError(path, error.what, cause.value, cause.cause, error.key);
-      }
-      throw callbackError(path, error.what, error.item, cause, error.key);
-    }
-    throw error;
+    // A failed logic call, carried here to be wrapped once with its key.
+    throw error instanceof Failure ? callbackError(path, "logic", undefined, error) : error;
   } finally {
     if (!finished) await iterator.return?.();
-  }
-}
-
-/** A failed logic call, carried to the step's catch so it is wrapped once with the key. */
-class StepCallError extends Error {
-  constructor(
-    readonly what: string,
-    readonly key: string,
-    readonly item: unknown,
-    override readonly cause: unknown,
-  ) {
-    super(what);
   }
 }
