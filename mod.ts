@@ -29,6 +29,10 @@
  * @module
  */
 
+import { setStreamRunner } from "./src/dataflow/_stream_core.ts";
+import type { Stream } from "./src/dataflow/stream.ts";
+import { iterate } from "./src/runtime/run.ts";
+
 export { Dataflow } from "./src/dataflow/dataflow.ts";
 export { type BranchOut, type KeyedStream, Stream } from "./src/dataflow/stream.ts";
 export { describeValue, StepError, type StepErrorOptions } from "./src/dataflow/errors.ts";
@@ -49,7 +53,6 @@ export type {
   StatelessSinkPartition,
 } from "./src/dataflow/outputs.ts";
 export type {
-  KeyedFold,
   LogicResult,
   StatefulBatchBuilder,
   StatefulBatchLogic,
@@ -115,3 +118,8 @@ export {
   type WindowTimelineOptions,
   type WindowTimelineOutputs,
 } from "./src/viz/window_timeline.ts";
+
+// `for await` over a stream runs its flow with this runtime: the graph layer
+// imports no runtime, so the entry point (and the browser bundle, through it)
+// wires it in.
+setStreamRunner((stream) => iterate(stream as Stream<unknown>));

@@ -314,27 +314,8 @@ export interface StatefulBatchNode extends NodeBase {
  * A fold may read several keyed streams (a join's sides): batches arrive in
  * arrival order, each with the index of the stream it came from.
  *
- * @example Counting items per key, emitted at end of input
- * ```ts
- * import { Dataflow, type KeyedFold } from "@runnel/runnel";
- * import assert from "node:assert/strict";
- *
- * const counting: KeyedFold<Map<string, number>> = {
- *   init: () => new Map(),
- *   onBatch(counts, batch) {
- *     for (const [key] of batch as [string, unknown][]) counts.set(key, (counts.get(key) ?? 0) + 1);
- *   },
- *   onEof(counts, out) {
- *     for (const key of [...counts.keys()].sort()) out.push([key, counts.get(key)]);
- *   },
- * };
- * const flow = new Dataflow("f");
- * const counted = flow.input("inp", [["b", 1], ["a", 2], ["b", 3]] as [string, number][])
- *   .keyedFold<number>("count", () => counting);
- * const out: unknown[] = [];
- * for await (const item of counted) out.push(item);
- * assert.deepEqual(out, [["a", 1], ["b", 2]]);
- * ```
+ * Not part of the public API: runnel's own timer-free stateful steps add
+ * one with `keyedFold` in `_stream_core.ts`.
  */
 export interface KeyedFold<T = unknown> {
   /** Makes the empty state of one run on one worker. */

@@ -5,22 +5,11 @@
  * @module
  */
 
-import { userBatch } from "./_batch.ts";
-import { checkCallback, checkSameFlow } from "./_errors.ts";
-import { formatValue } from "./_format.ts";
-import { registerStream, streamCore } from "./_stream_core.ts";
+import { checkInputs, compose, registerStream, runStream } from "./_stream_core.ts";
 import type { Dataflow } from "./dataflow.ts";
-import { StepError } from "./errors.ts";
-import type {
-  BatchFn,
-  ItemKeyedFold,
-  ItemStage,
-  KeyedFold,
-  Port,
-  StatefulBatchBuilder,
-  StepContext,
-  StepNode,
-} from "./graph.ts";
+import type { Port, StatefulBatchBuilder } from "./graph.ts";
+import type { DynamicSink, FixedPartitionedSink } from "./outputs.ts";
+import { mapAsync, type MapAsyncOptions, pipe } from "./steps/async.ts";
 import { collect, type CollectOptions } from "./steps/collect.ts";
 import { enrichCached, type EnrichCachedOptions, type TtlCache } from "./steps/enrich_cached.ts";
 import {
@@ -32,15 +21,31 @@ import {
   reduceFinal,
 } from "./steps/final.ts";
 import { join, type JoinEmitMode, type JoinOptions, type JoinRow } from "./steps/join.ts";
+import { output, raises } from "./steps/output.ts";
+import { branch, merge, redistribute } from "./steps/routing.ts";
 import {
-  batchBuilder,
+  stateful,
+  statefulBatch,
   type StatefulBuilder,
   statefulFlatMap,
   statefulMap,
 } from "./steps/stateful.ts";
-import type { DynamicSink, FixedPartitionedSink, Sink } from "./outputs.ts";
-import { isDynamicSink, isFixedPartitionedSink } from "./outputs.ts";
-import { checkId, joinPath } from "./step_id.ts";
+import {
+  filter,
+  filterMap,
+  filterMapValue,
+  filterValue,
+  flatMap,
+  flatMapBatch,
+  flatMapValue,
+  flatten,
+  inspect,
+  inspectDebug,
+  keyOn,
+  keyRm,
+  map,
+  mapValue,
+} from "./steps/stateless.ts";
 import {
   window,
   type WindowLogicBuilder,
@@ -83,31 +88,6 @@ import { joinWindow, type JoinWindowOptions } from "./steps/window_join.ts";
 export type KeyedStream<V> = Stream<[string, V]>;
 
 /**
- * Options for {@linkcode Stream.mapAsync}.
- *
- * @example Results as they complete
- * ```ts
- * import { Dataflow, type MapAsyncOptions } from "@runnel/runnel";
- * import assert from "node:assert/strict";
- *
- * const options: MapAsyncOptions = { concurrency: 2, ordered: false };
- * const flow = new Dataflow("f");
- * const done = flow.input("inp", [100, 1]).mapAsync("wait", async (ms) => {
- *   await new Promise((resolve) => setTimeout(resolve, ms));
- *   return ms;
- * }, options);
- * // Both calls run at once; the short one finishes first.
- * assert.deepEqual(await Array.fromAsync(done), [1, 100]);
- * ```
- */
-export interface MapAsyncOptions {
-  /** The most calls in flight at once. Defaults to 16. */
-  concurrency?: number;
-  /** Emit results in input order (the default) or as they complete. */
-  ordered?: boolean;
-}
-
-/**
  * The two outputs of {@linkcode Stream.branch}.
  *
  * @example Narrowed outputs from a type guard
@@ -134,34 +114,7 @@ export interface BranchOut<T, F = T> {
   falses: Stream<F>;
 }
 
-/** Runs a stream in-process and yields what reaches it; installed by the runtime. */
-export type StreamRunner = <T>(stream: Stream<T>) => AsyncIterator<T>;
-
-let streamRunner: StreamRunner | undefined;
-
-/**
- * Installs what `for await` over a stream does. Layer 2 cannot import the
- * runtime (imports point down only), so the runtime registers itself here
- * when it is loaded.
- *
- * @internal
- */
-export function setStreamRunner(runner: StreamRunner): void {
-  streamRunner = runner;
-}
-
-function defaultInspector(stepId: string, item: unknown): void {
-  console.log(`${stepId}: ${formatValue(item)}`);
-}
-
-function defaultDebugInspector(
-  stepId: string,
-  item: unknown,
-  epoch: number,
-  worker: number,
-): void {
-  console.log(`${stepId} W${worker} @${epoch}: ${formatValue(item)}`);
-}
+export type { MapAsyncOptions };
 
 /**
  * A stream of items flowing out of one step. Each method adds a step that
@@ -194,7 +147,6 @@ export class Stream<T> implements AsyncIterable<T> {
   /** The flow this stream belongs to. */
   readonly flow: Dataflow;
   readonly #port: Port;
-  readonly #scope: string;
 
   /**
    * Streams are made by `flow.input()` and by the steps; there is no need
@@ -207,58 +159,12 @@ export class Stream<T> implements AsyncIterable<T> {
   constructor(flow: Dataflow, port: Port, scope: string) {
     this.flow = flow;
     this.#port = port;
-    this.#scope = scope;
     registerStream(this, { flow, port, scope, derive: (p, s) => new Stream(flow, p, s) });
   }
 
   /** The full path of the step that produces this stream. */
   get stepId(): string {
     return this.#port.node.path;
-  }
-
-  /**
-   * The node output this stream reads.
-   *
-   * @internal Used by the runtime.
-   */
-  get port(): Port {
-    return this.#port;
-  }
-
-  #path(id: string): string {
-    return this.flow.reservePath(this.#scope, id);
-  }
-
-  #add<U>(node: StepNode, name = "down"): Stream<U> {
-    this.flow.addNode(node);
-    return new Stream<U>(this.flow, { node, name }, this.#scope);
-  }
-
-  #batch<U>(path: string, fn: BatchFn): Stream<U> {
-    return this.#add({ kind: "flatMapBatch", path, up: this.#port, build: () => fn });
-  }
-
-  // A per-item stateless step: only its stage is recorded; the runtime compiles it.
-  #stage<U>(
-    id: string,
-    kind: ItemStage["kind"],
-    fn?: (item: unknown) => unknown,
-    what = "mapper",
-  ): Stream<U> {
-    if (fn !== undefined) this.#checkCallback(id, what, fn);
-    const path = this.#path(id);
-    const stage: ItemStage = fn === undefined ? { kind, what } : { kind, fn, what };
-    return this.#add({ kind: "flatMapBatch", path, up: this.#port, stage });
-  }
-
-  // The checks run before the id is reserved, so a rejected step leaves its id free.
-  #checkSameFlow(id: string, others: readonly unknown[], what: string): void {
-    const flow = this.flow;
-    checkSameFlow(joinPath(this.#scope, id), what, others, (o) => streamCore(o)?.flow === flow);
-  }
-
-  #checkCallback(id: string, name: string, fn: unknown): void {
-    checkCallback(joinPath(this.#scope, id), name, fn);
   }
 
   /**
@@ -280,7 +186,7 @@ export class Stream<T> implements AsyncIterable<T> {
    * ```
    */
   map<U>(id: string, mapper: (item: T) => U): Stream<U> {
-    return this.#stage(id, "map", mapper as (item: unknown) => unknown);
+    return map(this, id, mapper);
   }
 
   /**
@@ -301,7 +207,7 @@ export class Stream<T> implements AsyncIterable<T> {
    * ```
    */
   filter(id: string, predicate: (item: T) => boolean): Stream<T> {
-    return this.#stage(id, "filter", predicate as (item: unknown) => unknown, "predicate");
+    return filter(this, id, predicate);
   }
 
   /**
@@ -324,7 +230,7 @@ export class Stream<T> implements AsyncIterable<T> {
    * ```
    */
   filterMap<U>(id: string, mapper: (item: T) => U | undefined | null): Stream<U> {
-    return this.#stage(id, "filterMap", mapper as (item: unknown) => unknown);
+    return filterMap(this, id, mapper);
   }
 
   /**
@@ -347,7 +253,7 @@ export class Stream<T> implements AsyncIterable<T> {
    * ```
    */
   flatMap<U>(id: string, mapper: (item: T) => Iterable<U>): Stream<U> {
-    return this.#stage(id, "flatMap", mapper as (item: unknown) => unknown);
+    return flatMap(this, id, mapper);
   }
 
   /**
@@ -372,9 +278,7 @@ export class Stream<T> implements AsyncIterable<T> {
    * ```
    */
   flatMapBatch<U>(id: string, mapper: (batch: readonly T[]) => Iterable<U>): Stream<U> {
-    this.#checkCallback(id, "batch mapper", mapper);
-    const path = this.#path(id);
-    return this.#batch(path, userBatch(path, mapper as (batch: readonly unknown[]) => unknown));
+    return flatMapBatch(this, id, mapper);
   }
 
   /**
@@ -395,7 +299,7 @@ export class Stream<T> implements AsyncIterable<T> {
    * ```
    */
   flatten<U>(this: Stream<Iterable<U>>, id: string): Stream<U> {
-    return this.#stage(id, "flatten");
+    return flatten(this, id);
   }
 
   /**
@@ -403,7 +307,8 @@ export class Stream<T> implements AsyncIterable<T> {
    *
    * @param id The step id.
    * @param inspector Gets the step path and the item; by default prints
-   *   `flow.step: item` with `console.log`.
+   *   `flow.step: item` with `console.log`, the item written as error
+   *   messages write it (JSON, with `undefined`, `12n` and `[function f]`).
    * @returns This stream's items, unchanged.
    *
    * @example Looking at items
@@ -419,10 +324,8 @@ export class Stream<T> implements AsyncIterable<T> {
    * assert.deepEqual(seen, ["f.peek=1", "f.peek=2"]);
    * ```
    */
-  inspect(id: string, inspector: (stepId: string, item: T) => void = defaultInspector): Stream<T> {
-    this.#checkCallback(id, "inspector", inspector);
-    const path = joinPath(this.#scope, id);
-    return this.#stage(id, "inspect", (item) => inspector(path, item as T), "inspector");
+  inspect(id: string, inspector?: (stepId: string, item: T) => void): Stream<T> {
+    return inspect(this, id, inspector);
   }
 
   /**
@@ -449,17 +352,9 @@ export class Stream<T> implements AsyncIterable<T> {
    */
   inspectDebug(
     id: string,
-    inspector: (stepId: string, item: T, epoch: number, worker: number) => void =
-      defaultDebugInspector,
+    inspector?: (stepId: string, item: T, epoch: number, worker: number) => void,
   ): Stream<T> {
-    this.#checkCallback(id, "inspector", inspector);
-    const path = this.#path(id);
-    return this.#add({
-      kind: "inspectDebug",
-      path,
-      up: this.#port,
-      inspector: inspector as (stepId: string, item: unknown, epoch: number, w: number) => void,
-    });
+    return inspectDebug(this, id, inspector);
   }
 
   /**
@@ -485,19 +380,7 @@ export class Stream<T> implements AsyncIterable<T> {
   /** Splits the stream in two by a plain boolean `predicate`. */
   branch(id: string, predicate: (item: T) => boolean): BranchOut<T>;
   branch(id: string, predicate: (item: T) => boolean): BranchOut<T> {
-    this.#checkCallback(id, "predicate", predicate);
-    const path = this.#path(id);
-    const node: StepNode = {
-      kind: "branch",
-      path,
-      up: this.#port,
-      predicate: predicate as (item: unknown) => boolean,
-    };
-    this.flow.addNode(node);
-    return {
-      trues: new Stream<T>(this.flow, { node, name: "trues" }, this.#scope),
-      falses: new Stream<T>(this.flow, { node, name: "falses" }, this.#scope),
-    };
+    return branch(this, id, predicate);
   }
 
   /**
@@ -522,13 +405,7 @@ export class Stream<T> implements AsyncIterable<T> {
    * ```
    */
   merge<U>(id: string, ...others: Stream<U>[]): Stream<T | U> {
-    this.#checkSameFlow(id, others, "stream");
-    const path = this.#path(id);
-    return this.#add({
-      kind: "merge",
-      path,
-      ups: [this.#port, ...others.map((other) => other.#port)],
-    });
+    return merge(this, id, others);
   }
 
   /**
@@ -549,7 +426,7 @@ export class Stream<T> implements AsyncIterable<T> {
    * ```
    */
   keyOn(id: string, keyFn: (item: T) => string): KeyedStream<T> {
-    return this.#stage(id, "keyOn", keyFn as (item: unknown) => unknown, "key function");
+    return keyOn(this, id, keyFn);
   }
 
   /**
@@ -570,7 +447,7 @@ export class Stream<T> implements AsyncIterable<T> {
    * ```
    */
   keyRm<V>(this: KeyedStream<V>, id: string): Stream<V> {
-    return this.#stage(id, "keyRm");
+    return keyRm(this, id);
   }
 
   /**
@@ -593,7 +470,7 @@ export class Stream<T> implements AsyncIterable<T> {
    * ```
    */
   mapValue<V, W>(this: KeyedStream<V>, id: string, mapper: (value: V) => W): KeyedStream<W> {
-    return this.#stage(id, "mapValue", mapper as (value: unknown) => unknown);
+    return mapValue(this, id, mapper);
   }
 
   /**
@@ -621,7 +498,7 @@ export class Stream<T> implements AsyncIterable<T> {
     id: string,
     mapper: (value: V) => Iterable<W>,
   ): KeyedStream<W> {
-    return this.#stage(id, "flatMapValue", mapper as (value: unknown) => unknown);
+    return flatMapValue(this, id, mapper);
   }
 
   /**
@@ -648,7 +525,7 @@ export class Stream<T> implements AsyncIterable<T> {
     id: string,
     predicate: (value: V) => boolean,
   ): KeyedStream<V> {
-    return this.#stage(id, "filterValue", predicate as (value: unknown) => unknown, "predicate");
+    return filterValue(this, id, predicate);
   }
 
   /**
@@ -676,7 +553,7 @@ export class Stream<T> implements AsyncIterable<T> {
     id: string,
     mapper: (value: V) => W | undefined | null,
   ): KeyedStream<W> {
-    return this.#stage(id, "filterMapValue", mapper as (value: unknown) => unknown);
+    return filterMapValue(this, id, mapper);
   }
 
   /**
@@ -698,8 +575,7 @@ export class Stream<T> implements AsyncIterable<T> {
    * ```
    */
   redistribute(id: string): Stream<T> {
-    const path = this.#path(id);
-    return this.#add({ kind: "redistribute", path, up: this.#port });
+    return redistribute(this, id);
   }
 
   /**
@@ -720,21 +596,7 @@ export class Stream<T> implements AsyncIterable<T> {
    * ```
    */
   raises(id: string): void {
-    const path = this.#path(id);
-    this.flow.addNode({
-      kind: "output",
-      path,
-      up: this.#port,
-      sink: {
-        build: () => ({
-          writeBatch(batch: readonly unknown[]): void {
-            if (batch.length > 0) {
-              throw new StepError(path, "an item reached a raises step", { item: batch[0] });
-            }
-          },
-        }),
-      },
-    });
+    raises(this, id);
   }
 
   /**
@@ -762,21 +624,7 @@ export class Stream<T> implements AsyncIterable<T> {
     id: string,
     sink: DynamicSink<T> | FixedPartitionedSink<T extends [string, infer V] ? V : never>,
   ): void {
-    const path = joinPath(this.#scope, checkId("step id", id));
-    if (!isDynamicSink(sink) && !isFixedPartitionedSink(sink)) {
-      throw new TypeError(
-        `Cannot add output step "${path}": expected a DynamicSink or a FixedPartitionedSink, got ${
-          sink === null ? "null" : typeof sink
-        }`,
-      );
-    }
-    this.#path(id);
-    this.flow.addNode({
-      kind: "output",
-      path,
-      up: this.#port,
-      sink: sink as Sink<unknown>,
-    });
+    output(this, id, sink);
   }
 
   /**
@@ -807,14 +655,7 @@ export class Stream<T> implements AsyncIterable<T> {
    * ```
    */
   pipe<U>(id: string, transformer: (source: AsyncIterable<T>) => AsyncIterable<U>): Stream<U> {
-    this.#checkCallback(id, "transformer", transformer);
-    const path = this.#path(id);
-    return this.#add({
-      kind: "pipe",
-      path,
-      up: this.#port,
-      transformer: transformer as (source: AsyncIterable<unknown>) => AsyncIterable<unknown>,
-    });
+    return pipe(this, id, transformer);
   }
 
   /**
@@ -850,61 +691,7 @@ export class Stream<T> implements AsyncIterable<T> {
     id: string,
     ...args: A
   ): R {
-    this.#checkCallback(id, "composite", composite);
-    const scope = this.#path(id);
-    // Streams passed as arguments are scoped too, so all of a composite's steps nest under it.
-    const scoped = args.map((arg) =>
-      arg instanceof Stream && arg.flow === this.flow
-        ? new Stream(this.flow, arg.#port, scope)
-        : arg
-    ) as A;
-    const result = composite(new Stream<T>(this.flow, this.#port, scope), ...scoped);
-    return this.#rescope(result) as R;
-  }
-
-  #rescope(value: unknown): unknown {
-    if (value instanceof Stream) return new Stream(this.flow, value.#port, this.#scope);
-    if (Array.isArray(value)) return value.map((inner) => this.#rescope(inner));
-    if (
-      value !== null && typeof value === "object" &&
-      Object.getPrototypeOf(value) === Object.prototype
-    ) {
-      const out: Record<string, unknown> = {};
-      for (const [name, inner] of Object.entries(value)) out[name] = this.#rescope(inner);
-      return out;
-    }
-    return value;
-  }
-
-  /**
-   * Adds a batch step whose function is built per worker and run.
-   *
-   * @internal Used by composite steps that need their own error reporting
-   * or a per-run cache.
-   */
-  batchStep<U>(id: string, build: (path: string) => (ctx: StepContext) => BatchFn): Stream<U> {
-    const path = this.#path(id);
-    return this.#add({ kind: "flatMapBatch", path, up: this.#port, build: build(path) });
-  }
-
-  /**
-   * Adds a keyed-fold step over this keyed stream and `others`: per-key
-   * plain-value state folded a batch at a time, with no timers.
-   *
-   * @internal Used by the stateful steps that need no timers; see
-   * {@linkcode KeyedFold}.
-   */
-  keyedFold<W>(
-    this: KeyedStream<unknown>,
-    id: string,
-    // deno-lint-ignore no-explicit-any
-    build: (path: string) => KeyedFold<any> | ItemKeyedFold,
-    others: readonly KeyedStream<unknown>[] = [],
-  ): KeyedStream<W> {
-    this.#checkSameFlow(id, others, "keyed stream");
-    const path = this.#path(id);
-    const ups = [this.#port, ...others.map((other) => other.#port)];
-    return this.#add({ kind: "keyedFold", path, ups, fold: build(path) });
+    return compose(this, composite, id, args);
   }
 
   /**
@@ -948,14 +735,7 @@ export class Stream<T> implements AsyncIterable<T> {
     id: string,
     builder: StatefulBatchBuilder<V, W, S>,
   ): KeyedStream<W> {
-    this.#checkCallback(id, "builder", builder);
-    const path = this.#path(id);
-    return this.#add({
-      kind: "statefulBatch",
-      path,
-      up: this.#port,
-      builder: builder as StatefulBatchBuilder<unknown, unknown, unknown>,
-    });
+    return statefulBatch(this, id, builder);
   }
 
   /**
@@ -1002,7 +782,7 @@ export class Stream<T> implements AsyncIterable<T> {
     id: string,
     builder: StatefulBuilder<T extends [string, infer V] ? V : never, W, S>,
   ): KeyedStream<W> {
-    return this.statefulBatch(id, batchBuilder(builder as StatefulBuilder<unknown, W, S>));
+    return stateful(this, id, builder);
   }
 
   /**
@@ -1037,7 +817,6 @@ export class Stream<T> implements AsyncIterable<T> {
     id: string,
     mapper: (state: S | undefined, value: V) => readonly [S | undefined, W],
   ): KeyedStream<W> {
-    this.#checkCallback(id, "mapper", mapper);
     return statefulMap(this, id, mapper);
   }
 
@@ -1068,7 +847,6 @@ export class Stream<T> implements AsyncIterable<T> {
     id: string,
     mapper: (state: S | undefined, value: V) => readonly [S | undefined, Iterable<W>],
   ): KeyedStream<W> {
-    this.#checkCallback(id, "mapper", mapper);
     return statefulFlatMap(this, id, mapper);
   }
 
@@ -1288,12 +1066,7 @@ export class Stream<T> implements AsyncIterable<T> {
     ...sides: (KeyedStream<unknown> | JoinOptions)[]
   ): KeyedStream<unknown[]>;
   join(id: string, ...sides: unknown[]): KeyedStream<unknown[]> {
-    const last = sides[sides.length - 1];
-    const options = last !== undefined && !(last instanceof Stream)
-      ? sides.pop() as JoinOptions
-      : {};
-    // The keyed-fold step checks that every side is a stream of this flow.
-    return join(this as KeyedStream<unknown>, id, sides as KeyedStream<unknown>[], options);
+    return join(this, id, sides);
   }
 
   /**
@@ -1369,24 +1142,7 @@ export class Stream<T> implements AsyncIterable<T> {
     mapper: (item: T, signal: AbortSignal) => Promise<U> | U,
     options: MapAsyncOptions = {},
   ): Stream<U> {
-    this.#checkCallback(id, "mapper", mapper);
-    const concurrency = options.concurrency ?? 16;
-    if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new RangeError(
-        `Cannot add step "${
-          joinPath(this.#scope, id)
-        }": concurrency must be a positive integer, got ${concurrency}`,
-      );
-    }
-    const path = this.#path(id);
-    return this.#add({
-      kind: "mapAsync",
-      path,
-      up: this.#port,
-      mapper: mapper as (item: unknown, signal: AbortSignal) => Promise<unknown>,
-      concurrency,
-      ordered: options.ordered ?? true,
-    });
+    return mapAsync(this, id, mapper, options);
   }
 
   // --- windows ---
@@ -1684,7 +1440,7 @@ export class Stream<T> implements AsyncIterable<T> {
     sides: readonly KeyedStream<unknown>[],
     options: JoinWindowOptions,
   ): WindowOut<[number, unknown], unknown[]> {
-    this.#checkSameFlow(id, sides, "keyed stream");
+    checkInputs(this, id, sides, "keyed stream");
     return joinWindow(this, id, sides, options);
   }
 
@@ -1696,11 +1452,6 @@ export class Stream<T> implements AsyncIterable<T> {
    * @returns An iterator over this stream's items; `return()` stops the run.
    */
   [Symbol.asyncIterator](): AsyncIterator<T> {
-    if (streamRunner === undefined) {
-      throw new Error(
-        "Cannot iterate a stream: no runtime is loaded; import the stream API from runnel's mod.ts",
-      );
-    }
-    return streamRunner(this);
+    return runStream(this) as AsyncIterator<T>;
   }
 }

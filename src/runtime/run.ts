@@ -5,7 +5,8 @@
  */
 
 import type { Dataflow } from "../dataflow/dataflow.ts";
-import { setStreamRunner, type Stream } from "../dataflow/stream.ts";
+import { portOf } from "../dataflow/_stream_core.ts";
+import type { Stream } from "../dataflow/stream.ts";
 import type { WorkerContext } from "./context.ts";
 import { itemsOf, planWorker } from "./execute.ts";
 import { realTime, type SystemTime } from "./system_time.ts";
@@ -175,7 +176,9 @@ export async function* iterate<T>(
   let background: Promise<void> | undefined;
   let completed = false;
   try {
-    const plan = planWorker(stream.flow, workerContext(options, controller.signal), [stream.port]);
+    const plan = planWorker(stream.flow, workerContext(options, controller.signal), [
+      portOf(stream),
+    ]);
     background = runDrains(plan.drains, controller);
     try {
       yield* itemsOf<T>(plan.taps[0]! as AsyncIterable<readonly T[]>);
@@ -195,5 +198,3 @@ export async function* iterate<T>(
     unlink();
   }
 }
-
-setStreamRunner((stream) => iterate(stream));

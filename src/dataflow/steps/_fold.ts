@@ -20,7 +20,7 @@ export type { EofFold, ItemFold };
  * @param fold Folds one value.
  * @param eof Emits each live key's result at end of input, in sorted key order.
  */
-export function keyedFold<S, V>(
+export function itemFold<S, V>(
   what: string,
   fold: ItemFold<S, V>,
   eof?: EofFold<S>,

@@ -5,8 +5,7 @@
  */
 
 import { stepPath } from "../_stream_core.ts";
-import type { KeyedStream } from "../stream.ts";
-import type { StatefulLogic } from "./stateful.ts";
+import { stateful, type StatefulLogic } from "./stateful.ts";
 
 /**
  * Options for {@linkcode Stream.collect}.
@@ -39,11 +38,11 @@ interface CollectState<V> {
 }
 
 /** `stream.collect(id, options)`. */
-export function collect<V>(
-  up: KeyedStream<V>,
+export function collect<R, V>(
+  up: object,
   id: string,
   options: CollectOptions,
-): KeyedStream<V[]> {
+): R {
   const { maxSize, timeout } = options ?? {};
   const path = stepPath(up, id);
   if (!Number.isInteger(maxSize) || maxSize < 1) {
@@ -56,7 +55,8 @@ export function collect<V>(
       `Cannot add step "${path}": timeout must be a non-negative number of milliseconds, got ${timeout}`,
     );
   }
-  return up.stateful<V[], CollectState<V>>(
+  return stateful(
+    up,
     id,
     (resume, ctx): StatefulLogic<V, V[], CollectState<V>> => {
       const state: CollectState<V> = resume

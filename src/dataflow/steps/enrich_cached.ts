@@ -6,8 +6,7 @@
  */
 
 import { callbackError, checkCallback } from "../_errors.ts";
-import { stepPath } from "../_stream_core.ts";
-import type { Stream } from "../stream.ts";
+import { batchStep, stepPath } from "../_stream_core.ts";
 
 /**
  * A cache that fetches missing or expired values with a getter. Each worker
@@ -112,13 +111,13 @@ export interface EnrichCachedOptions {
 }
 
 /** `stream.enrichCached(id, getter, mapper, options)`. */
-export function enrichCached<T, K, V, U>(
-  up: Stream<T>,
+export function enrichCached<R, T, K, V, U>(
+  up: object,
   id: string,
   getter: (key: K) => V,
   mapper: (cache: TtlCache<K, V>, item: T) => U,
   options: EnrichCachedOptions = {},
-): Stream<U> {
+): R {
   const ttl = options.ttl ?? Infinity;
   const full = stepPath(up, id);
   if (typeof ttl !== "number" || !(ttl >= 0)) {
@@ -128,7 +127,7 @@ export function enrichCached<T, K, V, U>(
   }
   checkCallback(full, "getter", getter);
   checkCallback(full, "mapper", mapper);
-  return up.batchStep<U>(id, (path) => (ctx) => {
+  return batchStep(up, id, (path) => (ctx) => {
     // Time is read once per batch, so every item of a batch sees one cache state.
     let now = ctx.now();
     const cache = new TtlCache(getter, () => now, ttl);

@@ -11,10 +11,9 @@
  */
 
 import { callbackError, checkCallback, checkKeyed, Failure, shapeError } from "../_errors.ts";
-import { stepPath } from "../_stream_core.ts";
+import { batchStep, compose, keyedFold, stepPath } from "../_stream_core.ts";
 import type { BatchFn, ItemKeyedFold } from "../graph.ts";
-import type { KeyedStream, Stream } from "../stream.ts";
-import { keyedFold } from "./_fold.ts";
+import { itemFold } from "./_fold.ts";
 
 /** Reduces each key's values within one batch. */
 function preReduce<V>(path: string, reducer: (acc: V, value: V) => V): BatchFn {
@@ -70,7 +69,7 @@ function finalFold<V, A>(
   init: (first: V) => A,
   folder: (acc: A, value: V) => A,
 ): ItemKeyedFold {
-  return keyedFold<Acc<A>, V>(
+  return itemFold<Acc<A>, V>(
     what,
     (state, value) => {
       if (state === undefined) return { acc: init(value) };
@@ -81,10 +80,10 @@ function finalFold<V, A>(
   );
 }
 
-function reduceInside<V>(up: KeyedStream<V>, reducer: (acc: V, value: V) => V): KeyedStream<V> {
-  return up
-    .batchStep<[string, V]>("combine", (path) => () => preReduce(path, reducer))
-    .keyedFold("reduce", () => finalFold("reducer", (first: V) => first, reducer));
+// Reduces each batch per key first, so the keyed fold (and, with workers, the exchange) sees less.
+function reduceInside<V>(up: object, reducer: (acc: V, value: V) => V): unknown {
+  const combined = batchStep<object>(up, "combine", (path) => () => preReduce(path, reducer));
+  return keyedFold(combined, "reduce", () => finalFold("reducer", (first: V) => first, reducer));
 }
 
 /** Calls a `foldFinal` builder, blaming it, not the folder, when it throws. */
@@ -97,48 +96,51 @@ function build<A>(builder: () => A): A {
 }
 
 /** `stream.reduceFinal(id, reducer)`. */
-export function reduceFinal<V>(
-  up: KeyedStream<V>,
+export function reduceFinal<R, V>(
+  up: object,
   id: string,
   reducer: (acc: V, value: V) => V,
-): KeyedStream<V> {
+): R {
   checkCallback(stepPath(up, id), "reducer", reducer);
-  return up.then(reduceInside, id, reducer);
+  return compose(up, reduceInside, id, [reducer]);
 }
 
 /** `stream.foldFinal(id, builder, folder)`. */
-export function foldFinal<V, A>(
-  up: KeyedStream<V>,
+export function foldFinal<R, V, A>(
+  up: object,
   id: string,
   builder: () => A,
   folder: (acc: A, value: V) => A,
-): KeyedStream<A> {
+): R {
   checkCallback(stepPath(up, id), "builder", builder);
   checkCallback(stepPath(up, id), "folder", folder);
-  return up.keyedFold(
+  return keyedFold(
+    up,
     id,
     () => finalFold("folder", (first: V) => folder(build(builder), first), folder),
   );
 }
 
 /** `stream.countFinal(id, keyFn)`. */
-export function countFinal<T>(
-  up: Stream<T>,
+export function countFinal<R, T>(
+  up: object,
   id: string,
   keyFn: (item: T) => string,
-): KeyedStream<number> {
+): R {
   checkCallback(stepPath(up, id), "key function", keyFn);
-  return up.then(
-    (inner) =>
-      inner
-        .batchStep<[string, number]>("init_count", (path) => () => preCount(path, keyFn))
-        .keyedFold("sum", () =>
-          keyedFold<number, number>(
-            "sum",
-            (sum, count) => sum === undefined ? count : sum + count,
-            (sum, key, out) => out.push([key, sum]),
-          )),
+  return compose(
+    up,
+    (inner: object) => {
+      const counted = batchStep<object>(inner, "init_count", (path) => () => preCount(path, keyFn));
+      return keyedFold(counted, "sum", () =>
+        itemFold<number, number>(
+          "sum",
+          (sum, count) => sum === undefined ? count : sum + count,
+          (sum, key, out) => out.push([key, sum]),
+        ));
+    },
     id,
+    [],
   );
 }
 
@@ -169,32 +171,32 @@ export interface ExtremeOptions<V> {
   by?: (value: V) => unknown;
 }
 
-function extreme<V>(
-  up: KeyedStream<V>,
+function extreme<R, V>(
+  up: object,
   id: string,
   options: ExtremeOptions<V>,
   better: (a: unknown, b: unknown) => boolean,
-): KeyedStream<V> {
+): R {
   const by = options.by ?? ((value: V) => value);
   checkCallback(stepPath(up, id), "by", by);
   // Ties keep the earlier value.
-  return up.then(reduceInside, id, (a: V, b: V) => better(by(b), by(a)) ? b : a);
+  return compose(up, reduceInside, id, [(a: V, b: V) => better(by(b), by(a)) ? b : a]);
 }
 
 /** `stream.maxFinal(id, options)`. */
-export function maxFinal<V>(
-  up: KeyedStream<V>,
+export function maxFinal<R, V>(
+  up: object,
   id: string,
   options: ExtremeOptions<V> = {},
-): KeyedStream<V> {
+): R {
   return extreme(up, id, options, (a, b) => (a as number) > (b as number));
 }
 
 /** `stream.minFinal(id, options)`. */
-export function minFinal<V>(
-  up: KeyedStream<V>,
+export function minFinal<R, V>(
+  up: object,
   id: string,
   options: ExtremeOptions<V> = {},
-): KeyedStream<V> {
+): R {
   return extreme(up, id, options, (a, b) => (a as number) < (b as number));
 }

@@ -5,9 +5,8 @@
  */
 
 import { shapeError } from "../_errors.ts";
-import { stepPath } from "../_stream_core.ts";
+import { keyedFold, stepPath, streamCore } from "../_stream_core.ts";
 import type { KeyedFold } from "../graph.ts";
-import type { KeyedStream } from "../stream.ts";
 
 /**
  * How a join stores values: keep the first per side, the last per side, or every value.
@@ -204,14 +203,17 @@ function joinFold(
   };
 }
 
-/** `stream.join(id, ...sides, options)`. */
-export function join(
-  up: KeyedStream<unknown>,
-  id: string,
-  others: readonly KeyedStream<unknown>[],
-  options: JoinOptions,
-): KeyedStream<unknown[]> {
+/**
+ * `stream.join(id, ...sides, options)`: `args` are the other sides, then
+ * the options when the last is not a stream. The keyed-fold step checks
+ * that every side is a stream of the flow.
+ */
+export function join<R>(up: object, id: string, args: readonly unknown[]): R {
+  const last = args.at(-1);
+  const hasOptions = last !== undefined && streamCore(last) === undefined;
+  const options = (hasOptions ? last : {}) as JoinOptions;
+  const others = hasOptions ? args.slice(0, -1) : args;
   const { insertMode, emitMode } = checkJoinModes(stepPath(up, id), options);
   const sideCount = others.length + 1;
-  return up.keyedFold(id, (path) => joinFold(path, sideCount, insertMode, emitMode), others);
+  return keyedFold(up, id, (path) => joinFold(path, sideCount, insertMode, emitMode), others);
 }

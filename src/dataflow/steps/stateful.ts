@@ -6,7 +6,8 @@
  * @module
  */
 
-import { Failure, isIterable, shapeError } from "../_errors.ts";
+import { checkCallback, Failure, isIterable, shapeError } from "../_errors.ts";
+import { addStep, keyedFold, stepPath } from "../_stream_core.ts";
 import { describeValue } from "../errors.ts";
 import type {
   LogicResult,
@@ -14,8 +15,7 @@ import type {
   StatefulBatchLogic,
   StepContext,
 } from "../graph.ts";
-import type { KeyedStream } from "../stream.ts";
-import { keyedFold } from "./_fold.ts";
+import { itemFold } from "./_fold.ts";
 
 /**
  * The per-key logic of {@linkcode Stream.stateful}: Bytewax's
@@ -178,14 +178,36 @@ export function batchBuilder<V, W, S>(
   };
 }
 
+/** `stream.statefulBatch(id, builder)`. */
+export function statefulBatch<R>(up: object, id: string, builder: unknown): R {
+  checkCallback(stepPath(up, id), "builder", builder);
+  return addStep(up, id, (path, port) => ({
+    kind: "statefulBatch",
+    path,
+    up: port,
+    builder: builder as StatefulBatchBuilder<unknown, unknown, unknown>,
+  }));
+}
+
+/** `stream.stateful(id, builder)`. */
+export function stateful<R>(
+  up: object,
+  id: string,
+  // deno-lint-ignore no-explicit-any
+  builder: StatefulBuilder<any, any, any>,
+): R {
+  return statefulBatch(up, id, batchBuilder(builder));
+}
+
 /** `stream.statefulMap(id, mapper)`. */
-export function statefulMap<V, S, W>(
-  up: KeyedStream<V>,
+export function statefulMap<R, V, S, W>(
+  up: object,
   id: string,
   mapper: (state: S | undefined, value: V) => readonly [S | undefined, W],
-): KeyedStream<W> {
-  return up.keyedFold(id, (path) =>
-    keyedFold<S, V>("mapper", (state, value, key, out) => {
+): R {
+  checkCallback(stepPath(up, id), "mapper", mapper);
+  return keyedFold(up, id, (path) =>
+    itemFold<S, V>("mapper", (state, value, key, out) => {
       const result = mapper(state, value);
       if (!Array.isArray(result) || result.length !== 2) throw notPair(path, result);
       out.push([key, result[1]]);
@@ -194,13 +216,14 @@ export function statefulMap<V, S, W>(
 }
 
 /** `stream.statefulFlatMap(id, mapper)`. */
-export function statefulFlatMap<V, S, W>(
-  up: KeyedStream<V>,
+export function statefulFlatMap<R, V, S, W>(
+  up: object,
   id: string,
   mapper: (state: S | undefined, value: V) => readonly [S | undefined, Iterable<W>],
-): KeyedStream<W> {
-  return up.keyedFold(id, (path) =>
-    keyedFold<S, V>("mapper", (state, value, key, out) => {
+): R {
+  checkCallback(stepPath(up, id), "mapper", mapper);
+  return keyedFold(up, id, (path) =>
+    itemFold<S, V>("mapper", (state, value, key, out) => {
       const result = mapper(state, value);
       if (!Array.isArray(result) || result.length !== 2) throw notPair(path, result);
       const emits = result[1];

@@ -5,7 +5,7 @@
  */
 
 import { checkKeyed } from "../_errors.ts";
-import { stepPath } from "../_stream_core.ts";
+import { batchStep, stepPath } from "../_stream_core.ts";
 import type { BatchFn } from "../graph.ts";
 import type { KeyedStream } from "../stream.ts";
 import type { Clock } from "../time/clock.ts";
@@ -156,7 +156,7 @@ function mergeSides(
   sides: readonly KeyedStream<unknown>[],
 ): KeyedStream<[number, unknown]> {
   const tagged = sides.map((side, i) =>
-    side.batchStep<[string, [number, unknown]]>(`side_${i}`, (path) => () => tagSide(path, i))
+    batchStep<KeyedStream<[number, unknown]>>(side, `side_${i}`, (path) => () => tagSide(path, i))
   );
   return tagged.length === 1 ? tagged[0]! : tagged[0]!.merge("merge", ...tagged.slice(1));
 }
