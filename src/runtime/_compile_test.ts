@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import process from "node:process";
 import { Dataflow, type KeyedStream, run, StepError, type Stream } from "../../mod.ts";
 import { TestingSink, TestingSource } from "../../connectors/testing.ts";
 import type { ItemStage, ItemStageKind } from "../dataflow/graph.ts";
@@ -350,5 +351,5 @@ Deno.test("with code generation off, nothing is generated", () => {
 });
 
 Deno.test("RUNNEL_CODEGEN=0 turns code generation off by default", () => {
-  assert.equal(codegenByDefault(), Deno.env.get("RUNNEL_CODEGEN") !== "0");
+  assert.equal(codegenByDefault(), process.env.RUNNEL_CODEGEN !== "0");
 });
