@@ -6,6 +6,7 @@
  * @module
  */
 
+import { groupByKey, type KeySlot } from "../dataflow/_batch_by_key.ts";
 import { describeValue } from "../dataflow/errors.ts";
 import { type Clock, type ClockLogic, type Timestamp, toEpochMs } from "../dataflow/time/clock.ts";
 import { iso } from "./_timeline_axis.ts";
@@ -69,10 +70,11 @@ export function replayItems<V>(
   return all;
 }
 
-// Runs the clock over the items as the window step does. Per batch, as the
-// stateful step groups it: keys in order of first arrival, each key's values
-// together after one `beforeBatch()`; one clock per key (or one for all);
-// system time read once per batch; late means before the watermark.
+// Runs the clock over the items as the window step does. Per batch, grouped
+// as the stateful step groups it (the same function): keys in order of first
+// arrival, each key's values together after one `beforeBatch()`; one clock
+// per key, or one for all built by the first key; system time read once per
+// batch; late means before the watermark.
 // `start` is the system time every batch arrives at, without `arrival`.
 function replay<V>(
   pairs: readonly (readonly [string, V])[],
@@ -83,10 +85,24 @@ function replay<V>(
   const { clock, shared, arrival } = options;
   let now = start;
   const ctx = { stepId: "windowTimeline", now: () => now };
-  const clocks = new Map<string, ClockLogic<V>>();
+  // Each key's clock, and the indices of its items in the current batch.
+  interface Slot extends KeySlot {
+    readonly logic: ClockLogic<V>;
+  }
+  const slots = new Map<string, Slot>();
+  let partitionClock: ClockLogic<V> | undefined;
+  const open = (_key: string, [, index]: readonly [string, unknown]): Slot => {
+    let logic: ClockLogic<V>;
+    try {
+      logic = shared ? partitionClock ??= clock.build(undefined, ctx) : clock.build(undefined, ctx);
+    } catch (error) {
+      rethrow(error, index as number);
+    }
+    return { logic, values: [], batch: 0 };
+  };
   const out: Item[] = new Array(pairs.length);
   let first = 0;
-  for (const length of lengths) {
+  for (const [batchNumber, length] of lengths.entries()) {
     const end = first + length;
     if (arrival !== undefined) {
       // A batch reaches the step at once, when its last item has.
@@ -96,27 +112,17 @@ function replay<V>(
       }
       now = latest;
     }
-    const groups = new Map<string, number[]>();
-    for (let index = first; index < end; index++) {
-      const key = pairs[index]![0];
-      const group = groups.get(key);
-      if (group === undefined) groups.set(key, [index]);
-      else group.push(index);
-    }
-    for (const [key, indices] of groups) {
-      const scope = shared ? "" : key;
-      let logic = clocks.get(scope);
+    const batch: [string, number][] = [];
+    for (let index = first; index < end; index++) batch.push([pairs[index]![0], index]);
+    for (const { logic, values } of groupByKey(batch, batchNumber + 1, slots, open)) {
+      const indices = values as number[];
       try {
-        if (logic === undefined) {
-          logic = clock.build(undefined, ctx);
-          clocks.set(scope, logic);
-        }
         logic.beforeBatch();
       } catch (error) {
         rethrow(error, indices[0]!);
       }
       for (const index of indices) {
-        const value = pairs[index]![1];
+        const [key, value] = pairs[index]!;
         let ts: number, watermark: number;
         try {
           [ts, watermark] = logic.onItem(value);
