@@ -7,10 +7,10 @@
 import assert from "node:assert/strict";
 import { Dataflow, run, type RunOptions, type Stream } from "../mod.ts";
 import {
-  type TestingClock,
   type TestingMarker,
   TestingSink,
   TestingSource,
+  type TestingTime,
 } from "../connectors/testing.ts";
 
 /**
@@ -46,14 +46,14 @@ export function settle(ms = 10): Promise<void> {
 }
 
 /**
- * Starts a run of `items` through the steps `build` adds, on `clock`, with a
+ * Starts a run of `items` through the steps `build` adds, on `time`, with a
  * long pause after them so the input stays open; `stop()` aborts the run and
  * checks it ended with that abort.
  */
 export function startOpen<T, U>(
   items: readonly (T | TestingMarker)[],
   build: (up: Stream<T>) => Stream<U>,
-  clock: TestingClock,
+  time: TestingTime,
   batchSize = 1,
 ): { out: U[]; stop: () => Promise<void> } {
   const out: U[] = [];
@@ -61,7 +61,7 @@ export function startOpen<T, U>(
   const input = new TestingSource<T>([...items, TestingSource.PAUSE(10_000)], { batchSize });
   build(flow.input("inp", input)).output("out", new TestingSink(out));
   const controller = new AbortController();
-  const done = run(flow, { clock, signal: controller.signal });
+  const done = run(flow, { time, signal: controller.signal });
   return {
     out,
     stop: async () => {

@@ -67,7 +67,7 @@ export interface WindowTimelineOptions<V, W> {
    * The system time (a `Date` or epoch ms) at which each item reached the
    * step, for a run whose clock read system time as items arrived. Without
    * it every item arrives at the same instant, as in a run over a list with
-   * a `TestingClock` that nobody advances; that suits an `EventClock`, which
+   * a `TestingTime` that nobody advances; that suits an `EventClock`, which
    * only reads how far system time moves on, but a clock that stamps items
    * with system time (`SystemClock`) needs it, and is refused without it. The step reads system time once
    * per batch, so a batch of several items (see `batchSize`) is replayed at
@@ -221,7 +221,7 @@ const MAX_LANES = 100;
  *   type WindowMetadata,
  *   windowTimeline,
  * } from "@runnel/runnel";
- * import { TestingClock, TestingSink } from "@runnel/runnel/testing";
+ * import { TestingSink, TestingTime } from "@runnel/runnel/testing";
  * import assert from "node:assert/strict";
  *
  * type Reading = { at: number; v: number };
@@ -242,7 +242,7 @@ const MAX_LANES = 100;
  * sums.down.output("down", new TestingSink(down));
  * sums.late.output("late", new TestingSink(late));
  * sums.meta.output("meta", new TestingSink(meta));
- * await run(flow, { clock: new TestingClock() });
+ * await run(flow, { time: new TestingTime() });
  *
  * const timeline = windowTimeline(items, { down, late, meta }, { clock, title: "sums" });
  * assert.equal(timeline.svg.match(/class="rn-item rn-late"/g)?.length, 1); // 2 s after 7 s
@@ -260,7 +260,7 @@ const MAX_LANES = 100;
  *   type WindowMetadata,
  *   windowTimeline,
  * } from "@runnel/runnel";
- * import { TestingClock, TestingSink } from "@runnel/runnel/testing";
+ * import { TestingSink, TestingTime } from "@runnel/runnel/testing";
  * import assert from "node:assert/strict";
  *
  * const items: [string, number][] = [["a", 0], ["b", 20_000], ["a", 5_000]];
@@ -280,7 +280,7 @@ const MAX_LANES = 100;
  * sums.down.output("down", new TestingSink(down));
  * sums.late.output("late", new TestingSink(late));
  * sums.meta.output("meta", new TestingSink(meta));
- * await run(flow, { clock: new TestingClock() });
+ * await run(flow, { time: new TestingTime() });
  *
  * // The step took a's items together, then b's: nothing was late.
  * assert.deepEqual(late, []);
@@ -301,7 +301,7 @@ const MAX_LANES = 100;
  *   type WindowMetadata,
  *   windowTimeline,
  * } from "@runnel/runnel";
- * import { TestingClock, TestingSink } from "@runnel/runnel/testing";
+ * import { TestingSink, TestingTime } from "@runnel/runnel/testing";
  * import assert from "node:assert/strict";
  *
  * type Event = { at: number; what: string };
@@ -323,7 +323,7 @@ const MAX_LANES = 100;
  * joined.down.output("down", new TestingSink(down));
  * joined.late.output("late", new TestingSink(late));
  * joined.meta.output("meta", new TestingSink(meta));
- * await run(flow, { clock: new TestingClock() });
+ * await run(flow, { time: new TestingTime() });
  *
  * // Late items carry their side: the view at 1 s came more than 5 s after the one at 9 s.
  * assert.deepEqual(late, [["u", [0, [0, views[1]![1]]]]]);

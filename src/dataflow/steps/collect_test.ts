@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Dataflow, type KeyedStream } from "../../../mod.ts";
-import { TestingClock, TestingSource } from "../../../connectors/testing.ts";
+import { TestingSource, TestingTime } from "../../../connectors/testing.ts";
 import type { TestingMarker } from "../../../connectors/testing.ts";
 import { outputOf, settle, startOpen, waitFor } from "../../../tests/_helpers.ts";
 
@@ -10,13 +10,13 @@ type Kv = [string, number];
 function startCollect(
   items: readonly (Kv | TestingMarker)[],
   options: { maxSize: number; timeout: number },
-  clock: TestingClock,
+  time: TestingTime,
 ) {
   const seen: Kv[] = [];
   const open = startOpen<Kv, [string, number[]]>(
     items,
     (up) => up.inspect("seen", (_id, item) => seen.push(item)).collect("c", options),
-    clock,
+    time,
   );
   return { ...open, seen };
 }
@@ -91,28 +91,28 @@ Deno.test("collect() emits nothing for empty input and stops at EOF", async () =
 });
 
 Deno.test("collect() flushes after timeout ms since the key's last item, with no new input", async () => {
-  const clock = new TestingClock(0);
+  const time = new TestingTime(0);
   const open = startCollect([["a", 1], TestingSource.PAUSE(20), ["a", 2]], {
     maxSize: 10,
     timeout: 100,
-  }, clock);
+  }, time);
   try {
     await waitFor(() => open.seen.length === 1);
-    clock.advance(60);
+    time.advance(60);
     await waitFor(() => open.seen.length === 2);
     await settle(5);
     // 120 ms after the first item but only 60 after the last: no flush yet.
-    clock.advance(60);
+    time.advance(60);
     await settle();
     assert.deepEqual(open.out, []);
-    clock.advance(39);
+    time.advance(39);
     await settle();
     assert.deepEqual(open.out, []);
-    clock.advance(1);
+    time.advance(1);
     await waitFor(() => open.out.length === 1);
     assert.deepEqual(open.out, [["a", [1, 2]]]);
     // The key was discarded: nothing fires again.
-    clock.advance(1_000);
+    time.advance(1_000);
     await settle();
     assert.equal(open.out.length, 1);
   } finally {
@@ -121,23 +121,23 @@ Deno.test("collect() flushes after timeout ms since the key's last item, with no
 });
 
 Deno.test("collect() times out each key on its own clock", async () => {
-  const clock = new TestingClock(0);
+  const time = new TestingTime(0);
   const open = startCollect([["a", 1], ["a", 2], TestingSource.PAUSE(20), ["b", 3]], {
     maxSize: 10,
     timeout: 100,
-  }, clock);
+  }, time);
   try {
     await waitFor(() => open.seen.length === 2);
-    clock.advance(50);
+    time.advance(50);
     await waitFor(() => open.seen.length === 3);
     await settle(5);
-    clock.advance(50);
+    time.advance(50);
     await waitFor(() => open.out.length === 1);
     assert.deepEqual(open.out, [["a", [1, 2]]]);
-    clock.advance(49);
+    time.advance(49);
     await settle();
     assert.equal(open.out.length, 1);
-    clock.advance(1);
+    time.advance(1);
     await waitFor(() => open.out.length === 2);
     assert.deepEqual(open.out[1], ["b", [3]]);
   } finally {
