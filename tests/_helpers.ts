@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { Dataflow, run, type RunOptions, type Stream } from "../mod.ts";
+import { Dataflow, run, type RunOptions, type Stream, type SystemTime } from "../mod.ts";
 import {
   type TestingMarker,
   TestingSink,
@@ -43,6 +43,74 @@ export async function waitFor(predicate: () => boolean, ms = 200): Promise<void>
 /** Lets pending work run for `ms` of real time (0: just the pending promises and timers). */
 export function settle(ms = 10): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * System time for a run, watched: every time a step of the run waits for
+ * (`sleepUntil`) is recorded, and `nextSleep()` resolves with the next one.
+ * A step waits only once it has handled what reached it, so this is a
+ * handshake that takes no real time.
+ */
+export function watchSleeps(time: TestingTime): {
+  /** Pass this to the run. */
+  readonly time: SystemTime;
+  /** Every time waited for, in order. */
+  readonly sleeps: readonly number[];
+  /** Resolves with the time of the next wait; rejects after `ms` of real time without one. */
+  nextSleep(ms?: number): Promise<number>;
+} {
+  const sleeps: number[] = [];
+  const waiters: ((at: number) => void)[] = [];
+  return {
+    time: {
+      now: () => time.now(),
+      sleepUntil(at, signal) {
+        sleeps.push(at);
+        for (const wake of waiters.splice(0)) wake(at);
+        return time.sleepUntil(at, signal);
+      },
+    },
+    sleeps,
+    nextSleep(ms = 10_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.splice(waiters.indexOf(wake), 1);
+          reject(new Error(`no step waited for a time within ${ms} ms; waits so far: ${sleeps}`));
+        }, ms);
+        const wake = (at: number) => (clearTimeout(timer), resolve(at));
+        waiters.push(wake);
+      });
+    },
+  };
+}
+
+/** An input the test feeds by hand: `push` items, then `end()`. */
+export function pushable<T>(): {
+  readonly items: AsyncIterable<T>;
+  push(...items: T[]): void;
+  end(): void;
+} {
+  const queue: T[] = [];
+  let ended = false;
+  let wake = () => {};
+  async function* items(): AsyncGenerator<T> {
+    while (true) {
+      while (queue.length > 0) yield queue.shift()!;
+      if (ended) return;
+      await new Promise<void>((resolve) => wake = resolve);
+    }
+  }
+  return {
+    items: items(),
+    push(...more) {
+      queue.push(...more);
+      wake();
+    },
+    end() {
+      ended = true;
+      wake();
+    },
+  };
 }
 
 /**

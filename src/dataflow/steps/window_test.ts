@@ -14,6 +14,7 @@ import {
   reduceWindow,
 } from "./window_fold.ts";
 import { joinWindow } from "./window_join.ts";
+import { waitFor, watchSleeps } from "../../../tests/_helpers.ts";
 
 const T0 = Date.UTC(2023, 0, 1);
 type Ev = { at: number; v: number };
@@ -186,31 +187,35 @@ Deno.test("SessionWindower closes a session once the watermark is past close + g
   );
   // 9 is exactly gap after 4: it joins. 14 is late (watermark 20).
   assert.deepEqual(values(down), [["k", 0, [0, 4, 9]], ["k", 1, [20]]]);
-  assert.deepEqual(late.map((x) => (x as [string, [number, unknown]])[1][0]), [-1]);
+  assert.deepEqual(late, [["k", [-1, ev(14, 14)[1]]]]);
 });
 
 Deno.test("window closes windows on a timer with no new input", async () => {
   const time = new TestingTime(T0);
+  const watched = watchSleeps(time);
   const down: unknown[] = [];
   let seenBeforeEof: unknown[] = [];
   async function* source(): AsyncGenerator<[string, Ev]> {
+    let slept = watched.nextSleep();
     yield ev(1, 1);
-    await new Promise((r) => setTimeout(r, 20));
-    time.advance(3_000); // watermark 1 s − 2 s + 3 s = 2 s: not yet
-    await new Promise((r) => setTimeout(r, 20));
-    const before = down.length;
+    // The step queued the item until the watermark passes 1 s: 1 s − 2 s + 2 s of system time.
+    assert.equal(await slept, T0 + 2_000);
+    slept = watched.nextSleep();
+    time.advance(3_000); // watermark 2 s: the item enters window 0, which stays open
+    assert.equal(await slept, T0 + 6_000); // until watermark 5 s
+    assert.deepEqual(down, []);
     time.advance(3_000); // watermark 5 s: window 0 closes
-    await new Promise((r) => setTimeout(r, 20));
-    seenBeforeEof = [before, ...down];
+    await waitFor(() => down.length > 0, 10_000);
+    seenBeforeEof = [...down];
   }
   const flow = new Dataflow("f");
   collectWindow(flow.input("inp", source()), "w", {
     clock: clockOf(2),
     windower: TumblingWindower({ length: 5000, alignTo: T0 }),
   }).down.output("down", new TestingSink(down));
-  await run(flow, { time });
-  assert.equal(seenBeforeEof[0], 0);
-  assert.deepEqual(values(seenBeforeEof.slice(1)), [["k", 0, [1]]]);
+  await run(flow, { time: watched.time });
+  assert.deepEqual(watched.sleeps, [T0 + 2_000, T0 + 6_000]);
+  assert.deepEqual(values(seenBeforeEof), [["k", 0, [1]]]);
 });
 
 Deno.test("window closes every window at end of input", async () => {
@@ -235,7 +240,7 @@ Deno.test("window keeps a key's watermark after its windows close", async () => 
         windower: TumblingWindower({ length: 5000, alignTo: T0 }),
       }),
   );
-  assert.equal(late.length, 1);
+  assert.deepEqual(late, [["k", [0, ev(2, 2)[1]]]]);
 });
 
 Deno.test("watermarkScope partition closes an idle key's windows when other keys move on", async () => {
@@ -249,9 +254,10 @@ Deno.test("watermarkScope partition closes an idle key's windows when other keys
         clock: clockOf(0),
         windower: TumblingWindower({ length: 5000, alignTo: T0 }),
         watermarkScope,
-      }))).late.length;
-  assert.equal(await byScope("key"), 0);
-  assert.equal(await byScope("partition"), 1);
+      }))).late;
+  assert.deepEqual(await byScope("key"), []);
+  // "a" at 2 s comes after "b" moved the shared watermark to 20 s.
+  assert.deepEqual(await byScope("partition"), [["a", [0, items[2]![1]]]]);
   const { down } = await collectAll(new TestingSource(items), (up) =>
     collectWindow(up, "w", {
       clock: clockOf(0),
