@@ -5,7 +5,7 @@
  * page can import. It holds what needs no host runtime: the layer-1
  * operators (`@runnel/runnel/operators`), dataflows run on a single worker
  * with their steps, clocks and windows (`@runnel/runnel`), and the testing
- * source, sink and clock (`@runnel/runnel/testing`), all as flat exports.
+ * source, sink and time (`@runnel/runnel/testing`), all as flat exports.
  *
  * The file and stdio connectors, the CLI and the platform adapters are left
  * out: they read files, standard streams and arguments, which a page does

@@ -8,7 +8,7 @@
  *
  * Subpaths: `@runnel/runnel/operators` (item-level async-iterable
  * operators), `@runnel/runnel/connectors` (files, stdio),
- * `@runnel/runnel/testing` (test source, sink and clock).
+ * `@runnel/runnel/testing` (test source, sink and time).
  *
  * @example Word lengths
  * ```ts

@@ -6,7 +6,7 @@
  * rule, in one run. Checks both give the same counts and the same number of
  * late events.
  *
- * System time stands still (a `TestingClock`), so the watermark is the
+ * System time stands still (a `TestingTime`), so the watermark is the
  * largest timestamp seen per key less the wait, and the results do not
  * depend on how fast the machine is.
  *
@@ -14,7 +14,7 @@
  */
 
 import { Dataflow, EventClock, run, TumblingWindower } from "../mod.ts";
-import { TestingClock } from "../connectors/testing.ts";
+import { TestingTime } from "../connectors/testing.ts";
 import { bestOf, seededRandom } from "./_data.ts";
 
 const EVENTS = 5_000_000;
@@ -108,7 +108,7 @@ async function runnel(): Promise<{ rows: Row[]; late: number }> {
       },
     }),
   });
-  await run(flow, { clock: new TestingClock(START) });
+  await run(flow, { time: new TestingTime(START) });
   return { rows, late };
 }
 

@@ -6,7 +6,7 @@
 
 import type { FixedPartitionedSource, StatefulSourcePartition } from "../src/dataflow/inputs.ts";
 import { platform } from "../src/runtime/platform/platform.ts";
-import { globToRegExp } from "../src/runtime/platform/glob.ts";
+import { globToRegExp } from "./_glob.ts";
 import {
   checkPath,
   checkPositiveInteger,
@@ -93,7 +93,6 @@ export interface DirSourceOptions {
 export class DirSource implements FixedPartitionedSource<string, number> {
   #dir: string;
   #label: string;
-  #pattern: string;
   #match: RegExp;
   #batchSize: number;
   #chunkSize: number;
@@ -108,8 +107,7 @@ export class DirSource implements FixedPartitionedSource<string, number> {
   constructor(dir: string, options: DirSourceOptions = {}) {
     this.#dir = checkPath("directory source", "dir", dir);
     this.#label = `directory source "${dir}"`;
-    this.#pattern = options.globPattern ?? "*";
-    this.#match = globToRegExp(this.#pattern);
+    this.#match = globToRegExp(options.globPattern ?? "*");
     this.#batchSize = checkPositiveInteger(this.#label, "batchSize", options.batchSize ?? 1000);
     this.#chunkSize = checkPositiveInteger(
       this.#label,
@@ -128,7 +126,7 @@ export class DirSource implements FixedPartitionedSource<string, number> {
   async listParts(): Promise<string[]> {
     let entries;
     try {
-      entries = await platform.readDir(this.#dir, { pattern: this.#pattern });
+      entries = await platform.readDir(this.#dir);
     } catch (error) {
       const what = platform.isNotFound(error)
         ? "directory not found"
@@ -139,7 +137,7 @@ export class DirSource implements FixedPartitionedSource<string, number> {
     }
     const parts: string[] = [];
     for (const entry of entries) {
-      if (!entry.isFile) continue;
+      if (!entry.isFile || !this.#match.test(entry.name)) continue;
       const path = joinPath(this.#dir, entry.name);
       parts.push(partName(path, await statFile(this.#label, path), this.#fsId));
     }

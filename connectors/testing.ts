@@ -1,6 +1,6 @@
 /**
  * Testing helpers: a resumable source with end-of-input, abort and pause
- * markers, a sink that collects into an array, and a clock moved by hand.
+ * markers, a sink that collects into an array, and system time moved by hand.
  *
  * @example A flow under test
  * ```ts
@@ -22,4 +22,4 @@
 
 export * from "./testing_source.ts";
 export * from "./testing_sink.ts";
-export * from "./testing_clock.ts";
+export * from "./testing_time.ts";

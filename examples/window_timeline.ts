@@ -22,7 +22,7 @@ import {
   type WindowMetadata,
   windowTimeline,
 } from "../mod.ts";
-import { TestingClock, TestingSink } from "../connectors/testing.ts";
+import { TestingSink, TestingTime } from "../connectors/testing.ts";
 
 const events = [
   { user: "123", value: 5, time: "2023-01-01T00:00:00Z" },
@@ -51,7 +51,7 @@ windows.late.output("late", new TestingSink(late));
 windows.meta.output("meta", new TestingSink(meta));
 
 // A clock nobody advances: every reading arrives at the same system time.
-await run(flow, { clock: new TestingClock(Date.UTC(2023, 0, 1)) });
+await run(flow, { time: new TestingTime(Date.UTC(2023, 0, 1)) });
 
 const timeline = windowTimeline(seen, { down, late, meta }, {
   clock,

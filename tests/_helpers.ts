@@ -5,12 +5,12 @@
  */
 
 import assert from "node:assert/strict";
-import { Dataflow, run, type RunOptions, type Stream } from "../mod.ts";
+import { Dataflow, run, type RunOptions, type Stream, type SystemTime } from "../mod.ts";
 import {
-  type TestingClock,
   type TestingMarker,
   TestingSink,
   TestingSource,
+  type TestingTime,
 } from "../connectors/testing.ts";
 
 /**
@@ -46,14 +46,82 @@ export function settle(ms = 10): Promise<void> {
 }
 
 /**
- * Starts a run of `items` through the steps `build` adds, on `clock`, with a
+ * System time for a run, watched: every time a step of the run waits for
+ * (`sleepUntil`) is recorded, and `nextSleep()` resolves with the next one.
+ * A step waits only once it has handled what reached it, so this is a
+ * handshake that takes no real time.
+ */
+export function watchSleeps(time: TestingTime): {
+  /** Pass this to the run. */
+  readonly time: SystemTime;
+  /** Every time waited for, in order. */
+  readonly sleeps: readonly number[];
+  /** Resolves with the time of the next wait; rejects after `ms` of real time without one. */
+  nextSleep(ms?: number): Promise<number>;
+} {
+  const sleeps: number[] = [];
+  const waiters: ((at: number) => void)[] = [];
+  return {
+    time: {
+      now: () => time.now(),
+      sleepUntil(at, signal) {
+        sleeps.push(at);
+        for (const wake of waiters.splice(0)) wake(at);
+        return time.sleepUntil(at, signal);
+      },
+    },
+    sleeps,
+    nextSleep(ms = 10_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.splice(waiters.indexOf(wake), 1);
+          reject(new Error(`no step waited for a time within ${ms} ms; waits so far: ${sleeps}`));
+        }, ms);
+        const wake = (at: number) => (clearTimeout(timer), resolve(at));
+        waiters.push(wake);
+      });
+    },
+  };
+}
+
+/** An input the test feeds by hand: `push` items, then `end()`. */
+export function pushable<T>(): {
+  readonly items: AsyncIterable<T>;
+  push(...items: T[]): void;
+  end(): void;
+} {
+  const queue: T[] = [];
+  let ended = false;
+  let wake = () => {};
+  async function* items(): AsyncGenerator<T> {
+    while (true) {
+      while (queue.length > 0) yield queue.shift()!;
+      if (ended) return;
+      await new Promise<void>((resolve) => wake = resolve);
+    }
+  }
+  return {
+    items: items(),
+    push(...more) {
+      queue.push(...more);
+      wake();
+    },
+    end() {
+      ended = true;
+      wake();
+    },
+  };
+}
+
+/**
+ * Starts a run of `items` through the steps `build` adds, on `time`, with a
  * long pause after them so the input stays open; `stop()` aborts the run and
  * checks it ended with that abort.
  */
 export function startOpen<T, U>(
   items: readonly (T | TestingMarker)[],
   build: (up: Stream<T>) => Stream<U>,
-  clock: TestingClock,
+  time: TestingTime,
   batchSize = 1,
 ): { out: U[]; stop: () => Promise<void> } {
   const out: U[] = [];
@@ -61,7 +129,7 @@ export function startOpen<T, U>(
   const input = new TestingSource<T>([...items, TestingSource.PAUSE(10_000)], { batchSize });
   build(flow.input("inp", input)).output("out", new TestingSink(out));
   const controller = new AbortController();
-  const done = run(flow, { clock, signal: controller.signal });
+  const done = run(flow, { time, signal: controller.signal });
   return {
     out,
     stop: async () => {

@@ -47,7 +47,7 @@ export interface OutputNode extends NodeBase {
  * @example Where and when a key's logic runs
  * ```ts
  * import { Dataflow, iterate, type StepContext } from "@runnel/runnel";
- * import { TestingClock } from "@runnel/runnel/testing";
+ * import { TestingTime } from "@runnel/runnel/testing";
  * import assert from "node:assert/strict";
  *
  * const flow = new Dataflow("f");
@@ -59,8 +59,8 @@ export interface OutputNode extends NodeBase {
  *     notifyAt: () => undefined,
  *     snapshot: () => null,
  *   }));
- * const clock = new TestingClock(42);
- * const out = await Array.fromAsync(iterate(where, { clock }));
+ * const time = new TestingTime(42);
+ * const out = await Array.fromAsync(iterate(where, { time }));
  * assert.deepEqual(out, [["a", "a: 0 of 1 at 42"]]);
  * ```
  */
@@ -69,7 +69,7 @@ export interface StepContext {
   readonly workerIndex: number;
   /** How many workers run the flow. */
   readonly workerCount: number;
-  /** The run's system time in epoch milliseconds (a `TestingClock` in tests). */
+  /** The run's system time in epoch milliseconds (a `TestingTime` in tests). */
   now(): number;
 }
 

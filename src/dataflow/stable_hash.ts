@@ -19,12 +19,18 @@ const FNV_PRIME = 0x01000193;
  *
  * @example Routing a key to one of four workers
  * ```ts
- * import { stableHash } from "./stable_hash.ts";
+ * import { stableHash } from "@runnel/runnel";
  * import assert from "node:assert/strict";
  *
+ * // The published FNV-1a 32-bit test vectors.
  * assert.equal(stableHash(""), 0x811c9dc5);
+ * assert.equal(stableHash("a"), 0xe40c292c);
  * assert.equal(stableHash("foobar"), 0xbf9cf968);
- * assert.equal(stableHash("user-42") % 4, stableHash("user-42") % 4);
+ * // "user-42" hashes to 0x026073ab, so it goes to worker 3 of 4, on every host.
+ * assert.equal(stableHash("user-42"), 0x026073ab);
+ * assert.equal(stableHash("user-42") % 4, 3);
+ * // Over UTF-8: "€" is the bytes E2 82 AC.
+ * assert.equal(stableHash("€"), 0x298f832b);
  * ```
  */
 export function stableHash(text: string): number {

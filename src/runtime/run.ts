@@ -14,16 +14,16 @@ import { realTime, type SystemTime } from "./system_time.ts";
 /**
  * Options for {@linkcode run}.
  *
- * @example A hand-driven clock and a stop signal
+ * @example Hand-driven time and a stop signal
  * ```ts
  * import { Dataflow, run, type RunOptions } from "@runnel/runnel";
- * import { TestingClock, TestingSink, TestingSource } from "@runnel/runnel/testing";
+ * import { TestingSink, TestingSource, TestingTime } from "@runnel/runnel/testing";
  * import assert from "node:assert/strict";
  *
  * const controller = new AbortController();
  * let stamped: [string, string] | undefined;
  * const options: RunOptions = {
- *   clock: new TestingClock(Date.UTC(2024, 0, 1)),
+ *   time: new TestingTime(Date.UTC(2024, 0, 1)),
  *   signal: controller.signal,
  *   epochInterval: 1_000,
  * };
@@ -45,8 +45,15 @@ import { realTime, type SystemTime } from "./system_time.ts";
  */
 export interface RunOptions {
   /**
-   * The clock stateful timers and windows read. Defaults to the real clock;
-   * pass a `TestingClock` to drive time by hand.
+   * The system time stateful timers and windows read. Defaults to the real
+   * time; pass a `TestingTime` to drive it by hand.
+   */
+  time?: SystemTime;
+  /**
+   * The former name of `time`, kept for one release; giving both is refused.
+   *
+   * @deprecated Use `time`: "clock" now means only the windows' event-time
+   * clocks (`EventClock`, `SystemClock`).
    */
   clock?: SystemTime;
   /** Milliseconds between epoch barriers (snapshot points). Defaults to 10,000. */
@@ -65,10 +72,19 @@ function workerContext(options: RunOptions, signal: AbortSignal): WorkerContext 
   return {
     workerIndex: 0,
     workerCount: 1,
-    clock: options.clock ?? realTime,
+    clock: timeOf(options),
     signal,
     epochInterval,
   };
+}
+
+function timeOf(options: RunOptions): SystemTime {
+  if (options.time !== undefined && options.clock !== undefined) {
+    throw new TypeError(
+      "Cannot run flow: options.time and options.clock (its deprecated name) are both given; pass only time",
+    );
+  }
+  return options.time ?? options.clock ?? realTime;
 }
 
 // Runs every drain; the first failure aborts the rest, and is what the run reports.
@@ -105,7 +121,7 @@ function linkAbort(controller: AbortController, signal: AbortSignal | undefined)
  * sink is closed (flushed) before `run` rejects.
  *
  * @param flow The flow to run.
- * @param options A clock, the epoch interval, an abort signal.
+ * @param options The system time, the epoch interval, an abort signal.
  * @returns A promise that resolves when every output has finished.
  * @throws {TypeError} When the flow has no output.
  *

@@ -1,6 +1,6 @@
 /**
- * System time as the runtime sees it: the clock that stateful timers and
- * windows read, injectable so tests and notebooks can drive it by hand.
+ * System time as the runtime sees it: what stateful timers and windows
+ * read (`RunOptions.time`), injectable so tests and notebooks can drive it by hand.
  *
  * @module
  */
@@ -10,18 +10,18 @@ import { delay } from "../../operators/_abort.ts";
 /**
  * A source of system time and a way to wait for it.
  *
- * @example A clock that skips ahead whenever the flow waits
+ * @example Time that skips ahead whenever the flow waits
  * ```ts
  * import { Dataflow, run, type SystemTime } from "@runnel/runnel";
- * import { TestingClock, TestingSink, TestingSource } from "@runnel/runnel/testing";
+ * import { TestingSink, TestingSource, TestingTime } from "@runnel/runnel/testing";
  * import assert from "node:assert/strict";
  *
- * const clock = new TestingClock();
+ * const time = new TestingTime();
  * const skipAhead: SystemTime = {
- *   now: () => clock.now(),
- *   sleepUntil(time, signal) {
- *     clock.set(Math.max(time, clock.now()));
- *     return clock.sleepUntil(time, signal);
+ *   now: () => time.now(),
+ *   sleepUntil(until, signal) {
+ *     time.set(Math.max(until, time.now()));
+ *     return time.sleepUntil(until, signal);
  *   },
  * };
  * const out: [string, number[]][] = [];
@@ -30,7 +30,7 @@ import { delay } from "../../operators/_abort.ts";
  * flow.input("inp", source)
  *   .collect("lists", { maxSize: 10, timeout: 60 * 60_000 })
  *   .output("out", new TestingSink(out));
- * await run(flow, { clock: skipAhead });
+ * await run(flow, { time: skipAhead });
  * // The hour-long timeout passed during the 50 ms pause, so "a" got two lists, not one.
  * assert.deepEqual(out, [["a", [1]], ["a", [2]]]);
  * ```
@@ -45,7 +45,7 @@ export interface SystemTime {
   sleepUntil(time: number, signal?: AbortSignal): Promise<void>;
 }
 
-/** The real clock: `Date.now()` and `setTimeout`. */
+/** The real time: `Date.now()` and `setTimeout`. */
 export const realTime: SystemTime = {
   now: () => Date.now(),
   sleepUntil: (time, signal) => delay(time - Date.now(), signal ? { signal } : {}),

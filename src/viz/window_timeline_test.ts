@@ -12,7 +12,7 @@ import {
   type WindowMetadata,
   type WindowOut,
 } from "../../mod.ts";
-import { TestingClock, TestingSink, TestingSource } from "../../connectors/testing.ts";
+import { TestingSink, TestingSource, TestingTime } from "../../connectors/testing.ts";
 import { type WindowTimeline, windowTimeline } from "./window_timeline.ts";
 
 const T0 = Date.UTC(2023, 0, 1);
@@ -37,7 +37,7 @@ async function collect<V, W>(
   windows.down.output("down", new TestingSink(out.down));
   windows.late.output("late", new TestingSink(out.late));
   windows.meta.output("meta", new TestingSink(out.meta));
-  await run(flow, { clock: new TestingClock(T0) });
+  await run(flow, { time: new TestingTime(T0) });
   return out;
 }
 
@@ -437,7 +437,7 @@ Deno.test("windowTimeline() draws a joinWindow given its sides' items and option
   joined.down.output("down", new TestingSink(out.down));
   joined.late.output("late", new TestingSink(out.late));
   joined.meta.output("meta", new TestingSink(out.meta));
-  await run(flow, { clock: new TestingClock(T0) });
+  await run(flow, { time: new TestingTime(T0) });
   assert.deepEqual(out.late, [["k", [0, [0, left[1]![1]]]]], "late items carry their side");
   assert.deepEqual(out.down, [["k", [0, [left[0]![1], right[0]![1]]]]]);
 

@@ -36,7 +36,7 @@ const PAGE = `<!doctype html>
   const result = document.getElementById("result");
   try {
     const {
-      Dataflow, EventClock, TumblingWindower, TestingClock, TestingSink, TestingSource, run,
+      Dataflow, EventClock, TumblingWindower, TestingTime, TestingSink, TestingSource, run,
       filter, fromIterable, map, pipe, toArray,
     } = await import("/runnel.js");
 
@@ -55,7 +55,7 @@ const PAGE = `<!doctype html>
       })
       .down.mapValue("avg", ([id, es]) => [id, es.reduce((s, e) => s + e.value, 0) / es.length])
       .output("out", new TestingSink(averages));
-    await run(flow, { clock: new TestingClock(Date.UTC(2023, 0, 1)) });
+    await run(flow, { time: new TestingTime(Date.UTC(2023, 0, 1)) });
 
     const tens = await toArray(
       pipe(fromIterable([1, 2, 3, 4]), filter((x) => x % 2 === 0), map((x) => x * 10)),

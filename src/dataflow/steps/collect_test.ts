@@ -1,25 +1,9 @@
 import assert from "node:assert/strict";
-import { Dataflow, type KeyedStream } from "../../../mod.ts";
-import { TestingClock, TestingSource } from "../../../connectors/testing.ts";
-import type { TestingMarker } from "../../../connectors/testing.ts";
-import { outputOf, settle, startOpen, waitFor } from "../../../tests/_helpers.ts";
+import { Dataflow, type KeyedStream, run } from "../../../mod.ts";
+import { TestingSink, TestingSource, TestingTime } from "../../../connectors/testing.ts";
+import { outputOf, pushable, waitFor, watchSleeps } from "../../../tests/_helpers.ts";
 
 type Kv = [string, number];
-
-/** Starts an open run of `items` into a collect step; `seen` records what reaches it. */
-function startCollect(
-  items: readonly (Kv | TestingMarker)[],
-  options: { maxSize: number; timeout: number },
-  clock: TestingClock,
-) {
-  const seen: Kv[] = [];
-  const open = startOpen<Kv, [string, number[]]>(
-    items,
-    (up) => up.inspect("seen", (_id, item) => seen.push(item)).collect("c", options),
-    clock,
-  );
-  return { ...open, seen };
-}
 
 const collect3 = (up: KeyedStream<number>) => up.collect("c", { maxSize: 3, timeout: 60_000 });
 
@@ -90,59 +74,63 @@ Deno.test("collect() emits nothing for empty input and stops at EOF", async () =
   );
 });
 
+/** Starts an open run of a hand-fed input into a collect step, on `time`, watched. */
+function startCollect(options: { maxSize: number; timeout: number }, time: TestingTime) {
+  const watched = watchSleeps(time);
+  const input = pushable<Kv>();
+  const out: [string, number[]][] = [];
+  const flow = new Dataflow("f");
+  flow.input("inp", input.items).collect("c", options).output("out", new TestingSink(out));
+  const done = run(flow, { time: watched.time });
+  return { ...input, ...watched, out, done };
+}
+
 Deno.test("collect() flushes after timeout ms since the key's last item, with no new input", async () => {
-  const clock = new TestingClock(0);
-  const open = startCollect([["a", 1], TestingSource.PAUSE(20), ["a", 2]], {
-    maxSize: 10,
-    timeout: 100,
-  }, clock);
-  try {
-    await waitFor(() => open.seen.length === 1);
-    clock.advance(60);
-    await waitFor(() => open.seen.length === 2);
-    await settle(5);
-    // 120 ms after the first item but only 60 after the last: no flush yet.
-    clock.advance(60);
-    await settle();
-    assert.deepEqual(open.out, []);
-    clock.advance(39);
-    await settle();
-    assert.deepEqual(open.out, []);
-    clock.advance(1);
-    await waitFor(() => open.out.length === 1);
-    assert.deepEqual(open.out, [["a", [1, 2]]]);
-    // The key was discarded: nothing fires again.
-    clock.advance(1_000);
-    await settle();
-    assert.equal(open.out.length, 1);
-  } finally {
-    await open.stop();
-  }
+  const time = new TestingTime(0);
+  const open = startCollect({ maxSize: 10, timeout: 100 }, time);
+  let slept = open.nextSleep();
+  open.push(["a", 1]);
+  assert.equal(await slept, 100); // took "a" at 0
+  time.advance(60);
+  slept = open.nextSleep();
+  open.push(["a", 2]);
+  // Took "a" again at 60: 120 ms after the first item but only 60 after the last, no flush.
+  assert.equal(await slept, 160);
+  time.advance(100); // 160: due
+  await waitFor(() => open.out.length === 1, 10_000);
+  assert.deepEqual(open.out, [["a", [1, 2]]]);
+  // The key was discarded: nothing is due again, and end of input emits nothing more.
+  time.advance(1_000);
+  open.end();
+  await open.done;
+  assert.deepEqual(open.out, [["a", [1, 2]]]);
+  assert.deepEqual(open.sleeps, [100, 160]);
 });
 
 Deno.test("collect() times out each key on its own clock", async () => {
-  const clock = new TestingClock(0);
-  const open = startCollect([["a", 1], ["a", 2], TestingSource.PAUSE(20), ["b", 3]], {
-    maxSize: 10,
-    timeout: 100,
-  }, clock);
-  try {
-    await waitFor(() => open.seen.length === 2);
-    clock.advance(50);
-    await waitFor(() => open.seen.length === 3);
-    await settle(5);
-    clock.advance(50);
-    await waitFor(() => open.out.length === 1);
-    assert.deepEqual(open.out, [["a", [1, 2]]]);
-    clock.advance(49);
-    await settle();
-    assert.equal(open.out.length, 1);
-    clock.advance(1);
-    await waitFor(() => open.out.length === 2);
-    assert.deepEqual(open.out[1], ["b", [3]]);
-  } finally {
-    await open.stop();
+  const time = new TestingTime(0);
+  const open = startCollect({ maxSize: 10, timeout: 100 }, time);
+  // One item at a time, each taken before time moves.
+  for (const value of [1, 2]) {
+    const slept = open.nextSleep();
+    open.push(["a", value]);
+    assert.equal(await slept, 100); // took "a" at 0
   }
+  time.advance(50);
+  let slept = open.nextSleep();
+  open.push(["b", 3]);
+  assert.equal(await slept, 100); // took "b" at 50; "a" is due first
+  slept = open.nextSleep();
+  time.advance(50);
+  assert.equal(await slept, 150); // flushed "a" at 100; "b" is due at 150
+  await waitFor(() => open.out.length === 1, 10_000);
+  assert.deepEqual(open.out, [["a", [1, 2]]]);
+  time.advance(50);
+  await waitFor(() => open.out.length === 2, 10_000);
+  assert.deepEqual(open.out[1], ["b", [3]]);
+  open.end();
+  await open.done;
+  assert.equal(open.out.length, 2);
 });
 
 Deno.test("collect() rejects an item that is not a [key, value] pair", async () => {

@@ -85,22 +85,22 @@ export class TtlCache<K, V> {
  * @example Looking a rate up again after it expires
  * ```ts
  * import { Dataflow, type EnrichCachedOptions, iterate } from "@runnel/runnel";
- * import { TestingClock, TestingSource } from "@runnel/runnel/testing";
+ * import { TestingSource, TestingTime } from "@runnel/runnel/testing";
  * import assert from "node:assert/strict";
  *
- * const clock = new TestingClock();
+ * const time = new TestingTime();
  * const lookups: number[] = [];
  * const options: EnrichCachedOptions = { ttl: 1_500 };
  * const flow = new Dataflow("f");
  * const priced = flow.input("inp", new TestingSource([10, 20, 30]))
- *   .inspect("a_second_passes", () => clock.advance(1_000))
+ *   .inspect("a_second_passes", () => time.advance(1_000))
  *   .enrichCached(
  *     "eur",
- *     (_currency: string) => (lookups.push(clock.now()), 0.9),
+ *     (_currency: string) => (lookups.push(time.now()), 0.9),
  *     (rates, usd) => usd * rates.get("usd"),
  *     options,
  *   );
- * assert.deepEqual(await Array.fromAsync(iterate(priced, { clock })), [9, 18, 27]);
+ * assert.deepEqual(await Array.fromAsync(iterate(priced, { time })), [9, 18, 27]);
  * // Fetched at 1 s, cached at 2 s, stale (older than 1.5 s) at 3 s.
  * assert.deepEqual(lookups, [1_000, 3_000]);
  * ```

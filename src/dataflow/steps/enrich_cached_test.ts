@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Dataflow, StepError } from "../../../mod.ts";
-import { TestingClock, TestingSource } from "../../../connectors/testing.ts";
+import { TestingSource, TestingTime } from "../../../connectors/testing.ts";
 import { outputOf } from "../../../tests/_helpers.ts";
 
 const NAMES: Record<string, string> = { fr: "France", jp: "Japan" };
@@ -24,22 +24,22 @@ Deno.test("enrichCached() fetches each key once without a ttl", async () => {
 });
 
 Deno.test("enrichCached() refetches a value older than ttl on the run clock", async () => {
-  const clock = new TestingClock(0);
+  const time = new TestingTime(0);
   const lookups: [string, number][] = [];
   // Each item says how far to move the clock before it is enriched.
   const items: [string, number][] = [["fr", 0], ["fr", 100], ["fr", 1], ["fr", 50], ["jp", 0]];
   const out = await outputOf(
     items,
     (up) =>
-      up.map("tick", ([code, ms]) => (clock.advance(ms), code))
+      up.map("tick", ([code, ms]) => (time.advance(ms), code))
         .enrichCached(
           "country",
-          (code: string) => (lookups.push([code, clock.now()]), `${NAMES[code]}@${clock.now()}`),
+          (code: string) => (lookups.push([code, time.now()]), `${NAMES[code]}@${time.now()}`),
           (cache, code) => cache.get(code),
           { ttl: 100 },
         ),
     1,
-    { clock },
+    { time },
   );
   // Fresh through exactly ttl ms; refetched once older.
   assert.deepEqual(lookups, [["fr", 0], ["fr", 101], ["jp", 151]]);
@@ -48,7 +48,7 @@ Deno.test("enrichCached() refetches a value older than ttl on the run clock", as
 
 Deno.test("enrichCached() reads the time once per batch", async () => {
   for (const [batchSize, expected] of [[1, 5], [4, 3]] as const) {
-    const clock = new TestingClock(0);
+    const time = new TestingTime(0);
     let fetches = 0;
     // Every fetch moves the clock far past the ttl.
     await outputOf(
@@ -56,12 +56,12 @@ Deno.test("enrichCached() reads the time once per batch", async () => {
       (up) =>
         up.enrichCached(
           "e",
-          (key: string) => (fetches++, clock.advance(1_000), key.toUpperCase()),
+          (key: string) => (fetches++, time.advance(1_000), key.toUpperCase()),
           (cache, key) => cache.get(key),
           { ttl: 10 },
         ),
       batchSize,
-      { clock },
+      { time },
     );
     // batchSize 1: a, a (1000 ms later), b, a, a -> a is refetched every batch.
     // batchSize 4: [a a b a] sees one time (fetches a, b), then [a] a later one.

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Dataflow, type KeyedStream, StepError } from "../../../mod.ts";
-import { TestingClock, TestingSource } from "../../../connectors/testing.ts";
+import { TestingSource, TestingTime } from "../../../connectors/testing.ts";
 import { outputOf, settle, startOpen, waitFor } from "../../../tests/_helpers.ts";
 
 type Kv = [string, number];
@@ -118,7 +118,7 @@ Deno.test("stateful() starts a discarded key fresh, even within the same batch",
 });
 
 Deno.test("stateful() gives the builder the key and the run clock's now()", async () => {
-  const clock = new TestingClock(5_000);
+  const time = new TestingTime(5_000);
   const seen: [string, number][] = [];
   const out = await outputOf<Kv, [string, number]>(
     [["x", 1], ["y", 2]],
@@ -131,14 +131,14 @@ Deno.test("stateful() gives the builder the key and the run clock's now()", asyn
         };
       }),
     1,
-    { clock },
+    { time },
   );
   assert.deepEqual(seen, [["x", 5_000], ["y", 5_000]]);
   assert.deepEqual(out, [["x", 5_010], ["y", 5_020]]);
 });
 
 Deno.test("stateful(): every key of a batch sees one now(); the next batch and onEof read again", async () => {
-  const clock = new TestingClock(1_000);
+  const time = new TestingTime(1_000);
   const seen: string[] = [];
   await outputOf<Kv, [string, never]>(
     [["x", 1], ["y", 2], ["x", 3]],
@@ -146,7 +146,7 @@ Deno.test("stateful(): every key of a batch sees one now(); the next batch and o
       up.stateful<never, null>("s", (_resume, ctx) => ({
         onItem(value) {
           seen.push(`${ctx.key}${value}@${ctx.now()}`);
-          clock.advance(5); // time moves while the batch is handled
+          time.advance(5); // time moves while the batch is handled
           return [[], false];
         },
         onEof() {
@@ -156,7 +156,7 @@ Deno.test("stateful(): every key of a batch sees one now(); the next batch and o
         snapshot: () => null,
       })),
     2,
-    { clock },
+    { time },
   );
   // Batch 1 holds x1 and y2, read at 1000; batch 2 (x3) reads 1010; end of input 1015.
   assert.deepEqual(seen, ["x1@1000", "y2@1000", "x3@1010", "x eof@1015", "y eof@1015"]);
@@ -203,7 +203,7 @@ Deno.test("stateful() emits nothing for empty input", async () => {
 });
 
 Deno.test("stateful() calls onNotify once notifyAt passes, with no new item", async () => {
-  const clock = new TestingClock(1_000);
+  const time = new TestingTime(1_000);
   const notified: number[] = [];
   const run = startOpen<Kv, [string, string]>(
     [["a", 1], ["b", 2]],
@@ -223,23 +223,23 @@ Deno.test("stateful() calls onNotify once notifyAt passes, with no new item", as
           snapshot: () => null,
         };
       }),
-    clock,
+    time,
   );
   try {
     await waitFor(() => run.out.length === 2);
     assert.deepEqual(run.out, [["a", "item 1"], ["b", "item 2"]]);
-    clock.advance(99);
+    time.advance(99);
     await settle();
     assert.equal(run.out.length, 2, "no timer before its time");
-    clock.advance(1);
+    time.advance(1);
     await waitFor(() => run.out.length === 3);
     assert.deepEqual(run.out[2], ["a", "timer a"]);
-    clock.advance(100);
+    time.advance(100);
     await waitFor(() => run.out.length === 4);
     assert.deepEqual(run.out[3], ["b", "timer b"]);
     assert.deepEqual(notified, [1_100, 1_200]);
     // Both keys were discarded: nothing more fires.
-    clock.advance(1_000);
+    time.advance(1_000);
     await settle();
     assert.equal(run.out.length, 4);
   } finally {

@@ -19,18 +19,27 @@ import { window, type WindowLogic, type WindowOptions, type WindowOut } from "./
  *
  * @example Complete rows only, or every row at close
  * ```ts
- * import { Dataflow, EventClock, type JoinWindowOptions, TumblingWindower } from "@runnel/runnel";
+ * import {
+ *   Dataflow,
+ *   EventClock,
+ *   iterate,
+ *   type JoinWindowOptions,
+ *   TumblingWindower,
+ * } from "@runnel/runnel";
+ * import { TestingTime } from "@runnel/runnel/testing";
  * import assert from "node:assert/strict";
  *
  * async function joined(options: Partial<JoinWindowOptions>): Promise<unknown[]> {
  *   const flow = new Dataflow("f");
  *   const left = flow.input("left", [["u", 1], ["v", 2]] as [string, number][]);
  *   const right = flow.input("right", [["u", 4]] as [string, number][]);
- *   return await Array.fromAsync(left.joinWindow("join", [right], {
+ *   const rows = left.joinWindow("join", [right], {
  *     clock: EventClock((ms) => ms as number, { waitForSystemDuration: 10 }),
  *     windower: TumblingWindower({ length: 10, alignTo: 0 }),
  *     ...options,
- *   }).down);
+ *   }).down;
+ *   // System time stands still, so the sides' windows stay open until end of input.
+ *   return await Array.fromAsync(iterate(rows, { time: new TestingTime() }));
  * }
  * assert.deepEqual(await joined({ emitMode: "complete" }), [["u", [0, [1, 4]]]]);
  * assert.deepEqual(await joined({}), [["u", [0, [1, 4]]], ["v", [0, [2, undefined]]]]);

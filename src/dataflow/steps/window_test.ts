@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Dataflow, type KeyedStream, run } from "../../../mod.ts";
 import type { Source } from "../inputs.ts";
-import { TestingClock, TestingSink, TestingSource } from "../../../connectors/testing.ts";
+import { TestingSink, TestingSource, TestingTime } from "../../../connectors/testing.ts";
 import { EventClock, SystemClock } from "../time/clock.ts";
 import { SessionWindower, SlidingWindower, TumblingWindower } from "../time/windowers.ts";
 import type { WindowOptions, WindowOut } from "./window.ts";
@@ -14,6 +14,7 @@ import {
   reduceWindow,
 } from "./window_fold.ts";
 import { joinWindow } from "./window_join.ts";
+import { waitFor, watchSleeps } from "../../../tests/_helpers.ts";
 
 const T0 = Date.UTC(2023, 0, 1);
 type Ev = { at: number; v: number };
@@ -26,7 +27,7 @@ function clockOf(waitSeconds: number) {
 async function collectAll<V, W>(
   items: Source<[string, V]>,
   make: (up: KeyedStream<V>) => WindowOut<unknown, W>,
-  clock = new TestingClock(T0),
+  time = new TestingTime(T0),
 ) {
   const down: unknown[] = [];
   const late: unknown[] = [];
@@ -36,7 +37,7 @@ async function collectAll<V, W>(
   out.down.output("down", new TestingSink(down));
   out.late.output("late", new TestingSink(late));
   out.meta.output("meta", new TestingSink(meta));
-  await run(flow, { clock });
+  await run(flow, { time });
   return { down, late, meta };
 }
 
@@ -63,7 +64,7 @@ Deno.test("collectWindow() seed example: averages per 5 s tumbling window", asyn
   windows.down
     .mapValue("avg", ([id, es]) => [id, es.reduce((s, e) => s + e.value, 0) / es.length])
     .output("out", new TestingSink(out));
-  await run(flow, { clock: new TestingClock(T0) });
+  await run(flow, { time: new TestingTime(T0) });
   assert.deepEqual(out, [["123", [0, 6]], ["123", [1, 2]]]);
 });
 
@@ -186,31 +187,35 @@ Deno.test("SessionWindower closes a session once the watermark is past close + g
   );
   // 9 is exactly gap after 4: it joins. 14 is late (watermark 20).
   assert.deepEqual(values(down), [["k", 0, [0, 4, 9]], ["k", 1, [20]]]);
-  assert.deepEqual(late.map((x) => (x as [string, [number, unknown]])[1][0]), [-1]);
+  assert.deepEqual(late, [["k", [-1, ev(14, 14)[1]]]]);
 });
 
 Deno.test("window closes windows on a timer with no new input", async () => {
-  const clock = new TestingClock(T0);
+  const time = new TestingTime(T0);
+  const watched = watchSleeps(time);
   const down: unknown[] = [];
   let seenBeforeEof: unknown[] = [];
   async function* source(): AsyncGenerator<[string, Ev]> {
+    let slept = watched.nextSleep();
     yield ev(1, 1);
-    await new Promise((r) => setTimeout(r, 20));
-    clock.advance(3_000); // watermark 1 s − 2 s + 3 s = 2 s: not yet
-    await new Promise((r) => setTimeout(r, 20));
-    const before = down.length;
-    clock.advance(3_000); // watermark 5 s: window 0 closes
-    await new Promise((r) => setTimeout(r, 20));
-    seenBeforeEof = [before, ...down];
+    // The step queued the item until the watermark passes 1 s: 1 s − 2 s + 2 s of system time.
+    assert.equal(await slept, T0 + 2_000);
+    slept = watched.nextSleep();
+    time.advance(3_000); // watermark 2 s: the item enters window 0, which stays open
+    assert.equal(await slept, T0 + 6_000); // until watermark 5 s
+    assert.deepEqual(down, []);
+    time.advance(3_000); // watermark 5 s: window 0 closes
+    await waitFor(() => down.length > 0, 10_000);
+    seenBeforeEof = [...down];
   }
   const flow = new Dataflow("f");
   collectWindow(flow.input("inp", source()), "w", {
     clock: clockOf(2),
     windower: TumblingWindower({ length: 5000, alignTo: T0 }),
   }).down.output("down", new TestingSink(down));
-  await run(flow, { clock });
-  assert.equal(seenBeforeEof[0], 0);
-  assert.deepEqual(values(seenBeforeEof.slice(1)), [["k", 0, [1]]]);
+  await run(flow, { time: watched.time });
+  assert.deepEqual(watched.sleeps, [T0 + 2_000, T0 + 6_000]);
+  assert.deepEqual(values(seenBeforeEof), [["k", 0, [1]]]);
 });
 
 Deno.test("window closes every window at end of input", async () => {
@@ -235,7 +240,7 @@ Deno.test("window keeps a key's watermark after its windows close", async () => 
         windower: TumblingWindower({ length: 5000, alignTo: T0 }),
       }),
   );
-  assert.equal(late.length, 1);
+  assert.deepEqual(late, [["k", [0, ev(2, 2)[1]]]]);
 });
 
 Deno.test("watermarkScope partition closes an idle key's windows when other keys move on", async () => {
@@ -249,9 +254,10 @@ Deno.test("watermarkScope partition closes an idle key's windows when other keys
         clock: clockOf(0),
         windower: TumblingWindower({ length: 5000, alignTo: T0 }),
         watermarkScope,
-      }))).late.length;
-  assert.equal(await byScope("key"), 0);
-  assert.equal(await byScope("partition"), 1);
+      }))).late;
+  assert.deepEqual(await byScope("key"), []);
+  // "a" at 2 s comes after "b" moved the shared watermark to 20 s.
+  assert.deepEqual(await byScope("partition"), [["a", [0, items[2]![1]]]]);
   const { down } = await collectAll(new TestingSource(items), (up) =>
     collectWindow(up, "w", {
       clock: clockOf(0),
@@ -304,7 +310,7 @@ Deno.test("collectWindow into set and map", async () => {
     into: "set",
   })
     .down.mapValue("size", ([, s]) => s.size).output("out2", new TestingSink(out));
-  await run(flow, { clock: new TestingClock(T0) });
+  await run(flow, { time: new TestingTime(T0) });
   assert.deepEqual(out.sort(), [["k", 3], ["k", [["a", 2], ["b", 3]]]].sort());
 });
 
@@ -319,7 +325,7 @@ Deno.test("countWindow keys the stream and counts per window", async () => {
     clock: EventClock((x: { at: number }) => x.at, { waitForSystemDuration: 0 }),
     windower: TumblingWindower({ length: 5000, alignTo: T0 }),
   }).down.output("out", new TestingSink(out));
-  await run(flow, { clock: new TestingClock(T0) });
+  await run(flow, { time: new TestingTime(T0) });
   assert.deepEqual(out, [["a", [0, 1]], ["a", [1, 2]], ["b", [0, 1]]]);
 });
 
@@ -345,7 +351,7 @@ Deno.test("joinWindow emits per window: final, complete and running", async () =
       windower: TumblingWindower({ length: 5000, alignTo: T0 }),
       emitMode,
     }).down.output("out", new TestingSink(out));
-    await run(flow, { clock: new TestingClock(T0) });
+    await run(flow, { time: new TestingTime(T0) });
     return out.map((x) => {
       const [, [id, row]] = x as [string, [number, ({ v: string } | undefined)[]]];
       return [id, row.map((r) => r?.v)];
@@ -365,7 +371,7 @@ Deno.test("window fails with a TypeError naming the step and item for an invalid
     clock: EventClock((x: { at: unknown }) => x.at as number, { waitForSystemDuration: 0 }),
     windower: TumblingWindower({ length: 5000, alignTo: T0 }),
   }).down.output("out", new TestingSink([]));
-  await assert.rejects(run(flow, { clock: new TestingClock(T0) }), (e: Error) => {
+  await assert.rejects(run(flow, { time: new TestingTime(T0) }), (e: Error) => {
     assert.ok(e instanceof TypeError);
     assert.match(e.message, /f\.w/);
     assert.match(e.message, /nope/);
@@ -413,7 +419,7 @@ Deno.test("joinWindow over sessions: merged sessions join both sides' values, pr
     insertMode: "product",
     ordered: false,
   }).down.output("out", new TestingSink(out));
-  await run(flow, { clock: new TestingClock(T0) });
+  await run(flow, { time: new TestingTime(T0) });
   // However the inputs interleave, 0 s, 5 s and 10 s end up in one session.
   const rows = out.map((x) => (x as [string, [number, { v: string }[]]])[1][1].map((r) => r.v));
   assert.deepEqual(rows.sort(), [["l0", "r10"], ["l5", "r10"]]);

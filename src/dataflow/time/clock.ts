@@ -55,7 +55,7 @@ export type Timestamp = Date | number;
 export interface ClockContext {
   /** The window step's path, for error messages. */
   readonly stepId: string;
-  /** The run's system time in epoch ms (a `TestingClock` in tests). */
+  /** The run's system time in epoch ms (a `TestingTime` in tests). */
   now(): number;
 }
 
@@ -337,7 +337,7 @@ interface EventClockSnapshot {
  * @example Windows of arrival time
  * ```ts
  * import { Dataflow, iterate, SystemClock, TumblingWindower } from "@runnel/runnel";
- * import { TestingClock } from "@runnel/runnel/testing";
+ * import { TestingTime } from "@runnel/runnel/testing";
  * import assert from "node:assert/strict";
  *
  * const flow = new Dataflow("f");
@@ -346,8 +346,8 @@ interface EventClockSnapshot {
  *   windower: TumblingWindower({ length: 60_000, alignTo: 0 }),
  * });
  * // Both items arrive 90 seconds after the epoch: in the window [60 s, 120 s), id 1.
- * const clock = new TestingClock(90_000);
- * assert.deepEqual(await Array.fromAsync(iterate(counts.down, { clock })), [["all", [1, 2]]]);
+ * const time = new TestingTime(90_000);
+ * assert.deepEqual(await Array.fromAsync(iterate(counts.down, { time })), [["all", [1, 2]]]);
  * ```
  */
 export function SystemClock<V = unknown>(): Clock<V> {

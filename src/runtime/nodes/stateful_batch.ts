@@ -15,6 +15,7 @@ import {
   isIterable,
   shapeError,
 } from "../../dataflow/_errors.ts";
+import { groupByKey, type KeySlot } from "../../dataflow/_batch_by_key.ts";
 import type {
   LogicResult,
   StatefulBatchLogic,
@@ -64,11 +65,9 @@ export async function* statefulBatchStep(
   };
 
   // One entry per live key; `values` collects the key's values of the current batch.
-  interface Entry {
+  interface Entry extends KeySlot {
     readonly key: string;
     readonly logic: Logic;
-    values: unknown[];
-    batch: number;
   }
   const entries = new Map<string, Entry>();
   let batchNumber = 0;
@@ -129,33 +128,21 @@ export async function* statefulBatchStep(
     settle(key, logic, what, result, out, notBefore);
   };
 
+  const check = (item: unknown) => checkKeyed(path, item);
+  const open = (key: string, item: readonly [string, unknown]): Entry => {
+    let logic: Logic;
+    try {
+      logic = builder(undefined, key, keyCtx);
+    } catch (error) {
+      throw carry(error, { what: "builder", key, item: item[1] });
+    }
+    return { key, logic, values: [], batch: 0 };
+  };
+
   const onBatch = (batch: readonly unknown[], out: unknown[]) => {
     batchNumber++;
     now = clock.now();
-    const touched: Entry[] = [];
-    for (let i = 0; i < batch.length; i++) {
-      const item = batch[i];
-      checkKeyed(path, item);
-      const key = item[0];
-      let entry = entries.get(key);
-      if (entry === undefined) {
-        let logic: Logic;
-        try {
-          logic = builder(undefined, key, keyCtx);
-        } catch (error) {
-          throw carry(error, { what: "builder", key, item: item[1] });
-        }
-        entry = { key, logic, values: [item[1]], batch: batchNumber };
-        entries.set(key, entry);
-        touched.push(entry);
-      } else if (entry.batch !== batchNumber) {
-        entry.batch = batchNumber;
-        entry.values = [item[1]];
-        touched.push(entry);
-      } else {
-        entry.values.push(item[1]);
-      }
-    }
+    const touched = groupByKey(batch, batchNumber, entries, open, check);
     for (let i = 0; i < touched.length; i++) {
       const { key, logic, values } = touched[i]!;
       let result: unknown;

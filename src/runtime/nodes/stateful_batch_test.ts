@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Dataflow, type KeyedStream, run, StepError } from "../../../mod.ts";
-import { TestingClock, TestingSink, TestingSource } from "../../../connectors/testing.ts";
+import { TestingSink, TestingSource, TestingTime } from "../../../connectors/testing.ts";
 import { settle, startOpen, waitFor } from "../../../tests/_helpers.ts";
 
 type Kv = [string, number];
@@ -32,17 +32,17 @@ function timers(every?: number) {
 
 Deno.test("statefulBatch() fires many keys' timers in time order, not key order", async () => {
   for (const batchSize of [1, 4]) {
-    const clock = new TestingClock(0);
+    const time = new TestingTime(0);
     const open = startOpen<Kv, [string, unknown]>(
       [["a", 300], ["b", 100], ["c", 200], ["d", 50]],
       timers(),
-      clock,
+      time,
       batchSize,
     );
     try {
       await settle();
       assert.deepEqual(open.out, []);
-      clock.advance(1_000);
+      time.advance(1_000);
       await waitFor(() => open.out.length === 4);
       assert.deepEqual(open.out, [
         ["d", "fired@1000"],
@@ -57,24 +57,24 @@ Deno.test("statefulBatch() fires many keys' timers in time order, not key order"
 });
 
 Deno.test("statefulBatch() fires only the timers that are due as the clock moves", async () => {
-  const clock = new TestingClock(0);
+  const time = new TestingTime(0);
   const open = startOpen<Kv, [string, unknown]>(
     [["a", 300], ["b", 100], ["c", 200]],
     timers(),
-    clock,
+    time,
     4,
   );
   try {
     await settle();
-    clock.advance(150);
+    time.advance(150);
     await waitFor(() => open.out.length === 1);
     assert.deepEqual(open.out, [["b", "fired@150"]]);
-    clock.advance(49);
+    time.advance(49);
     await settle();
     assert.equal(open.out.length, 1);
-    clock.advance(1);
+    time.advance(1);
     await waitFor(() => open.out.length === 2);
-    clock.advance(100);
+    time.advance(100);
     await waitFor(() => open.out.length === 3);
     assert.deepEqual(open.out.slice(1), [["c", "fired@200"], ["a", "fired@300"]]);
   } finally {
@@ -83,12 +83,12 @@ Deno.test("statefulBatch() fires only the timers that are due as the clock moves
 });
 
 Deno.test("statefulBatch() re-arms a timer from onNotify", async () => {
-  const clock = new TestingClock(0);
-  const open = startOpen<Kv, [string, unknown]>([["a", 10]], timers(10), clock);
+  const time = new TestingTime(0);
+  const open = startOpen<Kv, [string, unknown]>([["a", 10]], timers(10), time);
   try {
     await settle();
     for (const t of [10, 20, 30]) {
-      clock.advance(10);
+      time.advance(10);
       await waitFor(() => open.out.length === t / 10);
     }
     assert.deepEqual(open.out, [["a", "fired@10"], ["a", "fired@20"], ["a", "fired@30"]]);
@@ -98,15 +98,15 @@ Deno.test("statefulBatch() re-arms a timer from onNotify", async () => {
 });
 
 Deno.test("statefulBatch() replaces a key's timer when notifyAt changes", async () => {
-  const clock = new TestingClock(0);
+  const time = new TestingTime(0);
   // a first asks for 50, then (next batch) for 200: the old time must not fire.
-  const open = startOpen<Kv, [string, unknown]>([["a", 50], ["a", 200]], timers(), clock);
+  const open = startOpen<Kv, [string, unknown]>([["a", 50], ["a", 200]], timers(), time);
   try {
     await settle();
-    clock.advance(100);
+    time.advance(100);
     await settle();
     assert.deepEqual(open.out, []);
-    clock.advance(100);
+    time.advance(100);
     await waitFor(() => open.out.length === 1);
     assert.deepEqual(open.out, [["a", "fired@200"]]);
   } finally {
@@ -119,13 +119,13 @@ Deno.test("statefulBatch() fires a timer already due right after the batch", asy
   const flow = new Dataflow("f");
   timers()(flow.input("inp", new TestingSource<Kv>([["a", 0], ["b", 5]])))
     .output("out", new TestingSink(out));
-  await run(flow, { clock: new TestingClock(0) });
+  await run(flow, { time: new TestingTime(0) });
   // a is due at once; b's timer is pending at end of input, and does not hold the run.
   assert.deepEqual(out, [["a", "fired@0"], ["a", "eof"], ["b", "eof"]]);
 });
 
 Deno.test("statefulBatch() drops a discarded key's timer", async () => {
-  const clock = new TestingClock(0);
+  const time = new TestingTime(0);
   const open = startOpen<Kv, [string, unknown]>(
     [["a", 100], ["a", -1]],
     (up) =>
@@ -144,11 +144,11 @@ Deno.test("statefulBatch() drops a discarded key's timer", async () => {
           snapshot: () => null,
         };
       }),
-    clock,
+    time,
   );
   try {
     await waitFor(() => open.out.length === 1);
-    clock.advance(500);
+    time.advance(500);
     await settle();
     assert.deepEqual(open.out, [["a", "gone"]]);
   } finally {
@@ -195,7 +195,7 @@ Deno.test("statefulBatch() wraps a throwing notifyAt or onNotify in a StepError 
         snapshot: () => null,
       }))
       .output("out", new TestingSink([]));
-    await assert.rejects(run(flow, { clock: new TestingClock(10) }), (error: unknown) => {
+    await assert.rejects(run(flow, { time: new TestingTime(10) }), (error: unknown) => {
       assert.ok(error instanceof StepError, `${where}: got ${error}`);
       assert.equal(error.stepId, "f.t");
       assert.equal(error.key, "k");
@@ -206,7 +206,7 @@ Deno.test("statefulBatch() wraps a throwing notifyAt or onNotify in a StepError 
 });
 
 Deno.test("a logic that keeps asking for a past time fires once per millisecond of clock time, not in a loop", async () => {
-  const clock = new TestingClock(1_000);
+  const time = new TestingTime(1_000);
   let notified = 0;
   const { out, stop } = startOpen<Kv, [string, unknown]>(
     [["k", 1]],
@@ -218,13 +218,13 @@ Deno.test("a logic that keeps asking for a past time fires once per millisecond 
         notifyAt: () => 0,
         snapshot: () => null,
       })),
-    clock,
+    time,
   );
   await waitFor(() => out.length === 1);
   await settle(20);
   // Fired once; it asks again for a past time, so it waits for the clock to move.
   assert.deepEqual(out, [["k", 1]]);
-  clock.advance(1);
+  time.advance(1);
   await waitFor(() => out.length === 2);
   await settle(20);
   assert.deepEqual(out, [["k", 1], ["k", 2]]);

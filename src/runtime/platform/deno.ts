@@ -12,9 +12,7 @@ import type {
   OpenReadOptions,
   OpenWriteOptions,
   Platform,
-  ReadDirOptions,
 } from "./platform.ts";
-import { globToRegExp } from "./glob.ts";
 
 function toFileInfo(info: Deno.FileInfo): FileInfo {
   return {
@@ -108,11 +106,9 @@ export const denoPlatform: Platform = {
     return toFileInfo(await Deno.stat(path));
   },
 
-  async readDir(path: string, options: ReadDirOptions = {}): Promise<DirEntry[]> {
-    const match = options.pattern === undefined ? undefined : globToRegExp(options.pattern);
+  async readDir(path: string): Promise<DirEntry[]> {
     const entries: DirEntry[] = [];
     for await (const entry of Deno.readDir(path)) {
-      if (match !== undefined && !match.test(entry.name)) continue;
       let { isFile, isDirectory } = entry;
       if (entry.isSymlink) {
         // Follow the link, as stat does; a dangling link is neither.

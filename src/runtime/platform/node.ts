@@ -18,9 +18,7 @@ import type {
   OpenReadOptions,
   OpenWriteOptions,
   Platform,
-  ReadDirOptions,
 } from "./platform.ts";
-import { globToRegExp } from "./glob.ts";
 
 function toFileInfo(info: Stats): FileInfo {
   return {
@@ -111,12 +109,10 @@ export const nodePlatform: Platform = {
     return toFileInfo(await stat(path));
   },
 
-  async readDir(path: string, options: ReadDirOptions = {}): Promise<DirEntry[]> {
-    const match = options.pattern === undefined ? undefined : globToRegExp(options.pattern);
+  async readDir(path: string): Promise<DirEntry[]> {
     const entries: DirEntry[] = [];
     for (const entry of await readdir(path, { withFileTypes: true })) {
       const name = String(entry.name);
-      if (match !== undefined && !match.test(name)) continue;
       let isFile = entry.isFile();
       let isDirectory = entry.isDirectory();
       if (entry.isSymbolicLink()) {

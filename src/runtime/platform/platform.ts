@@ -77,12 +77,6 @@ export interface OpenWriteOptions {
   truncateTo?: number;
 }
 
-/** Options for {@linkcode Platform.readDir}. */
-export interface ReadDirOptions {
-  /** Keep only names matching this pattern (`*` and `?` wildcards; see `globToRegExp`). */
-  pattern?: string;
-}
-
 /** The services runnel needs from its host runtime. */
 export interface Platform {
   /** Which runtime this is. */
@@ -101,8 +95,11 @@ export interface Platform {
   openWrite(path: string, options?: OpenWriteOptions): Promise<FileWriter>;
   /** Describes a path, following symlinks. */
   stat(path: string): Promise<FileInfo>;
-  /** Lists a directory's entries, sorted by name (UTF-16 code unit order). */
-  readDir(path: string, options?: ReadDirOptions): Promise<DirEntry[]>;
+  /**
+   * Lists a directory's entries, sorted by name (UTF-16 code unit order).
+   * Callers filter names themselves (`DirSource` by its glob).
+   */
+  readDir(path: string): Promise<DirEntry[]>;
   /** Creates a directory and its missing parents; an existing directory is fine. */
   mkdir(path: string): Promise<void>;
   /** Whether `error`, thrown by this platform, means "no such file or directory". */

@@ -1,5 +1,5 @@
 /**
- * {@linkcode TestingClock}: system time you move by hand.
+ * {@linkcode TestingTime}: system time you move by hand.
  *
  * @module
  */
@@ -12,32 +12,33 @@ interface Sleeper {
 }
 
 /**
- * A clock that only moves when told to, for tests and notebooks. Pass it as
- * `run(flow, { clock })` so stateful timers and windows wait on it, and use
- * `() => clock.now()` wherever a step takes a `nowGetter`.
+ * System time that only moves when told to, for tests and notebooks. Pass it
+ * as `run(flow, { time })` so stateful timers and windows wait on it, and use
+ * `() => time.now()` wherever a step takes a `nowGetter`. (Event time is the
+ * windows' `EventClock`; this is the system time such clocks read.)
  *
  * @example Advancing by hand
  * ```ts
- * import { TestingClock } from "@runnel/runnel/testing";
+ * import { TestingTime } from "@runnel/runnel/testing";
  * import assert from "node:assert/strict";
  *
- * const clock = new TestingClock(Date.UTC(2023, 0, 1));
+ * const time = new TestingTime(Date.UTC(2023, 0, 1));
  * let woke = false;
- * const sleeping = clock.sleepUntil(clock.now() + 5_000).then(() => woke = true);
- * clock.advance(4_999);
+ * const sleeping = time.sleepUntil(time.now() + 5_000).then(() => woke = true);
+ * time.advance(4_999);
  * await Promise.resolve();
  * assert.equal(woke, false);
- * clock.advance(1);
+ * time.advance(1);
  * await sleeping;
  * assert.equal(woke, true);
  * ```
  */
-export class TestingClock implements SystemTime {
+export class TestingTime implements SystemTime {
   #now: number;
   readonly #sleepers = new Set<Sleeper>();
 
   /**
-   * Makes a clock standing at `start`.
+   * Makes a time standing at `start`.
    *
    * @param start The starting time: epoch milliseconds or a `Date`. Defaults to 0.
    */
@@ -62,7 +63,7 @@ export class TestingClock implements SystemTime {
    */
   advance(ms: number): number {
     if (!(ms >= 0)) {
-      throw new RangeError(`Cannot advance TestingClock: ms must be non-negative, got ${ms}`);
+      throw new RangeError(`Cannot advance TestingTime: ms must be non-negative, got ${ms}`);
     }
     return this.set(this.#now + ms);
   }
@@ -77,7 +78,7 @@ export class TestingClock implements SystemTime {
     const to = +time;
     if (!(to >= this.#now)) {
       throw new RangeError(
-        `Cannot set TestingClock: time must not go backwards, got ${to} while now is ${this.#now}`,
+        `Cannot set TestingTime: time must not go backwards, got ${to} while now is ${this.#now}`,
       );
     }
     this.#now = to;
@@ -90,11 +91,11 @@ export class TestingClock implements SystemTime {
   }
 
   /**
-   * Resolves once the clock reaches `time`.
+   * Resolves once the time reaches `time`.
    *
    * @param time Epoch milliseconds.
    * @param signal Rejects the wait with `signal.reason` and forgets it.
-   * @returns A promise that resolves when the clock is advanced far enough.
+   * @returns A promise that resolves when the time is advanced far enough.
    */
   sleepUntil(time: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
@@ -116,3 +117,23 @@ export class TestingClock implements SystemTime {
     });
   }
 }
+
+/**
+ * The former name of {@linkcode TestingTime}, kept for one release.
+ *
+ * @deprecated Use {@linkcode TestingTime}: "clock" now means only the
+ * windows' event-time clocks (`EventClock`, `SystemClock`).
+ *
+ * @example The old name still works
+ * ```ts
+ * import { TestingClock, TestingTime } from "@runnel/runnel/testing";
+ * import assert from "node:assert/strict";
+ *
+ * const time = new TestingClock(5);
+ * assert.ok(time instanceof TestingTime);
+ * assert.equal(time.advance(1), 6);
+ * ```
+ */
+export const TestingClock: typeof TestingTime = TestingTime;
+/** @deprecated Use {@linkcode TestingTime}. */
+export type TestingClock = TestingTime;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { globToRegExp } from "./glob.ts";
+import { globToRegExp } from "./_glob.ts";
 
 Deno.test("globToRegExp() matches * over any run of characters", () => {
   const re = globToRegExp("*.txt");

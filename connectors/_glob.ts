@@ -1,5 +1,7 @@
 /**
- * File-name patterns for {@linkcode Platform.readDir}.
+ * File-name patterns for {@linkcode DirSource}'s `globPattern`: pure string
+ * code, so it lives with the connector rather than in the platform adapters,
+ * which only list directories.
  *
  * @module
  */
@@ -15,7 +17,7 @@
  *
  * @example Matching CSV files
  * ```ts
- * import { globToRegExp } from "./glob.ts";
+ * import { globToRegExp } from "./_glob.ts";
  * import assert from "node:assert/strict";
  *
  * const csv = globToRegExp("*.csv");
