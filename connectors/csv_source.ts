@@ -1,9 +1,15 @@
 /**
  * {@linkcode CSVSource}: the rows of a CSV file as objects.
  *
+ * Its own entry point, `@runnel/runnel/connectors/csv`, because it alone
+ * needs an npm package (`csv-parse`): a flow that reads no CSV imports
+ * `@runnel/runnel/connectors` without it, even from a clone of the
+ * repository with no import map.
+ *
  * @module
  */
 
+// @ts-types="./_csv_parse.d.ts"
 import { parse } from "csv-parse/stream";
 import type { FixedPartitionedSource, StatefulSourcePartition } from "../src/dataflow/inputs.ts";
 import type { FileReader } from "../src/runtime/platform/platform.ts";
@@ -15,7 +21,7 @@ import { countLines, openFile, SingleFile } from "./_files.ts";
  * @example Tab-separated values with a comment line
  * ```ts
  * import { Dataflow } from "@runnel/runnel";
- * import { CSVSource, type CSVSourceOptions } from "@runnel/runnel/connectors";
+ * import { CSVSource, type CSVSourceOptions } from "@runnel/runnel/connectors/csv";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
@@ -64,7 +70,7 @@ export interface CSVSourceOptions {
  * @example Turning rows into typed records
  * ```ts
  * import { Dataflow } from "@runnel/runnel";
- * import { CSVSource, type CSVRow } from "@runnel/runnel/connectors";
+ * import { CSVSource, type CSVRow } from "@runnel/runnel/connectors/csv";
  * import assert from "node:assert/strict";
  *
  * function toPerson(row: CSVRow): { name: string; age: number } {
@@ -104,7 +110,7 @@ type ParserOptions = Record<string, unknown>;
  *
  * @example Reading rows, quoted fields included
  * ```ts
- * import { CSVSource } from "@runnel/runnel/connectors";
+ * import { CSVSource } from "@runnel/runnel/connectors/csv";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
@@ -125,7 +131,7 @@ type ParserOptions = Record<string, unknown>;
  *
  * @example Resuming after a row that spans two lines
  * ```ts
- * import { CSVSource } from "@runnel/runnel/connectors";
+ * import { CSVSource } from "@runnel/runnel/connectors/csv";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
