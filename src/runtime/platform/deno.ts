@@ -15,6 +15,7 @@ import type {
   ReadDirOptions,
 } from "./platform.ts";
 import { globToRegExp } from "./glob.ts";
+import { StdoutClosedError } from "./stdout_closed.ts";
 
 function toFileInfo(info: Deno.FileInfo): FileInfo {
   return {
@@ -141,8 +142,13 @@ export const denoPlatform: Platform = {
 
   async writeStdout(data: Uint8Array): Promise<void> {
     let written = 0;
-    while (written < data.length) {
-      written += await Deno.stdout.write(data.subarray(written));
+    try {
+      while (written < data.length) {
+        written += await Deno.stdout.write(data.subarray(written));
+      }
+    } catch (error) {
+      if (error instanceof Deno.errors.BrokenPipe) throw new StdoutClosedError({ cause: error });
+      throw error;
     }
   },
 
