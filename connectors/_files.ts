@@ -175,10 +175,11 @@ export class LineFileReader {
 
   /**
    * Up to `max` lines, reading as many chunks as that takes; `null` once the
-   * file is exhausted. The file is closed when it is.
+   * file is exhausted. The file is closed when it is. When `ends` is given,
+   * the byte offset after each line returned is pushed to it.
    */
-  async next(max: number): Promise<string[] | null> {
-    const lines = this.#splitter.take(max);
+  async next(max: number, ends?: number[]): Promise<string[] | null> {
+    const lines = this.#splitter.take(max, ends);
     while (lines.length < max && !this.#splitter.ended) {
       const n = await this.#file.read(this.#chunk);
       if (n === null) {
@@ -187,7 +188,7 @@ export class LineFileReader {
       } else {
         this.#splitter.push(this.#chunk.subarray(0, n));
       }
-      for (const line of this.#splitter.take(max - lines.length)) lines.push(line);
+      for (const line of this.#splitter.take(max - lines.length, ends)) lines.push(line);
     }
     this.#linesTaken += lines.length;
     return lines.length === 0 && this.#splitter.done ? null : lines;

@@ -90,9 +90,10 @@ export class LineSplitter {
 
   /**
    * Takes up to `max` complete lines from what was pushed; fewer (maybe none)
-   * when no more complete lines are buffered.
+   * when no more complete lines are buffered. When `ends` is given, the byte
+   * offset after each line taken (its terminator included) is pushed to it.
    */
-  take(max: number): string[] {
+  take(max: number, ends?: number[]): string[] {
     const lines: string[] = [];
     if (this.#bomPending && !this.#skipBom()) return lines;
     const buffer = this.#buffer;
@@ -111,6 +112,7 @@ export class LineSplitter {
       if (stop > this.#start && buffer[stop - 1] === CR) stop--;
       lines.push(this.#decoder.decode(buffer.subarray(this.#start, stop)));
       this.#offset += next - this.#start;
+      ends?.push(this.#offset);
       this.#start = this.#scan = next;
     }
     if (this.#start === this.#end) this.#start = this.#end = this.#scan = 0;

@@ -29,6 +29,17 @@ Deno.test("LineSplitter takes at most max lines", () => {
   assert.deepEqual(splitter.take(0), []);
 });
 
+Deno.test("LineSplitter reports the offset after each line taken", () => {
+  const splitter = new LineSplitter();
+  splitter.push(encoder.encode("\ufeffa\r\nbé\n\nc"));
+  const ends: number[] = [];
+  assert.deepEqual(splitter.take(10, ends), ["a", "bé", ""]);
+  assert.deepEqual(ends, [6, 10, 11]);
+  splitter.end();
+  assert.deepEqual(splitter.take(10, ends), ["c"]);
+  assert.deepEqual(ends, [6, 10, 11, 12]);
+});
+
 Deno.test("LineSplitter counts offsets from where the stream started", () => {
   const splitter = new LineSplitter({ offset: 100 });
   splitter.push(encoder.encode("\ufeffé\n"));

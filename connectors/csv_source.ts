@@ -1,13 +1,20 @@
 /**
  * {@linkcode CSVSource}: the rows of a CSV file as objects.
  *
+ * Its own entry point, `@runnel/runnel/connectors/csv`, because it alone
+ * needs an npm package (`csv-parse`): a flow that reads no CSV imports
+ * `@runnel/runnel/connectors` without it, even from a clone of the
+ * repository with no import map.
+ *
  * @module
  */
 
+// @ts-types="./_csv_parse.d.ts"
 import { parse } from "csv-parse/stream";
 import type { FixedPartitionedSource, StatefulSourcePartition } from "../src/dataflow/inputs.ts";
 import type { FileReader } from "../src/runtime/platform/platform.ts";
-import { countLines, openFile, SingleFile } from "./_files.ts";
+import { openFile, SingleFile } from "./_files.ts";
+import { platform } from "../src/runtime/platform/platform.ts";
 
 /**
  * Options for {@linkcode CSVSource}.
@@ -15,7 +22,7 @@ import { countLines, openFile, SingleFile } from "./_files.ts";
  * @example Tab-separated values with a comment line
  * ```ts
  * import { Dataflow } from "@runnel/runnel";
- * import { CSVSource, type CSVSourceOptions } from "@runnel/runnel/connectors";
+ * import { CSVSource, type CSVSourceOptions } from "@runnel/runnel/connectors/csv";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
@@ -64,7 +71,7 @@ export interface CSVSourceOptions {
  * @example Turning rows into typed records
  * ```ts
  * import { Dataflow } from "@runnel/runnel";
- * import { CSVSource, type CSVRow } from "@runnel/runnel/connectors";
+ * import { CSVSource, type CSVRow } from "@runnel/runnel/connectors/csv";
  * import assert from "node:assert/strict";
  *
  * function toPerson(row: CSVRow): { name: string; age: number } {
@@ -92,11 +99,14 @@ type ParserOptions = Record<string, unknown>;
  *
  * Parsing follows RFC 4180 and is done by the
  * [`csv-parse`](https://csv.js.org/parse/) package: quoted fields may hold
- * delimiters, doubled quotes and line breaks; `\n`, `\r\n` and a UTF-8 byte
- * order mark are handled. The file is read in chunks, never loaded whole.
+ * delimiters, doubled quotes and line breaks; `\r\n`, `\n` and `\r` all end
+ * a row, even mixed in one file, and a UTF-8 byte order mark is dropped.
+ * The file is read in chunks, never loaded whole.
  *
  * A malformed row stops the flow with a `SyntaxError` naming the file and
- * line: `Cannot parse CSV file "x.csv": line 3: Invalid Record Length: ...`.
+ * the line where the row starts (counting `\r\n`, `\n` and `\r` as line
+ * breaks): `Cannot parse CSV file "x.csv": line 3: Invalid Record Length: ...`.
+ * The rows before it are delivered first.
  *
  * **Resume: exactly-once.** The snapshot is the byte offset just after the
  * last row handed over (a row spanning lines counts as one); on resume the
@@ -104,7 +114,7 @@ type ParserOptions = Record<string, unknown>;
  *
  * @example Reading rows, quoted fields included
  * ```ts
- * import { CSVSource } from "@runnel/runnel/connectors";
+ * import { CSVSource } from "@runnel/runnel/connectors/csv";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
@@ -125,7 +135,7 @@ type ParserOptions = Record<string, unknown>;
  *
  * @example Resuming after a row that spans two lines
  * ```ts
- * import { CSVSource } from "@runnel/runnel/connectors";
+ * import { CSVSource } from "@runnel/runnel/connectors/csv";
  * import assert from "node:assert/strict";
  *
  * const dir = await Deno.makeTempDir();
@@ -159,6 +169,8 @@ export class CSVSource implements FixedPartitionedSource<CSVRow, number> {
   constructor(path: string, options: CSVSourceOptions = {}) {
     this.#file = new SingleFile("CSV source", path, options);
     const parserOptions: ParserOptions = {
+      // Universal newlines: a file mixing them still splits at each one.
+      record_delimiter: ["\r\n", "\n", "\r"],
       skip_empty_lines: options.skipEmptyLines ?? true,
       relax_column_count: options.relaxColumnCount ?? false,
       trim: options.trim ?? false,
@@ -267,9 +279,11 @@ class CSVPartition implements StatefulSourcePartition<CSVRow, number> {
  * parser never reads ahead: memory stays at one chunk plus one batch.
  */
 class RecordReader<R> {
+  #label: string;
   #path: string;
   #file: FileReader;
   #start: number;
+  #options: ParserOptions & { chunkSize: number };
   #chunkSize: number;
   #writer: WritableStreamDefaultWriter<Uint8Array>;
   #records: R[] = [];
@@ -277,16 +291,21 @@ class RecordReader<R> {
   #head = 0;
   #ended = false;
   #error: unknown;
+  // Where the last record handed to on_record ends: the next row starts after it.
+  #lastEnd: number | undefined;
 
   private constructor(
+    label: string,
     path: string,
     file: FileReader,
     start: number,
     options: ParserOptions & { chunkSize: number },
   ) {
+    this.#label = label;
     this.#path = path;
     this.#file = file;
     this.#start = start;
+    this.#options = options;
     const { chunkSize, ...parserOptions } = options;
     this.#chunkSize = chunkSize;
     const stream = parse({
@@ -301,6 +320,7 @@ class RecordReader<R> {
         }
         this.#records.push(record);
         this.#ends.push(start + bytes);
+        this.#lastEnd = start + bytes;
         return null;
       },
     }) as TransformStream<Uint8Array, never>;
@@ -315,7 +335,7 @@ class RecordReader<R> {
     start: number,
     options: ParserOptions & { chunkSize: number },
   ): Promise<RecordReader<R>> {
-    return new RecordReader<R>(path, await openFile(label, path, start), start, options);
+    return new RecordReader<R>(label, path, await openFile(label, path, start), start, options);
   }
 
   /**
@@ -379,14 +399,120 @@ class RecordReader<R> {
 
   async #parseError(error: unknown): Promise<unknown> {
     await this.#file.close();
-    const lines = (error as { lines?: unknown } | null)?.lines;
-    if (!(error instanceof Error) || typeof lines !== "number") return error;
-    // csv-parse counts lines from where it started; after a resume, add the lines before.
-    const line = (await countLines(this.#path, this.#start)) + lines;
+    if (!(error instanceof Error)) return error;
+    // csv-parse's own line numbers drift where line breaks are mixed or
+    // quoted; the line is counted here, from where the failing row starts.
+    const line = await lineAt(this.#path, await this.#failingRowStart(error));
     const reason = error.message.replace(/ (?:at|on) line \d+/g, "");
     return new SyntaxError(
       `Cannot parse CSV file "${this.#path}": line ${line}: ${reason}`,
       { cause: error },
     );
   }
+
+  // The offset of the row that failed: after the last record read, or the
+  // header, then past the lines csv-parse skips (blank and comment lines).
+  async #failingRowStart(error: Error): Promise<number> {
+    let end = this.#lastEnd ?? this.#start;
+    const inHeader = (error as { header?: unknown }).header === true;
+    if (this.#lastEnd === undefined && this.#options.columns === true && !inHeader) {
+      // The first row after the header failed: read the header alone to find its end.
+      const header = await RecordReader.open<string[]>(this.#label, this.#path, this.#start, {
+        ...this.#options,
+        columns: false,
+      });
+      try {
+        end = (await header.next(1))?.end ?? end;
+      } finally {
+        await header.close();
+      }
+    }
+    return await skipIgnoredLines(this.#path, end, this.#options);
+  }
+}
+
+const CR = 0x0d;
+const LF = 0x0a;
+
+/**
+ * The offset of the first line at or after `offset` that csv-parse reads as
+ * a row: blank lines (and, with `trim`, lines of spaces and tabs) are
+ * skipped with `skip_empty_lines`, and lines starting with `comment`.
+ */
+async function skipIgnoredLines(
+  path: string,
+  offset: number,
+  options: ParserOptions & { chunkSize: number },
+): Promise<number> {
+  const file = await platform.openRead(path, { offset });
+  try {
+    let bytes: Uint8Array = new Uint8Array(0);
+    let at = 0; // Index in bytes of the line being looked at.
+    let eof = false;
+    // Ensures bytes hold index `i`, reading on; false at end of file.
+    const has = async (i: number): Promise<boolean> => {
+      while (i >= bytes.length && !eof) {
+        const chunk = new Uint8Array(Math.max(options.chunkSize, 4096));
+        const n = await file.read(chunk);
+        if (n === null) eof = true;
+        else bytes = concatBytes(bytes, chunk.subarray(0, n));
+      }
+      return i < bytes.length;
+    };
+    const comment = typeof options.comment === "string" && options.comment !== ""
+      ? new TextEncoder().encode(options.comment)
+      : undefined;
+    for (;;) {
+      let i = at;
+      let blank = options.skip_empty_lines === true;
+      let commented = comment !== undefined;
+      for (let k = 0; commented && k < comment!.length; k++) {
+        commented = (await has(at + k)) && bytes[at + k] === comment![k];
+      }
+      // Find the end of this line, noting whether it holds anything but (trimmed) blanks.
+      while ((await has(i)) && bytes[i] !== LF && bytes[i] !== CR) {
+        if (!(options.trim === true && (bytes[i] === 0x20 || bytes[i] === 0x09))) blank = false;
+        i++;
+      }
+      if (!(await has(i)) || !(blank || commented)) return offset + at;
+      i += bytes[i] === CR && (await has(i + 1)) && bytes[i + 1] === LF ? 2 : 1;
+      at = i;
+    }
+  } finally {
+    await file.close();
+  }
+}
+
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/**
+ * The line number (from 1) of byte `offset` of `path`, counting `\r\n`,
+ * `\n` and a lone `\r` as line breaks, as the CSV source splits rows.
+ */
+async function lineAt(path: string, offset: number): Promise<number> {
+  const file = await platform.openRead(path);
+  const buffer = new Uint8Array(64 * 1024);
+  let line = 1;
+  let seen = 0;
+  let afterCr = false;
+  try {
+    while (seen < offset) {
+      const n = await file.read(buffer.subarray(0, Math.min(buffer.length, offset - seen)));
+      if (n === null) break;
+      for (let i = 0; i < n; i++) {
+        const byte = buffer[i];
+        if (byte === CR || (byte === LF && !afterCr)) line++;
+        afterCr = byte === CR;
+      }
+      seen += n;
+    }
+  } finally {
+    await file.close();
+  }
+  return line;
 }

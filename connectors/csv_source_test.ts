@@ -173,9 +173,10 @@ Deno.test("CSVSource names the file and line of a malformed row", async () => {
     await whole.close?.();
 
     const unclosed = await writeInput(dir, 'a,b\n1,2\n3,"open\n4,5\n');
+    // The line is where the failing row starts: here, where the quote opened.
     await assert.rejects(drainBatches(await source.buildPart("t", unclosed, undefined)), {
       name: "SyntaxError",
-      message: `Cannot parse CSV file "${unclosed}": line 4: ` +
+      message: `Cannot parse CSV file "${unclosed}": line 3: ` +
         "Quote Not Closed: the parsing is finished with an opening quote",
     });
     const stray = await writeInput(dir, 'a,b\n1,2"x"\n');
@@ -183,6 +184,47 @@ Deno.test("CSVSource names the file and line of a malformed row", async () => {
       name: "SyntaxError",
       message: /^Cannot parse CSV file ".*": line 2: Invalid Opening Quote: /,
     });
+  });
+});
+
+Deno.test("CSVSource splits rows at \\r\\n, \\n and \\r alike, in one file", async () => {
+  await withTempDir(async (dir) => {
+    const path = await writeInput(dir, "a,b\n1,2\r\n3,4\r5,6\n");
+    const source = new CSVSource(path);
+    assert.deepEqual((await drainBatches(await source.buildPart("t", path, undefined))).flat(), [
+      { a: "1", b: "2" },
+      { a: "3", b: "4" },
+      { a: "5", b: "6" },
+    ]);
+  });
+});
+
+Deno.test("CSVSource names the line where a bad row starts, whatever the line breaks before it", async () => {
+  // Cases the fuzz test found (seed 20261201), where csv-parse's own count
+  // ran past the end of the file, and their neighbours.
+  const cases: [string, string, CSVSourceOptions, number, string][] = [
+    ["mixed", '""\n\r\n\r\n"a,b",\n', { skipEmptyLines: false }, 4, "Invalid Record Length"],
+    ["open quote", '"open,\r\n \r\n\n', { skipEmptyLines: false }, 1, "Quote Not Closed"],
+    ["quoted CRLF", 'a,b\r\n"x\r\ny",1\r\n1,2,3\r\n', {}, 4, "Invalid Record Length"],
+    ["first row", "a,b\n\n# note\n  \n1,2,3\n", { comment: "#", trim: true }, 5, "Invalid"],
+    ["lone CR", "a,b\r1,2\r3,4,5\r", {}, 3, "Invalid Record Length"],
+  ];
+  await withTempDir(async (dir) => {
+    for (const [name, text, options, line, reason] of cases) {
+      const path = await writeInput(dir, text);
+      const source = new CSVSource(path, options);
+      await assert.rejects(
+        drainBatches(await source.buildPart("t", path, undefined)),
+        (error: Error) => {
+          assert.equal(error.name, "SyntaxError", name);
+          assert.ok(
+            error.message.startsWith(`Cannot parse CSV file "${path}": line ${line}: ${reason}`),
+            `${name}: ${error.message}`,
+          );
+          return true;
+        },
+      );
+    }
   });
 });
 

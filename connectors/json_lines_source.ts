@@ -49,7 +49,8 @@ export interface JsonLinesSourceOptions {
  * The file is read in chunks, never loaded whole.
  *
  * A line that is not valid JSON stops the flow with a `SyntaxError` naming
- * the file and the line number (counted from 1, blank lines included).
+ * the file and the line number (counted from 1, blank lines included). The
+ * values of the lines before it are delivered first, whatever the batch size.
  *
  * **Resume: exactly-once.** The snapshot is the byte offset of the next
  * unread line; on resume parsing starts there.
@@ -74,7 +75,7 @@ export interface JsonLinesSourceOptions {
  * await Deno.remove(dir, { recursive: true });
  * ```
  *
- * @example A malformed line names its line number
+ * @example A malformed line names its line number, after the lines before it
  * ```ts
  * import { JsonLinesSource } from "@runnel/runnel/connectors";
  * import assert from "node:assert/strict";
@@ -85,6 +86,7 @@ export interface JsonLinesSourceOptions {
  *
  * const source = new JsonLinesSource(path);
  * const reader = await source.buildPart("demo.inp", path, undefined);
+ * assert.deepEqual(await reader.nextBatch(), [1, 2]);
  * await assert.rejects(async () => await reader.nextBatch(), (error: Error) => {
  *   assert.ok(error instanceof SyntaxError);
  *   assert.ok(error.message.startsWith(`Cannot parse JSON Lines file "${path}": line 3: `));
@@ -143,6 +145,10 @@ class JsonLinesPartition<T> implements StatefulSourcePartition<T, number> {
   #reader: LineFileReader;
   #startOffset: number;
   #batchSize: number;
+  // A parse error found after good lines of the same batch waits here until
+  // they are delivered; the snapshot then points at the bad line.
+  #error: SyntaxError | undefined;
+  #errorOffset = 0;
 
   constructor(path: string, reader: LineFileReader, startOffset: number, batchSize: number) {
     this.#path = path;
@@ -152,11 +158,15 @@ class JsonLinesPartition<T> implements StatefulSourcePartition<T, number> {
   }
 
   async nextBatch(): Promise<T[] | null> {
+    if (this.#error !== undefined) throw this.#error;
     const values: T[] = [];
+    const ends: number[] = [];
     // Blank lines yield nothing, so read on until the batch has values or the file ends.
     while (values.length < this.#batchSize) {
       const before = this.#reader.linesTaken;
-      const lines = await this.#reader.next(this.#batchSize - values.length);
+      const start = this.#reader.offset;
+      ends.length = 0;
+      const lines = await this.#reader.next(this.#batchSize - values.length, ends);
       if (lines === null) return values.length === 0 ? null : values;
       for (let i = 0; i < lines.length; i++) {
         const line = lines[i];
@@ -164,7 +174,11 @@ class JsonLinesPartition<T> implements StatefulSourcePartition<T, number> {
         try {
           values.push(JSON.parse(line));
         } catch (error) {
-          throw await this.#parseError(before + i, error);
+          this.#error = await this.#parseError(before + i, error);
+          this.#errorOffset = i === 0 ? start : ends[i - 1];
+          // Every good line before the bad one is delivered first, however the lines are batched.
+          if (values.length === 0) throw this.#error;
+          return values;
         }
       }
     }
@@ -172,7 +186,7 @@ class JsonLinesPartition<T> implements StatefulSourcePartition<T, number> {
   }
 
   snapshot(): number {
-    return this.#reader.offset;
+    return this.#error === undefined ? this.#reader.offset : this.#errorOffset;
   }
 
   close(): Promise<void> {

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { JsonLinesSource } from "./json_lines_source.ts";
+import { Dataflow, run } from "../mod.ts";
+import { TestingSink } from "./testing.ts";
 import { drainBatches, readThenSnapshot } from "./_test_helpers.ts";
 import { withTempDir } from "../tests/_runtime.ts";
 
@@ -69,6 +71,51 @@ Deno.test("JsonLinesSource names the file and line of a malformed line", async (
     await assert.rejects(drainBatches(await source.buildPart("t", path, undefined)), expectLine4);
     // After a resume the line number still counts from the start of the file.
     await assert.rejects(drainBatches(await source.buildPart("t", path, 10)), expectLine4);
+  });
+});
+
+Deno.test("JsonLinesSource delivers every good line before a bad one in the same batch", async () => {
+  await withTempDir(async (dir) => {
+    const good = Array.from({ length: 2_500 }, (_, i) => JSON.stringify({ i })).join("\n");
+    const path = await writeInput(dir, `${good}\n{"i":\n{"i":2501}\n`);
+    const line2501 = {
+      name: "SyntaxError",
+      message: new RegExp(`^Cannot parse JSON Lines file ".*data\\.jsonl": line 2501: `),
+    };
+
+    // Through a flow: the sink gets all 2,500 values, then the run fails.
+    const out: { i: number }[] = [];
+    const flow = new Dataflow("f");
+    flow.input("inp", new JsonLinesSource<{ i: number }>(path)).output("out", new TestingSink(out));
+    await assert.rejects(run(flow), (error: Error) => {
+      assert.equal(error.name, "StepError");
+      assert.match((error.cause as Error).message, line2501.message);
+      return true;
+    });
+    assert.equal(out.length, 2_500);
+    assert.deepEqual(out.at(-1), { i: 2_499 });
+
+    // The reader: batches of 1000, 1000 and 500; the snapshot then points at
+    // the bad line, so a resume fails on it again without repeating values.
+    const source = new JsonLinesSource<{ i: number }>(path);
+    const reader = await source.buildPart("t", path, undefined);
+    const sizes = [];
+    for (let i = 0; i < 3; i++) sizes.push((await reader.nextBatch())!.length);
+    assert.deepEqual(sizes, [1_000, 1_000, 500]);
+    const snapshot = reader.snapshot();
+    assert.equal(snapshot, new TextEncoder().encode(good + "\n").length);
+    await assert.rejects(Promise.resolve(reader.nextBatch()), line2501);
+    await assert.rejects(Promise.resolve(reader.nextBatch()), line2501);
+    await reader.close?.();
+    const resumed = await source.buildPart("t", path, snapshot);
+    await assert.rejects(drainBatches(resumed), line2501);
+
+    // A bad first line of a batch fails at once.
+    const first = await writeInput(dir, "oops\n1\n");
+    await assert.rejects(drainBatches(await source.buildPart("t", first, undefined)), {
+      name: "SyntaxError",
+      message: new RegExp(`line 1: `),
+    });
   });
 });
 

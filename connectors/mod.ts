@@ -5,7 +5,7 @@
  * | --- | --- | --- | --- |
  * | {@linkcode FileSource} | partitioned source, one file | lines | exactly-once (byte offset) |
  * | {@linkcode DirSource} | partitioned source, one file per partition | lines | exactly-once (byte offset per file) |
- * | {@linkcode CSVSource} | partitioned source, one file | rows as objects | exactly-once (byte offset) |
+ * | `CSVSource` (from `@runnel/runnel/connectors/csv`) | partitioned source, one file | rows as objects | exactly-once (byte offset) |
  * | {@linkcode JsonLinesSource} | partitioned source, one file | parsed JSON values | exactly-once (byte offset) |
  * | {@linkcode StdInSource} | dynamic source, worker 0 | lines | at-most-once |
  * | {@linkcode FileSink} | partitioned sink, one file | `[key, string]` | exactly-once (truncates on resume) |
@@ -45,7 +45,6 @@
 
 export * from "./file_source.ts";
 export * from "./dir_source.ts";
-export * from "./csv_source.ts";
 export * from "./json_lines_source.ts";
 export * from "./std_in_source.ts";
 export * from "./file_sink.ts";

@@ -10,7 +10,8 @@ import { checkPositiveInteger } from "./_files.ts";
 import { LineSplitter } from "./_line_splitter.ts";
 
 // Read ahead while fewer bytes than this wait to be taken: latency stays low
-// and memory bounded however fast the input arrives.
+// and memory bounded however fast the input arrives. An unfinished line is
+// read to its end whatever its length, as FileSource reads it.
 const READ_AHEAD_BYTES = 64 * 1024;
 
 /**
@@ -43,7 +44,8 @@ export interface StdInSourceOptions {
  * standard input does (end of the pipe, or Ctrl-D on a terminal).
  *
  * Each poll hands over the lines already received and never waits for more,
- * so a quiet input never holds up the flow; one chunk is read ahead.
+ * so a quiet input never holds up the flow; one chunk is read ahead. A line
+ * may be of any length: it is buffered until its end arrives.
  * Standard input can be read once per process.
  *
  * **Resume: at-most-once.** Standard input cannot be replayed: lines read
@@ -121,7 +123,11 @@ class StdInPartition implements StatelessSourcePartition<string> {
     }
     const lines = this.#splitter.take(this.#batchSize);
     if (lines.length === 0 && this.#splitter.done) return null;
-    if (this.#splitter.buffered < READ_AHEAD_BYTES) this.#readAhead();
+    // Fewer lines than asked for means only an unfinished line is buffered:
+    // read on however long it grows, or it would never end.
+    if (lines.length < this.#batchSize || this.#splitter.buffered < READ_AHEAD_BYTES) {
+      this.#readAhead();
+    }
     return lines;
   }
 

@@ -5,6 +5,9 @@ import { spawnModule, withTempDir } from "../tests/_runtime.ts";
 
 const encoder = new TextEncoder();
 
+// A child that stops reading would never exit: fail the test long before the runner's timeout.
+const WATCHDOG_MS = 30_000;
+
 /** Runs a child process of this runtime that drains a StdInSource, feeding it `chunks` with pauses between them. */
 async function readThroughChild(chunks: Uint8Array[], batchSize: number): Promise<string[][]> {
   return await withTempDir(async (dir) => {
@@ -24,12 +27,26 @@ console.log(JSON.stringify(batches));
 `,
     );
     const child = spawnModule(script, [], { denoFlags: ["--allow-all", "--quiet"] });
-    for (const chunk of chunks) {
-      await child.write(chunk);
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    // Writes to a child that ended (or that the watchdog killed) fail with EPIPE;
+    // the assertions below on how it ended say why.
+    child.child.stdin!.on("error", () => {});
+    let timedOut = false;
+    const watchdog = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, WATCHDOG_MS);
+    try {
+      for (const chunk of chunks) {
+        await Promise.race([child.write(chunk).catch(() => {}), child.done]);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      child.closeStdin();
+      await child.done;
+    } finally {
+      clearTimeout(watchdog);
     }
-    child.closeStdin();
     const { code, stdout, stderr } = await child.done;
+    assert.ok(!timedOut, `the reader did not finish within ${WATCHDOG_MS} ms`);
     assert.equal(stderr, "");
     assert.equal(code, 0);
     return JSON.parse(stdout);
@@ -48,6 +65,26 @@ Deno.test("StdInSource reads lines from standard input until it ends", async () 
 Deno.test("StdInSource batches by batchSize", async () => {
   const batches = await readThroughChild([encoder.encode("1\n2\n3\n4\n5\n")], 2);
   assert.deepEqual(batches, [["1", "2"], ["3", "4"], ["5"]]);
+});
+
+Deno.test("StdInSource reads a line of 64 KiB and one of several MB, however they arrive", async () => {
+  const long = "a".repeat(65_536);
+  const huge = "é".repeat(3 * 1024 * 1024); // 6 MiB of UTF-8.
+  const batches = await readThroughChild([encoder.encode(`${long}\nshort\n${huge}\nlast\n`)], 1000);
+  const lines = batches.flat();
+  assert.equal(lines.length, 4);
+  assert.equal(lines[0], long);
+  assert.equal(lines[1], "short");
+  assert.equal(lines[2], huge);
+  assert.equal(lines[3], "last");
+});
+
+Deno.test("StdInSource reads a long line that arrives in many small writes", async () => {
+  // Each write adds 16 KiB to the unfinished line; the reader keeps reading past 64 KiB.
+  const piece = encoder.encode("b".repeat(16 * 1024));
+  const chunks = [...Array.from({ length: 8 }, () => piece), encoder.encode("\nend\n")];
+  const batches = await readThroughChild(chunks, 10);
+  assert.deepEqual(batches.flat(), ["b".repeat(128 * 1024), "end"]);
 });
 
 Deno.test("StdInSource ends at once on an empty input", async () => {

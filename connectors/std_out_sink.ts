@@ -23,6 +23,11 @@ const encoder = new TextEncoder();
  * output accepted it, so a slow reader of the output slows the flow down
  * instead of filling memory.
  *
+ * When the reader closes standard output (`runnel run flow.ts | head`), the
+ * write fails with an error named `StdoutClosedError`, which stops the run
+ * as any sink error does: sources stop and the other sinks are closed.
+ * `runnel run` then exits quietly with code 0, as Unix tools do.
+ *
  * **Resume: at-least-once.** Lines printed after the last snapshot are
  * printed again when the flow resumes.
  *

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
-import { runModule, withTempDir } from "../tests/_runtime.ts";
+import { readFile, writeFile } from "node:fs/promises";
+import { runModule, spawnModule, withTempDir } from "../tests/_runtime.ts";
 
 /** Runs `body` in a child process of this runtime with `StdOutSink` imported, returning what it printed. */
 async function printThroughChild(body: string): Promise<string> {
@@ -44,4 +44,60 @@ await writer.writeBatch(Array.from({ length: 50_000 }, (_, i) => "line " + i));
   assert.equal(lines.length, 50_001);
   assert.equal(lines[49_999], "line 49999");
   assert.equal(lines[50_000], "");
+});
+
+Deno.test("a closed standard output ends `runnel run` quietly, with the sources stopped and the other sinks closed", async () => {
+  await withTempDir(async (dir) => {
+    const root = new URL("../", import.meta.url);
+    const marker = `${dir}/closed.txt`;
+    await writeFile(
+      `${dir}/flow.ts`,
+      `import { writeFileSync } from "node:fs";
+import { Dataflow } from ${JSON.stringify(new URL("mod.ts", root).href)};
+import { StdOutSink } from ${JSON.stringify(new URL("connectors/mod.ts", root).href)};
+
+// Endless: only the closed output can end this run.
+async function* numbers() {
+  for (let i = 0; ; i++) {
+    yield i;
+    if (i % 100 === 99) await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+export const flow = new Dataflow("endless");
+const lines = flow.input("inp", numbers()).map("text", (n) => "line " + n);
+lines.output("out", new StdOutSink());
+lines.output("other", {
+  build: () => ({
+    writeBatch() {},
+    close() {
+      writeFileSync(${JSON.stringify(marker)}, "closed");
+    },
+  }),
+});
+`,
+    );
+    const child = spawnModule(new URL("cli.ts", root), ["run", `${dir}/flow.ts`], {
+      denoFlags: ["--allow-all", "--quiet"],
+    });
+    child.closeStdin();
+    // Read one line, then close the pipe, as `| head -n 1` does.
+    let first = "";
+    child.child.stdout!.on("data", (chunk: Uint8Array) => {
+      if (first.includes("\n")) return;
+      first += new TextDecoder().decode(chunk);
+      if (first.includes("\n")) child.child.stdout!.destroy();
+    });
+    let timedOut = false;
+    const watchdog = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, 30_000);
+    const { code, stderr } = await child.done.finally(() => clearTimeout(watchdog));
+    assert.ok(!timedOut, "runnel run did not end after its output closed");
+    assert.equal(first.split("\n")[0], "line 0");
+    assert.equal(stderr, "");
+    assert.equal(code, 0);
+    assert.equal(await readFile(marker, "utf8"), "closed");
+  });
 });

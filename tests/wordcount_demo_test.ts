@@ -27,3 +27,24 @@ Deno.test("runnel run examples/wordcount.ts prints the same 30 lines", async () 
   assert.equal(code, 0, stderr);
   assert.equal(stdout, expected);
 });
+
+Deno.test("the demo's modules import no npm package, so a first run downloads none", async () => {
+  // Follows every relative import (static, dynamic and re-exports) from the demo.
+  const specifier = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)"([^"]+)"/g;
+  const seen = new Set<string>();
+  const packages = new Set<string>();
+  const pending = [new URL("examples/wordcount.ts", root)];
+  for (let url; (url = pending.pop()) !== undefined;) {
+    if (seen.has(url.href)) continue;
+    seen.add(url.href);
+    const source = await readFile(url, "utf8");
+    // Comments hold examples that import the public specifiers; they are not loaded.
+    const code = source.replace(/\/\*[\s\S]*?\*\/|^\s*\/\/.*$/gm, "");
+    for (const [, target] of code.matchAll(specifier)) {
+      if (target!.startsWith(".")) pending.push(new URL(target!, url));
+      else if (!target!.startsWith("node:")) packages.add(target!);
+    }
+  }
+  assert.ok(seen.has(new URL("connectors/mod.ts", root).href), "the walk reached the connectors");
+  assert.deepEqual([...packages], []);
+});

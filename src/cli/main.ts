@@ -13,6 +13,7 @@ import { CliError, commandHint, HELP_HINT, oneLine, traceOf } from "./errors.ts"
 import { mainHelp, RUN_HELP, VISUALIZE_HELP } from "./help.ts";
 import { type CliIo, processIo } from "./io.ts";
 import { loadFlow } from "./load_flow.ts";
+import { isStdoutClosed } from "../runtime/platform/stdout_closed.ts";
 
 /** runnel's version, from `deno.json`. */
 export const VERSION: string = denoJson.version;
@@ -132,6 +133,8 @@ async function runFlow(flow: Dataflow, epochInterval: number, io: CliIo): Promis
   try {
     await run(flow, { epochInterval, signal: controller.signal });
   } catch (error) {
+    // Our reader has gone (`| head`): the run is over, quietly, as for Unix tools.
+    if (isStdoutClosed(error)) return interrupted ? 130 : 0;
     if (!(interrupted && error === interruption)) {
       await io.stderr(`runnel: flow failed: ${oneLine(error)}\n`);
       if (isTraceOn(io)) await io.stderr(traceOf(error));
@@ -203,7 +206,9 @@ async function dispatch(args: readonly string[], io: CliIo): Promise<number> {
  * Runs the `runnel` command line and returns the exit code; it never exits
  * the process itself, so it can be called from tests.
  *
- * Exit codes: `0` success; `1` the flow failed (one line on standard error,
+ * Exit codes: `0` success, or standard output closed by its reader (as
+ * `| head` does; the run stops quietly, its sinks closed); `1` the flow
+ * failed (one line on standard error,
  * `runnel: flow failed: <message>`, plus the stack with `RUNNEL_TRACE=1`) or
  * its module threw while loading; `2` a usage error (unknown command or
  * option, bad value, module or export not found, not a Dataflow); `130`
@@ -240,6 +245,7 @@ export async function main(args: readonly string[], io: Partial<CliIo> = {}): Pr
   try {
     return await dispatch(args, services);
   } catch (error) {
+    if (isStdoutClosed(error)) return 0;
     if (!(error instanceof CliError)) throw error;
     await services.stderr(`runnel: ${error.message}\n`);
     if (error.hint !== undefined) await services.stderr(`${error.hint}\n`);

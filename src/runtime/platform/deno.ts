@@ -13,6 +13,7 @@ import type {
   OpenWriteOptions,
   Platform,
 } from "./platform.ts";
+import { StdoutClosedError } from "./stdout_closed.ts";
 
 function toFileInfo(info: Deno.FileInfo): FileInfo {
   return {
@@ -137,8 +138,13 @@ export const denoPlatform: Platform = {
 
   async writeStdout(data: Uint8Array): Promise<void> {
     let written = 0;
-    while (written < data.length) {
-      written += await Deno.stdout.write(data.subarray(written));
+    try {
+      while (written < data.length) {
+        written += await Deno.stdout.write(data.subarray(written));
+      }
+    } catch (error) {
+      if (error instanceof Deno.errors.BrokenPipe) throw new StdoutClosedError({ cause: error });
+      throw error;
     }
   },
 

@@ -19,6 +19,16 @@ import type {
   OpenWriteOptions,
   Platform,
 } from "./platform.ts";
+import { StdoutClosedError } from "./stdout_closed.ts";
+
+let listeningToStdoutErrors = false;
+
+// EPIPE: the reader of the pipe is gone; once it was seen the stream is
+// destroyed, and later writes fail with ERR_STREAM_DESTROYED.
+function isClosedPipe(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "EPIPE" || code === "ERR_STREAM_DESTROYED";
+}
 
 function toFileInfo(info: Stats): FileInfo {
   return {
@@ -144,10 +154,21 @@ export const nodePlatform: Platform = {
   },
 
   writeStdout(data: Uint8Array): Promise<void> {
+    // The write's callback reports a failed write; without a listener of our
+    // own, the stream's "error" event would also end the process as an
+    // uncaught error (a pipe into stdout, such as a worker's, rethrows it).
+    if (!listeningToStdoutErrors) {
+      listeningToStdoutErrors = true;
+      process.stdout.on("error", () => {});
+    }
     // The callback fires once this chunk is handed to the OS, so awaiting it
     // keeps at most one chunk buffered: that is the backpressure.
     return new Promise((resolve, reject) => {
-      process.stdout.write(data, (error) => error ? reject(error) : resolve());
+      process.stdout.write(data, (error) => {
+        if (!error) resolve();
+        else if (isClosedPipe(error)) reject(new StdoutClosedError({ cause: error }));
+        else reject(error);
+      });
     });
   },
 

@@ -106,7 +106,11 @@ export interface Platform {
   isNotFound(error: unknown): boolean;
   /** Standard input as byte chunks. Call it once per process: the stream is locked. */
   stdin(): AsyncIterable<Uint8Array>;
-  /** Writes all of `data` to standard output; resolves once the stream accepted it. */
+  /**
+   * Writes all of `data` to standard output; resolves once the stream accepted it.
+   *
+   * @throws {StdoutClosedError} When the reader closed standard output (see `stdout_closed.ts`).
+   */
   writeStdout(data: Uint8Array): Promise<void>;
   /** The script's arguments, without the runtime and script path. */
   args(): string[];
