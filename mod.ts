@@ -115,3 +115,7 @@ export {
   type WindowTimelineOptions,
   type WindowTimelineOutputs,
 } from "./src/viz/window_timeline.ts";
+export { Figure } from "./src/viz/figure.ts";
+export { dataflowGraph, type DataflowGraphOptions } from "./src/viz/dataflow_graph.ts";
+export { table, type TableOptions } from "./src/viz/table.ts";
+export { plot, type PlotOptions, type PlotSeries } from "./src/viz/plot.ts";
