@@ -77,8 +77,7 @@ function niceStep(span: number, count: number, time: boolean): number {
   return mantissa * power;
 }
 
-function ticks(min: number, max: number, count: number, time: boolean): number[] {
-  const step = niceStep(max - min, count, time);
+function ticks(min: number, max: number, step: number): number[] {
   const out: number[] = [];
   for (let t = Math.ceil(min / step) * step; t <= max + step * 1e-9; t += step) {
     out.push(Math.round(t / step) * step);
@@ -165,11 +164,15 @@ export function plot(series: readonly PlotSeries[], options: PlotOptions = {}): 
   const top = (options.title === undefined ? 14 : 34) + (legend.length > 0 ? 16 : 0);
   // The right margin leaves room for half of the last x label.
   const left = 56, right = width - 32, bottom = height - (options.xLabel === undefined ? 28 : 44);
-  const xTicks = ticks(x0, x1, Math.max(2, Math.floor((right - left) / 90)), time);
+  const xTicks = ticks(
+    x0,
+    x1,
+    niceStep(x1 - x0, Math.max(2, Math.floor((right - left) / 90)), time),
+  );
   // The y axis is widened to round values, so no point sits on the plot's edge.
   const yStep = niceStep(y1 - y0, Math.max(2, Math.floor((bottom - top) / 40)), false);
   const lo = Math.floor(y0 / yStep) * yStep, hi = Math.ceil(y1 / yStep) * yStep;
-  const yTicks = ticks(lo, hi, Math.max(2, Math.floor((bottom - top) / 40)), false);
+  const yTicks = ticks(lo, hi, yStep);
   const sx = (x: number) => left + (x - x0) / (x1 - x0) * (right - left);
   const sy = (y: number) => bottom - (y - lo) / (hi - lo) * (bottom - top);
   const parts = [
