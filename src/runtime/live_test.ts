@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { Dataflow, EventClock } from "@runnel/runnel";
-import { live } from "@runnel/runnel/jupyter";
-import { TestingClock, TestingSink, TestingSource } from "@runnel/runnel/testing";
+import { Dataflow, EventClock } from "../../mod.ts";
+import { TestingClock, TestingSink, TestingSource } from "../../connectors/testing.ts";
+import { live } from "./live.ts";
 
 interface Shown {
   html: string;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { Dataflow, dataflowGraph, type Stream } from "@runnel/runnel";
-import { TestingSink } from "@runnel/runnel/testing";
+import { Dataflow, type Stream } from "../../mod.ts";
+import { TestingSink } from "../../connectors/testing.ts";
+import { dataflowGraph } from "./dataflow_graph.ts";
 
 const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
 

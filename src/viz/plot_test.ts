@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { plot } from "@runnel/runnel";
+import { plot } from "./plot.ts";
 
 function points(polyline: string): [number, number][] {
   return polyline.split(" ").map((p) => p.split(",").map(Number) as [number, number]);

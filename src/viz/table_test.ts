@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { table } from "@runnel/runnel";
+import { table } from "./table.ts";
 
 const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
 
