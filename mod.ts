@@ -118,6 +118,10 @@ export {
   type WindowTimelineOptions,
   type WindowTimelineOutputs,
 } from "./src/viz/window_timeline.ts";
+export { Figure } from "./src/viz/figure.ts";
+export { dataflowGraph, type DataflowGraphOptions } from "./src/viz/dataflow_graph.ts";
+export { table, type TableOptions } from "./src/viz/table.ts";
+export { plot, type PlotOptions, type PlotSeries } from "./src/viz/plot.ts";
 
 // `for await` over a stream runs its flow with this runtime: the graph layer
 // imports no runtime, so the entry point (and the browser bundle, through it)

@@ -6,6 +6,7 @@
 
 import type { Dataflow } from "../dataflow/dataflow.ts";
 import { type StepNode, upstreamPorts } from "../dataflow/graph.ts";
+import { type FlowEdge, lastSegment, topLevelGraph, uniqueEdges } from "./_flow_graph.ts";
 
 /**
  * Options for {@linkcode toMermaid}.
@@ -38,35 +39,10 @@ export interface ToMermaidOptions {
   recursive?: boolean;
 }
 
-// When a composite is drawn as one box, it is labelled with the most telling
-// kind among its inner nodes: a `count` made of a key step and a stateful
-// step reads `count (keyedFold)`.
-const KIND_RANK: readonly string[] = [
-  "input",
-  "output",
-  "statefulBatch",
-  "keyedFold",
-  "branch",
-  "merge",
-  "redistribute",
-  "pipe",
-  "inspectDebug",
-  "flatMapBatch",
-];
-
-function rank(kind: string): number {
-  const index = KIND_RANK.indexOf(kind);
-  return index === -1 ? KIND_RANK.length : index;
-}
-
 // Quotes a label; characters Mermaid would read as syntax or HTML become
 // entity codes (`#34;` for `"`), which Mermaid renders as the character.
 function label(text: string): string {
   return `"${text.replace(/[#"<>&`]/g, (c) => `#${c.charCodeAt(0)};`)}"`;
-}
-
-function lastSegment(path: string): string {
-  return path.slice(path.lastIndexOf(".") + 1);
 }
 
 // Words Mermaid's flowchart grammar reads as keywords, never usable as ids.
@@ -104,62 +80,23 @@ class IdTable {
   }
 }
 
-interface Edge {
-  readonly from: string;
-  readonly to: string;
-  readonly port: string;
-}
-
-function edgeLine(edge: Edge): string {
+function edgeLine(edge: FlowEdge): string {
   return edge.port === "down"
     ? `${edge.from} --> ${edge.to}`
     : `${edge.from} -->|${edge.port}| ${edge.to}`;
 }
 
-function uniqueEdges(edges: Iterable<Edge>): Edge[] {
-  const seen = new Set<string>();
-  const out: Edge[] = [];
-  for (const edge of edges) {
-    const key = `${edge.from} ${edge.to} ${edge.port}`;
-    if (edge.from === edge.to || seen.has(key)) continue;
-    seen.add(key);
-    out.push(edge);
-  }
-  return out;
-}
-
-// The path of the top-level step a node belongs to: `flow.step`.
-function topPath(path: string): string {
-  const first = path.indexOf(".");
-  const second = path.indexOf(".", first + 1);
-  return second === -1 ? path : path.slice(0, second);
-}
-
 function topLevel(flow: Dataflow, ids: IdTable, indent: string): string[] {
-  const boxes = new Map<string, { kind: string; composite: boolean }>();
-  for (const node of flow.nodes) {
-    const top = topPath(node.path);
-    const box = boxes.get(top);
-    const composite = node.path !== top;
-    if (box === undefined) boxes.set(top, { kind: node.kind, composite });
-    else if (rank(node.kind) < rank(box.kind)) box.kind = node.kind;
-  }
+  const { boxes, edges } = topLevelGraph(flow);
   const lines: string[] = [];
-  for (const [path, box] of boxes) {
-    const text = label(`${lastSegment(path)} (${box.kind})`);
+  for (const box of boxes) {
+    const text = label(`${lastSegment(box.path)} (${box.kind})`);
     // Composites get Mermaid's subroutine shape: a box with inner steps.
-    lines.push(`${indent}${ids.id(path)}${box.composite ? `[[${text}]]` : `[${text}]`}`);
+    lines.push(`${indent}${ids.id(box.path)}${box.composite ? `[[${text}]]` : `[${text}]`}`);
   }
-  const edges = uniqueEdges(
-    flow.nodes.flatMap((node) =>
-      upstreamPorts(node).map((port) => ({
-        from: ids.id(topPath(port.node.path)),
-        to: ids.id(topPath(node.path)),
-        port: port.name,
-      }))
-    ),
-  );
-  for (const edge of edges) lines.push(`${indent}${edgeLine(edge)}`);
+  for (const edge of edges) {
+    lines.push(`${indent}${edgeLine({ ...edge, from: ids.id(edge.from), to: ids.id(edge.to) })}`);
+  }
   return lines;
 }
 
