@@ -38,6 +38,7 @@ export type {
   Instant,
   NextBatch,
   Source,
+  SourceContext,
   StatefulSourcePartition,
   StatelessSourcePartition,
 } from "./src/dataflow/inputs.ts";

@@ -8,6 +8,7 @@ import type { Dataflow } from "../dataflow/dataflow.ts";
 import { setStreamRunner, type Stream } from "../dataflow/stream.ts";
 import type { WorkerContext } from "./context.ts";
 import { itemsOf, planWorker } from "./execute.ts";
+import { Epochs, EpochTicker } from "./progress/mod.ts";
 import { realTime, type SystemTime } from "./system_time.ts";
 
 /**
@@ -67,7 +68,15 @@ function workerContext(options: RunOptions, signal: AbortSignal): WorkerContext 
     clock: options.clock ?? realTime,
     signal,
     epochInterval,
+    epochs: new Epochs(),
   };
+}
+
+// The coordinator's tick for a run on this thread; stopped when the run ends.
+function startTicker(ctx: WorkerContext): EpochTicker {
+  const ticker = new EpochTicker(ctx.clock, ctx.epochInterval, ctx.epochs);
+  ticker.start();
+  return ticker;
 }
 
 // Runs every drain; the first failure aborts the rest, and is what the run reports.
@@ -126,10 +135,14 @@ function linkAbort(controller: AbortController, signal: AbortSignal | undefined)
 export async function run(flow: Dataflow, options: RunOptions = {}): Promise<void> {
   const controller = new AbortController();
   const unlink = linkAbort(controller, options.signal);
+  let ticker: EpochTicker | undefined;
   try {
-    const plan = planWorker(flow, workerContext(options, controller.signal));
+    const ctx = workerContext(options, controller.signal);
+    const plan = planWorker(flow, ctx);
+    ticker = startTicker(ctx);
     await runDrains(plan.drains, controller);
   } finally {
+    ticker?.stop();
     unlink();
   }
 }
@@ -173,9 +186,12 @@ export async function* iterate<T>(
   const controller = new AbortController();
   const unlink = linkAbort(controller, options.signal);
   let background: Promise<void> | undefined;
+  let ticker: EpochTicker | undefined;
   let completed = false;
   try {
-    const plan = planWorker(stream.flow, workerContext(options, controller.signal), [stream.port]);
+    const ctx = workerContext(options, controller.signal);
+    const plan = planWorker(stream.flow, ctx, [stream.port]);
+    ticker = startTicker(ctx);
     background = runDrains(plan.drains, controller);
     try {
       yield* itemsOf<T>(plan.taps[0]! as AsyncIterable<readonly T[]>);
@@ -192,6 +208,7 @@ export async function* iterate<T>(
       if (!controller.signal.aborted) controller.abort(new Error("Iteration stopped early"));
       await background?.catch(() => {});
     }
+    ticker?.stop();
     unlink();
   }
 }

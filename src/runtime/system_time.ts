@@ -10,28 +10,33 @@ import { delay } from "../../operators/_abort.ts";
 /**
  * A source of system time and a way to wait for it.
  *
- * @example A clock that skips ahead whenever the flow waits
+ * @example A clock that runs a thousand times faster than real time
  * ```ts
  * import { Dataflow, run, type SystemTime } from "@runnel/runnel";
- * import { TestingClock, TestingSink, TestingSource } from "@runnel/runnel/testing";
+ * import { TestingSink, TestingSource } from "@runnel/runnel/testing";
  * import assert from "node:assert/strict";
  *
- * const clock = new TestingClock();
- * const skipAhead: SystemTime = {
- *   now: () => clock.now(),
- *   sleepUntil(time, signal) {
- *     clock.set(Math.max(time, clock.now()));
- *     return clock.sleepUntil(time, signal);
- *   },
+ * const start = Date.now();
+ * const fast: SystemTime = {
+ *   now: () => start + (Date.now() - start) * 1_000,
+ *   sleepUntil: (time, signal) =>
+ *     new Promise((resolve, reject) => {
+ *       const timer = setTimeout(resolve, (time - fast.now()) / 1_000);
+ *       signal?.addEventListener("abort", () => {
+ *         clearTimeout(timer);
+ *         reject(signal.reason);
+ *       }, { once: true });
+ *     }),
  * };
  * const out: [string, number[]][] = [];
  * const flow = new Dataflow("f");
- * const source = new TestingSource<[string, number]>([["a", 1], TestingSource.PAUSE(50), ["a", 2]]);
+ * // A two-minute pause takes 120 ms.
+ * const source = new TestingSource<[string, number]>([["a", 1], TestingSource.PAUSE(120_000), ["a", 2]]);
  * flow.input("inp", source)
- *   .collect("lists", { maxSize: 10, timeout: 60 * 60_000 })
+ *   .collect("lists", { maxSize: 10, timeout: 60_000 })
  *   .output("out", new TestingSink(out));
- * await run(flow, { clock: skipAhead });
- * // The hour-long timeout passed during the 50 ms pause, so "a" got two lists, not one.
+ * await run(flow, { clock: fast });
+ * // The minute-long timeout passed during the pause, so "a" got two lists, not one.
  * assert.deepEqual(out, [["a", [1]], ["a", [2]]]);
  * ```
  */

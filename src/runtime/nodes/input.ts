@@ -1,6 +1,6 @@
 /**
- * The input step: polls source partitions and emits their batches, with an
- * epoch barrier every epoch interval.
+ * The input step: polls source partitions and emits their batches, with
+ * barrier `e` as soon as the run's epoch `e` closes, and its idle status.
  *
  * @module
  */
@@ -11,16 +11,23 @@ import {
   isDynamicSource,
   isFixedPartitionedSource,
   type Source,
+  type SourceContext,
   type StatelessSourcePartition,
 } from "../../dataflow/inputs.ts";
 import { delay, raceAbort } from "../../../operators/_abort.ts";
+import { close } from "../../../operators/_close.ts";
 import { isThenable } from "../../../operators/_thenable.ts";
 import type { WorkerContext } from "../context.ts";
 import { iterableSource } from "../../dataflow/iterable_source.ts";
 import { mergeMessages } from "../merge_messages.ts";
-import { Barrier, type Message, type MessageStream } from "../message.ts";
+import { Barrier, type Message, StreamStatus } from "../message.ts";
 
-/** How long a partition that had nothing rests before it is polled again. */
+/**
+ * How long a partition that had nothing, and said nothing of when to poll it
+ * again, rests before it is polled again. Real time, not the run's clock: it
+ * only keeps an empty poll from spinning, and a hand-driven clock must not
+ * freeze a source that polls.
+ */
 const IDLE_PAUSE_MS = 1;
 
 /**
@@ -45,15 +52,20 @@ async function buildPartitions(
   source: Source<unknown>,
   ctx: WorkerContext,
 ): Promise<StatelessSourcePartition<unknown>[]> {
+  const sourceCtx: SourceContext = { now: () => ctx.clock.now() };
   try {
     if (isFixedPartitionedSource(source)) {
       const parts = assignParts(await source.listParts(), ctx.workerIndex, ctx.workerCount);
-      return await Promise.all(parts.map((part) => source.buildPart(path, part, undefined)));
+      return await Promise.all(
+        parts.map((part) => source.buildPart(path, part, undefined, sourceCtx)),
+      );
     }
     if (isDynamicSource(source)) {
-      return [await source.build(path, ctx.workerIndex, ctx.workerCount)];
+      return [await source.build(path, ctx.workerIndex, ctx.workerCount, sourceCtx)];
     }
-    return [await iterableSource(source).build(path, ctx.workerIndex, ctx.workerCount)];
+    return [
+      await iterableSource(source).build(path, ctx.workerIndex, ctx.workerCount, sourceCtx),
+    ];
   } catch (error) {
     throw callbackError(path, "building the source", undefined, error);
   }
@@ -64,7 +76,7 @@ async function* readPartition(
   partition: StatelessSourcePartition<unknown>,
   ctx: WorkerContext,
 ): AsyncGenerator<Message, void, undefined> {
-  const { signal } = ctx;
+  const { clock, signal } = ctx;
   let idle = false;
   let ended = false;
   try {
@@ -72,8 +84,7 @@ async function* readPartition(
       signal.throwIfAborted();
       const awake = partition.nextAwake?.();
       if (awake !== undefined) {
-        const wait = +awake - Date.now();
-        if (wait > 0) await delay(wait, { signal });
+        if (+awake > clock.now()) await clock.sleepUntil(+awake, signal);
       } else if (idle) {
         await delay(IDLE_PAUSE_MS, { signal });
       }
@@ -118,6 +129,12 @@ async function closeQuietly(
 /**
  * Runs an input node on one worker.
  *
+ * When the run's epoch `e` closes, the input emits barrier `e` at once, even
+ * if it is idle or a read is pending (the read goes on; its batch comes after
+ * the barrier, in epoch `e + 1`). An input that had no batch for a whole
+ * epoch says so with {@linkcode StreamStatus.IDLE} after the barrier, and
+ * with {@linkcode StreamStatus.ACTIVE} before its next batch.
+ *
  * @param node The input node.
  * @param ctx The worker.
  * @returns The stream of the source's batches, with a barrier closing each
@@ -127,19 +144,60 @@ export async function* inputStep(
   node: InputNode,
   ctx: WorkerContext,
 ): AsyncGenerator<Message, void, undefined> {
+  const { epochs, signal } = ctx;
   const partitions = await buildPartitions(node.path, node.source, ctx);
-  const readers: MessageStream[] = partitions.map((partition) =>
-    readPartition(node.path, partition, ctx)
+  const reads = mergeMessages(
+    partitions.map((partition) => readPartition(node.path, partition, ctx)),
   );
-  let epoch = 1;
-  let epochEnds = Date.now() + ctx.epochInterval;
-  for await (const message of mergeMessages(readers)) {
-    // A batch that arrives after its epoch's time is up belongs to the next epoch.
-    if (Date.now() >= epochEnds) {
-      yield new Barrier(epoch++);
-      epochEnds = Date.now() + ctx.epochInterval;
+  // The newest epoch this input has closed with a barrier.
+  let sent = epochs.closed;
+  let ticked = false;
+  const watchTick = (): Promise<typeof TICK> => {
+    const tick = epochs.after(sent, signal).then((): typeof TICK => {
+      ticked = true;
+      return TICK;
+    });
+    // Once the input ends nobody waits for the tick; its abort must not go unhandled.
+    tick.catch(() => {});
+    return tick;
+  };
+  let tick = watchTick();
+  let read = reads.next();
+  let reading = true;
+  let quiet = true;
+  let idle = false;
+  try {
+    while (true) {
+      const next = ticked ? TICK : await Promise.race([read, tick]);
+      if (next === TICK) {
+        ticked = false;
+        // The epochs closed by now, not by the time the barriers are taken.
+        for (const closed = epochs.closed; sent < closed;) yield new Barrier(++sent);
+        if (quiet && !idle) {
+          idle = true;
+          yield StreamStatus.IDLE;
+        }
+        quiet = true;
+        tick = watchTick();
+        continue;
+      }
+      reading = false;
+      if (next.done) break;
+      if (idle) {
+        idle = false;
+        yield StreamStatus.ACTIVE;
+      }
+      quiet = false;
+      yield next.value;
+      read = reads.next();
+      reading = true;
     }
-    yield message;
+  } finally {
+    // A read in flight is not waited for: a quiet source must not stall a stop.
+    await close(reads, reading);
   }
-  yield new Barrier(epoch);
+  while (sent < epochs.closed) yield new Barrier(++sent);
+  yield new Barrier(sent + 1);
 }
+
+const TICK: unique symbol = Symbol("tick");

@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import { TestingClock } from "../../../connectors/testing_clock.ts";
+import { Dataflow } from "../../dataflow/dataflow.ts";
+import type { InputNode } from "../../dataflow/graph.ts";
+import type { NextBatch, Source, StatelessSourcePartition } from "../../dataflow/inputs.ts";
+import { settle } from "../../../tests/_helpers.ts";
+import { type Deferred, deferred } from "../_async.ts";
+import type { WorkerContext } from "../context.ts";
+import { Barrier, type Message, StreamStatus } from "../message.ts";
+import { Epochs } from "../progress/mod.ts";
+import { inputStep } from "./input.ts";
+
+/** A reader whose every `nextBatch()` stays pending until the test answers it. */
+class HandFed implements StatelessSourcePartition<number> {
+  calls = 0;
+  #answer: Deferred<NextBatch<number>> | undefined;
+
+  nextBatch(): Promise<NextBatch<number>> {
+    this.calls++;
+    this.#answer = deferred();
+    return this.#answer.promise;
+  }
+
+  answer(batch: NextBatch<number>): void {
+    this.#answer!.resolve(batch);
+  }
+}
+
+function show(messages: readonly Message[]): unknown[] {
+  return messages.map((m) =>
+    m instanceof Barrier
+      ? `barrier ${m.epoch}`
+      : m === StreamStatus.IDLE
+      ? "idle"
+      : m === StreamStatus.ACTIVE
+      ? "active"
+      : m
+  );
+}
+
+/** Runs the input step of a flow over `source` in the background, on `epochs`. */
+function startInput(source: Source<number>, epochs: Epochs) {
+  const flow = new Dataflow("f");
+  flow.input("inp", source);
+  const ctx: WorkerContext = {
+    workerIndex: 0,
+    workerCount: 1,
+    clock: new TestingClock(),
+    signal: new AbortController().signal,
+    epochInterval: 200,
+    epochs,
+  };
+  const out: Message[] = [];
+  const step = inputStep(flow.nodes[0] as InputNode, ctx);
+  const done = (async () => {
+    for await (const message of step) out.push(message);
+  })();
+  return { out, done };
+}
+
+Deno.test("inputStep() emits barrier e at tick e while its read is pending, and says it is idle", async () => {
+  const reader = new HandFed();
+  const epochs = new Epochs();
+  const { out, done } = startInput({ build: () => reader }, epochs);
+  await settle(0);
+  assert.equal(reader.calls, 1);
+  epochs.close(1);
+  await settle(0);
+  assert.deepEqual(show(out), ["barrier 1", "idle"]);
+  epochs.close(2);
+  await settle(0);
+  assert.deepEqual(show(out), ["barrier 1", "idle", "barrier 2"]);
+  assert.equal(reader.calls, 1, "the pending read was abandoned or doubled for the tick");
+  reader.answer([7]);
+  await settle(0);
+  assert.deepEqual(show(out).slice(3), ["active", [7]], "the batch came before it was active");
+  epochs.close(3);
+  await settle(0);
+  assert.deepEqual(show(out).slice(5), ["barrier 3"], "busy in epoch 3, yet idle");
+  reader.answer(null);
+  await done;
+  assert.deepEqual(show(out).slice(6), ["barrier 4"], "end of input did not close the open epoch");
+});
+
+Deno.test("inputStep() emits a barrier for every epoch closed since its last one, in order", async () => {
+  const reader = new HandFed();
+  const epochs = new Epochs();
+  const { out, done } = startInput({ build: () => reader }, epochs);
+  await settle(0);
+  epochs.close(1);
+  epochs.close(3);
+  await settle(0);
+  reader.answer(null);
+  await done;
+  assert.deepEqual(show(out), ["barrier 1", "barrier 2", "barrier 3", "idle", "barrier 4"]);
+});
+
+Deno.test("inputStep() continues the run's numbering when it starts after some ticks", async () => {
+  const reader = new HandFed();
+  const epochs = new Epochs();
+  epochs.close(5);
+  const { out, done } = startInput({ build: () => reader }, epochs);
+  await settle(0);
+  reader.answer([1]);
+  await settle(0);
+  epochs.close(6);
+  await settle(0);
+  reader.answer(null);
+  await done;
+  assert.deepEqual(show(out), [[1], "barrier 6", "barrier 7"]);
+});
