@@ -49,7 +49,14 @@ export interface RunOptions {
    * pass a `TestingClock` to drive time by hand.
    */
   clock?: SystemTime;
-  /** Milliseconds between epoch barriers (snapshot points). Defaults to 10,000. */
+  /**
+   * Milliseconds of the run's clock between epoch ticks (snapshot points).
+   * Defaults to 10,000. Each tick closes epoch `e` for the whole run: every
+   * input emits barrier `e` at once, even when idle or in the middle of a
+   * read, and a step with several inputs passes `e` on once all delivered
+   * it. An input with nothing for a whole epoch is idle, and no longer holds
+   * back the watermark after a merge or join.
+   */
   epochInterval?: number;
   /** Stops the run; `run()` then rejects with the signal's reason. */
   signal?: AbortSignal;

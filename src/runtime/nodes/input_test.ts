@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { TestingClock } from "../../../connectors/testing_clock.ts";
 import { Dataflow } from "../../dataflow/dataflow.ts";
+import { TestingSink } from "../../../connectors/testing_sink.ts";
+import { run } from "../run.ts";
 import type { InputNode } from "../../dataflow/graph.ts";
 import type { NextBatch, Source, StatelessSourcePartition } from "../../dataflow/inputs.ts";
 import { settle } from "../../../tests/_helpers.ts";
@@ -108,4 +110,25 @@ Deno.test("inputStep() continues the run's numbering when it starts after some t
   reader.answer(null);
   await done;
   assert.deepEqual(show(out), [[1], "barrier 6", "barrier 7"]);
+});
+
+Deno.test("inputStep() polls a reader again at its nextAwake on the run's clock", async () => {
+  const clock = new TestingClock(1_000);
+  let polls = 0;
+  const out: number[] = [];
+  const flow = new Dataflow("f");
+  flow.input<number>("inp", {
+    build: (_id, _index, _count, ctx) => ({
+      // Nothing at first; then the time of the second poll; then the end.
+      nextBatch: () => ++polls === 1 ? [] : polls === 2 ? [ctx.now()] : null,
+      nextAwake: () => polls === 1 ? 1_100 : undefined,
+    }),
+  }).output("out", new TestingSink(out));
+  const done = run(flow, { clock });
+  await settle(30);
+  assert.equal(polls, 1, "polled again before the run's clock reached nextAwake");
+  clock.set(1_100);
+  await done;
+  assert.deepEqual(out, [1_100]);
+  assert.equal(polls, 3);
 });

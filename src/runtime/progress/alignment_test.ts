@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Barrier, type Control, StreamStatus, Watermark } from "../message.ts";
+import { Barrier, type Control, Watermark } from "../message.ts";
 import { Alignment } from "./alignment.ts";
 
 function show(out: Control[]): string[] {
