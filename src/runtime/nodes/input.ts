@@ -149,26 +149,52 @@ export async function* inputStep(
   const reads = mergeMessages(
     partitions.map((partition) => readPartition(node.path, partition, ctx)),
   );
-  // The newest epoch this input has closed with a barrier.
-  let sent = epochs.closed;
+  // The newest epoch this input has closed with a barrier. An input that
+  // starts late first closes the epochs it missed, so that none of its items
+  // pass a merge ahead of an earlier epoch's barrier.
+  let sent = 0;
+  // One wait at a time, for a read or a tick, whichever comes first; what
+  // comes while nobody waits is kept for the next wait. (Not Promise.race:
+  // each race would leave one more reaction on the pending tick.)
   let ticked = false;
-  const watchTick = (): Promise<typeof TICK> => {
-    const tick = epochs.after(sent, signal).then((): typeof TICK => {
-      ticked = true;
-      return TICK;
-    });
-    // Once the input ends nobody waits for the tick; its abort must not go unhandled.
-    tick.catch(() => {});
-    return tick;
+  let arrived: IteratorResult<Message> | undefined;
+  let failure: { error: unknown } | undefined;
+  let waiting: ((wake: Wake) => void) | undefined;
+  const wake = (next: Wake) => {
+    const resolve = waiting;
+    waiting = undefined;
+    resolve?.(next);
   };
-  let tick = watchTick();
-  let read = reads.next();
+  const onTick = () => {
+    ticked = true;
+    wake(TICK);
+  };
+  const onFailure = (error: unknown) => {
+    failure ??= { error };
+    wake(FAILED);
+  };
+  const read = () => {
+    reads.next().then((result) => {
+      if (waiting) wake(result);
+      else arrived = result;
+    }, onFailure);
+  };
+  const watchTick = () => {
+    epochs.after(sent, signal).then(onTick, onFailure);
+  };
+  watchTick();
+  read();
   let reading = true;
   let quiet = true;
   let idle = false;
   try {
     while (true) {
-      const next = ticked ? TICK : await Promise.race([read, tick]);
+      let next: Wake;
+      if (failure) throw failure.error;
+      if (ticked) next = TICK;
+      else if (arrived) [next, arrived] = [arrived, undefined];
+      else next = await new Promise<Wake>((resolve) => waiting = resolve);
+      if (next === FAILED) throw failure!.error;
       if (next === TICK) {
         ticked = false;
         // The epochs closed by now, not by the time the barriers are taken.
@@ -178,7 +204,7 @@ export async function* inputStep(
           yield StreamStatus.IDLE;
         }
         quiet = true;
-        tick = watchTick();
+        watchTick();
         continue;
       }
       reading = false;
@@ -189,7 +215,7 @@ export async function* inputStep(
       }
       quiet = false;
       yield next.value;
-      read = reads.next();
+      read();
       reading = true;
     }
   } finally {
@@ -201,3 +227,5 @@ export async function* inputStep(
 }
 
 const TICK: unique symbol = Symbol("tick");
+const FAILED: unique symbol = Symbol("failed");
+type Wake = IteratorResult<Message> | typeof TICK | typeof FAILED;
