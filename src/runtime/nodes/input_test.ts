@@ -10,6 +10,7 @@ import { type Deferred, deferred } from "../_async.ts";
 import type { WorkerContext } from "../context.ts";
 import { Barrier, type Message, StreamStatus } from "../message.ts";
 import { Epochs } from "../progress/mod.ts";
+import type { SystemTime } from "../system_time.ts";
 import { inputStep } from "./input.ts";
 
 /** A reader whose every `nextBatch()` stays pending until the test answers it. */
@@ -28,6 +29,11 @@ class HandFed implements StatelessSourcePartition<number> {
   }
 }
 
+/** `reader`'s methods, bound, for a partition object. */
+function bind(reader: HandFed): StatelessSourcePartition<number> {
+  return { nextBatch: () => reader.nextBatch() };
+}
+
 function show(messages: readonly Message[]): unknown[] {
   return messages.map((m) =>
     m instanceof Barrier
@@ -40,20 +46,25 @@ function show(messages: readonly Message[]): unknown[] {
   );
 }
 
-/** Runs the input step of a flow over `source` in the background, on `epochs`. */
-function startInput(source: Source<number>, epochs: Epochs) {
+/** The input step of a flow over `source`, on `epochs`. */
+function inputOf(source: Source<number>, epochs: Epochs, clock: SystemTime = new TestingClock()) {
   const flow = new Dataflow("f");
   flow.input("inp", source);
   const ctx: WorkerContext = {
     workerIndex: 0,
     workerCount: 1,
-    clock: new TestingClock(),
+    clock,
     signal: new AbortController().signal,
     epochInterval: 200,
     epochs,
   };
+  return inputStep(flow.nodes[0] as InputNode, ctx);
+}
+
+/** Runs the input step of a flow over `source` in the background, on `epochs`. */
+function startInput(source: Source<number>, epochs: Epochs) {
   const out: Message[] = [];
-  const step = inputStep(flow.nodes[0] as InputNode, ctx);
+  const step = inputOf(source, epochs);
   const done = (async () => {
     for await (const message of step) out.push(message);
   })();
@@ -119,6 +130,66 @@ Deno.test("inputStep() that starts after some ticks first closes the epochs it m
     "barrier 4",
     "barrier 5",
   ]);
+});
+
+Deno.test("inputStep() passes barrier e once every partition has it, and is idle when all are", async () => {
+  const readers: Record<string, HandFed> = { a: new HandFed(), b: new HandFed() };
+  const epochs = new Epochs();
+  const { out, done } = startInput({
+    listParts: () => ["a", "b"],
+    buildPart: (_id, part) => ({ ...bind(readers[part]!), snapshot: () => null }),
+  }, epochs);
+  await settle(0);
+  readers.a!.answer([1]);
+  await settle(0);
+  epochs.close(1);
+  await settle(0);
+  assert.deepEqual(show(out), [[1], "barrier 1"], "quiet b made the whole input idle");
+  epochs.close(2);
+  await settle(0);
+  assert.deepEqual(show(out), [[1], "barrier 1", "barrier 2", "idle"]);
+  readers.b!.answer([2]);
+  await settle(0);
+  assert.deepEqual(show(out).slice(4), ["active", [2]]);
+  readers.a!.answer(null);
+  readers.b!.answer(null);
+  await done;
+  assert.deepEqual(show(out).slice(6), ["barrier 3"]);
+});
+
+Deno.test("inputStep() stopped at a barrier in the middle of a wait cancels the wait", async () => {
+  // A clock that counts its sleepers: a wait left behind would be a timer on the real clock.
+  let sleeping = 0;
+  const time: SystemTime = {
+    now: () => 0,
+    sleepUntil: (_time, signal) =>
+      new Promise((_resolve, reject) => {
+        sleeping++;
+        signal?.addEventListener("abort", () => {
+          sleeping--;
+          reject(signal.reason);
+        }, { once: true });
+      }),
+  };
+  const epochs = new Epochs();
+  let polls = 0;
+  const step = inputOf(
+    {
+      build: () => ({
+        nextBatch: () => (polls++, []),
+        nextAwake: () => polls === 0 ? undefined : 3_600_000,
+      }),
+    },
+    epochs,
+    time,
+  );
+  const first = step.next();
+  await settle(0);
+  assert.equal(sleeping, 1);
+  epochs.close(1);
+  assert.deepEqual((await first).value, new Barrier(1));
+  await step.return(undefined);
+  assert.equal(sleeping, 0, "the reader's wait outlived it");
 });
 
 Deno.test("inputStep() polls a reader again at its nextAwake on the run's clock", async () => {
