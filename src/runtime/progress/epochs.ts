@@ -18,10 +18,23 @@ import type { SystemTime } from "../system_time.ts";
 export class Epochs {
   #closed = 0;
   #ticked = deferred();
+  #check: (() => void) | undefined;
 
   /** The newest closed epoch; 0 before the first tick. */
   get closed(): number {
+    this.#check?.();
     return this.#closed;
+  }
+
+  /**
+   * Lets a ticker on this thread check its clock whenever an input reads
+   * {@linkcode Epochs.closed}, so that a tick that is due is not held back
+   * by a thread too busy to run its timers.
+   *
+   * @param check Closes the due epoch, if one is due.
+   */
+  checkWith(check: () => void): void {
+    this.#check = check;
   }
 
   /**
@@ -58,7 +71,9 @@ export class Epochs {
  * A tick that comes late (a busy thread, a clock moved by hand far ahead)
  * closes one epoch, and the next is due one interval after it: late ticks
  * never burst to catch up, so a hand-driven clock gives exactly one tick per
- * move that passes a tick's time.
+ * move that passes a tick's time. Besides its timer, the ticker checks the
+ * clock whenever an input reads {@linkcode Epochs.closed}, so a thread busy
+ * with a source that never waits still ticks on time.
  */
 export class EpochTicker {
   /** The epochs this ticker closes. */
@@ -66,6 +81,8 @@ export class EpochTicker {
   readonly #time: SystemTime;
   readonly #interval: number;
   readonly #stop = new AbortController();
+  #due = Infinity;
+  #epoch = 0;
 
   /**
    * @param time The run's clock.
@@ -76,28 +93,34 @@ export class EpochTicker {
     this.#time = time;
     this.#interval = interval;
     this.epochs = epochs;
+    epochs.checkWith(() => this.#tickIfDue());
   }
 
   /** Starts ticking: the first tick is due one interval from now. */
   start(): void {
+    this.#due = this.#time.now() + this.#interval;
     this.#run().catch(() => {});
   }
 
   /** Stops ticking and drops the pending wait, so no timer outlives the run. */
   stop(): void {
     this.#stop.abort();
+    this.#due = Infinity;
   }
 
   async #run(): Promise<void> {
     const { signal } = this.#stop;
-    let due = this.#time.now() + this.#interval;
-    let epoch = 0;
     while (!signal.aborted) {
-      await this.#time.sleepUntil(due, signal);
-      this.epochs.close(++epoch);
-      due += this.#interval;
-      const now = this.#time.now();
-      if (due <= now) due = now + this.#interval;
+      await this.#time.sleepUntil(this.#due, signal);
+      this.#tickIfDue();
     }
+  }
+
+  #tickIfDue(): void {
+    const now = this.#time.now();
+    if (now < this.#due) return;
+    this.epochs.close(++this.#epoch);
+    this.#due += this.#interval;
+    if (this.#due <= now) this.#due = now + this.#interval;
   }
 }

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
 import { TestingClock } from "../../../connectors/testing_clock.ts";
+import { TestingSink } from "../../../connectors/testing_sink.ts";
+import { TestingSource } from "../../../connectors/testing_source.ts";
+import { Dataflow } from "../../dataflow/dataflow.ts";
+import { run } from "../run.ts";
 import { settle } from "../../../tests/_helpers.ts";
 import { realTime } from "../system_time.ts";
 import { Epochs, EpochTicker } from "./epochs.ts";
@@ -78,4 +82,20 @@ Deno.test("EpochTicker.stop() ends the ticks and leaves no timer behind", async 
   const real = new EpochTicker(realTime, 10_000);
   real.start();
   real.stop();
+});
+
+Deno.test("a run whose source never waits still closes epochs on time", async () => {
+  // A synchronous source and synchronous steps never let the thread run a timer.
+  const seen: number[] = [];
+  const flow = new Dataflow("f");
+  flow.input("inp", new TestingSource(Array.from({ length: 50 }, (_, i) => i)))
+    .map("busy", (x) => {
+      const until = performance.now() + 2;
+      while (performance.now() < until);
+      return x;
+    })
+    .inspectDebug("epoch", (_id, _x, epoch) => seen.push(epoch))
+    .output("out", new TestingSink());
+  await run(flow, { epochInterval: 10 });
+  assert.ok(seen.at(-1)! >= 3, `50 items over 100 ms stayed in epochs ${[...new Set(seen)]}`);
 });
