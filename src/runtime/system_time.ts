@@ -53,5 +53,6 @@ export interface SystemTime {
 /** The real clock: `Date.now()` and `setTimeout`. */
 export const realTime: SystemTime = {
   now: () => Date.now(),
-  sleepUntil: (time, signal) => delay(time - Date.now(), signal ? { signal } : {}),
+  // Clamped: a time just passed must not become a negative timeout (Node warns).
+  sleepUntil: (time, signal) => delay(Math.max(0, time - Date.now()), signal ? { signal } : {}),
 };
