@@ -42,6 +42,7 @@ export type {
   Instant,
   NextBatch,
   Source,
+  SourceContext,
   StatefulSourcePartition,
   StatelessSourcePartition,
 } from "./src/dataflow/inputs.ts";

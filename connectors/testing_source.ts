@@ -8,8 +8,10 @@
 import type {
   FixedPartitionedSource,
   NextBatch,
+  SourceContext,
   StatefulSourcePartition,
 } from "../src/dataflow/inputs.ts";
+import { realTime } from "../src/runtime/system_time.ts";
 
 /**
  * Ends the current run; a resumed run continues after it.
@@ -167,6 +169,7 @@ class TestingPartition<T> implements StatefulSourcePartition<T, number> {
   readonly #items: readonly (T | TestingMarker)[];
   readonly #batchSize: number;
   readonly #aborted: Set<number>;
+  readonly #now: () => number;
   #index: number;
   #awake: number | undefined;
 
@@ -175,11 +178,13 @@ class TestingPartition<T> implements StatefulSourcePartition<T, number> {
     batchSize: number,
     aborted: Set<number>,
     start: number,
+    now: () => number,
   ) {
     this.#items = items;
     this.#batchSize = batchSize;
     this.#aborted = aborted;
     this.#index = start;
+    this.#now = now;
   }
 
   nextBatch(): NextBatch<T> {
@@ -204,7 +209,7 @@ class TestingPartition<T> implements StatefulSourcePartition<T, number> {
       if (item instanceof PauseMarker) {
         if (batch.length > 0) return batch;
         this.#index++;
-        this.#awake = Date.now() + item.ms;
+        this.#awake = this.#now() + item.ms;
         return [];
       }
       batch.push(item as T);
@@ -231,7 +236,9 @@ class TestingPartition<T> implements StatefulSourcePartition<T, number> {
  * - `TestingSource.EOF` ends this run's input; a resumed run continues after it.
  * - `TestingSource.ABORT` fails the run with a {@linkcode TestingSourceAbort}
  *   the first time it is read (once per source object), to test recovery.
- * - `TestingSource.PAUSE(ms)` emits nothing for `ms` milliseconds of real time.
+ * - `TestingSource.PAUSE(ms)` emits nothing for `ms` milliseconds of the
+ *   run's time: real time, or a `TestingTime` given to `run()`, which then
+ *   ends the pause only when it is advanced.
  *
  * @typeParam T The items.
  *
@@ -309,13 +316,16 @@ export class TestingSource<T> implements FixedPartitionedSource<T, number> {
    * @param _stepId The input step.
    * @param _forPart Always `"testing"`.
    * @param resumeState The index to resume at.
+   * @param ctx The run's time, which pauses are measured on; real time if omitted.
    * @returns The partition.
    */
   buildPart(
     _stepId: string,
     _forPart: string,
     resumeState: number | undefined,
+    ctx?: SourceContext,
   ): StatefulSourcePartition<T, number> {
-    return new TestingPartition(this.#items, this.#batchSize, this.#aborted, resumeState ?? 0);
+    const now = ctx ? () => ctx.now() : realTime.now;
+    return new TestingPartition(this.#items, this.#batchSize, this.#aborted, resumeState ?? 0, now);
   }
 }

@@ -62,6 +62,49 @@ export type Instant = number | Date;
 export type NextBatch<T> = readonly T[] | null;
 
 /**
+ * What a source sees of the run when its readers are built: the run's
+ * system time, on which {@linkcode StatefulSourcePartition.nextAwake} is
+ * measured. It is the time given to `run()` (a `TestingTime` in tests),
+ * so a reader that reads time from it can be driven by hand.
+ *
+ * @example A reader that emits every 50 ms of the run's time
+ * ```ts
+ * import { Dataflow, run, type SourceContext, type StatelessSourcePartition } from "@runnel/runnel";
+ * import { TestingSink, TestingTime } from "@runnel/runnel/testing";
+ * import assert from "node:assert/strict";
+ *
+ * function everyFifty(ctx: SourceContext, count: number): StatelessSourcePartition<number> {
+ *   const start = ctx.now();
+ *   let sent = 0;
+ *   const due = () => start + sent * 50;
+ *   return {
+ *     nextBatch() {
+ *       if (sent === count) return null;
+ *       if (ctx.now() < due()) return [];
+ *       const at = due();
+ *       sent++;
+ *       return [at];
+ *     },
+ *     nextAwake: () => sent === count ? undefined : due(),
+ *   };
+ * }
+ * const time = new TestingTime();
+ * const out: number[] = [];
+ * const flow = new Dataflow("f");
+ * flow.input("inp", { build: (_id, _index, _count, ctx) => everyFifty(ctx, 3) })
+ *   // Time moves only here, so the reader waits for each item to be seen.
+ *   .inspect("advance", () => time.advance(50))
+ *   .output("out", new TestingSink(out));
+ * await run(flow, { time });
+ * assert.deepEqual(out, [0, 50, 100]);
+ * ```
+ */
+export interface SourceContext {
+  /** The run's system time in epoch milliseconds. */
+  now(): number;
+}
+
+/**
  * One partition of a {@linkcode FixedPartitionedSource}, built on one worker.
  *
  * @example A partition over an array, resumable by index
@@ -99,8 +142,9 @@ export interface StatefulSourcePartition<T, S = unknown> {
    */
   nextBatch(): NextBatch<T> | Promise<NextBatch<T>>;
   /**
-   * When to poll next. `undefined` means "as soon as possible" (after a short
-   * pause if the last batch was empty).
+   * When to poll next, on the run's clock ({@linkcode SourceContext.now}).
+   * `undefined` means "as soon as possible" (after a short pause if the last
+   * batch was empty).
    */
   nextAwake?(): Instant | undefined;
   /**
@@ -147,11 +191,13 @@ export interface FixedPartitionedSource<T, S = unknown> {
    * @param stepId The full path of the input step, for errors and metrics.
    * @param forPart One of the names {@linkcode FixedPartitionedSource.listParts} returned.
    * @param resumeState The partition's last snapshot, or `undefined` on a fresh start.
+   * @param ctx The run's time, for `nextAwake`.
    */
   buildPart(
     stepId: string,
     forPart: string,
     resumeState: S | undefined,
+    ctx: SourceContext,
   ): StatefulSourcePartition<T, S> | Promise<StatefulSourcePartition<T, S>>;
 }
 
@@ -213,11 +259,13 @@ export interface DynamicSource<T> {
    * @param stepId The full path of the input step.
    * @param workerIndex This worker's index, from 0.
    * @param workerCount How many workers run the flow in all.
+   * @param ctx The run's time, for `nextAwake`.
    */
   build(
     stepId: string,
     workerIndex: number,
     workerCount: number,
+    ctx: SourceContext,
   ): StatelessSourcePartition<T> | Promise<StatelessSourcePartition<T>>;
 }
 

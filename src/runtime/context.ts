@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { Epochs } from "./progress/mod.ts";
 import type { SystemTime } from "./system_time.ts";
 
 /** One worker's view of the run. */
@@ -18,4 +19,6 @@ export interface WorkerContext {
   readonly signal: AbortSignal;
   /** Milliseconds of system time between epoch barriers emitted by inputs. */
   readonly epochInterval: number;
+  /** The run's epochs: every input emits barrier `e` when epoch `e` closes. */
+  readonly epochs: Epochs;
 }

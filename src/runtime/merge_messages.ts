@@ -14,6 +14,7 @@ import {
   type MessageStream,
   Watermark,
 } from "./message.ts";
+import { Alignment } from "./progress/mod.ts";
 
 type Arrival<T> =
   | { index: number; result: IteratorResult<Message<T>> }
@@ -24,11 +25,11 @@ type Arrival<T> =
  *
  * - Batches pass in arrival order; order within each input is kept.
  * - Bounded: at most one pending `next()` per input.
- * - Barriers are aligned: once an input delivers barrier `e` it is not read
- *   again until every other live input has delivered `e` too; then `e` passes
- *   on once.
- * - Watermarks: the output watermark is the minimum over the inputs (an
- *   ended input no longer holds it back); it passes on when it advances.
+ * - Control messages follow the {@linkcode Alignment} rules: barriers are
+ *   aligned (once an input delivers barrier `e` it is not read again until
+ *   every other running input has delivered `e` too; then `e` passes on
+ *   once); the output watermark is the minimum over the inputs that are
+ *   neither idle nor ended; the output is idle while every input is.
  * - The first error from any input ends the merge; the others are closed.
  *
  * @param inputs The streams to merge.
@@ -79,11 +80,9 @@ async function* merge<T, B>(
   const arrivals: Arrival<T>[] = [];
   const pending: boolean[] = new Array(count).fill(false);
   const ended: boolean[] = new Array(count).fill(false);
-  const blockedAt: (number | undefined)[] = new Array(count).fill(undefined);
-  const watermarks: number[] = new Array(count).fill(-Infinity);
-  let outWatermark = -Infinity;
+  const alignment = new Alignment(count);
+  const out: Control[] = [];
   let wake = deferred();
-  let live = count;
 
   const pull = (index: number): void => {
     pending[index] = true;
@@ -101,38 +100,9 @@ async function* merge<T, B>(
     );
   };
 
-  // Releases the lowest epoch once every live input has reached a barrier.
-  const releaseBarrier = (): Barrier | undefined => {
-    let lowest = Infinity;
-    for (let i = 0; i < count; i++) {
-      if (ended[i]) continue;
-      const epoch = blockedAt[i];
-      if (epoch === undefined) return undefined;
-      if (epoch < lowest) lowest = epoch;
-    }
-    if (lowest === Infinity) return undefined;
-    for (let i = 0; i < count; i++) {
-      if (!ended[i] && blockedAt[i] === lowest) {
-        blockedAt[i] = undefined;
-        pull(i);
-      }
-    }
-    return new Barrier(lowest);
-  };
-
-  const advanceWatermark = (): Watermark | undefined => {
-    let lowest = Infinity;
-    for (let i = 0; i < count; i++) if (watermarks[i]! < lowest) lowest = watermarks[i]!;
-    if (lowest > outWatermark && lowest !== Infinity) {
-      outWatermark = lowest;
-      return new Watermark(lowest);
-    }
-    return undefined;
-  };
-
   for (let i = 0; i < count; i++) pull(i);
   try {
-    while (live > 0) {
+    while (alignment.live > 0) {
       if (arrivals.length === 0) {
         await wake.promise;
         wake = deferred();
@@ -143,28 +113,24 @@ async function* merge<T, B>(
       const { index, result } = arrival;
       if (result.done) {
         ended[index] = true;
-        live--;
-        watermarks[index] = Infinity;
-        const barrier = releaseBarrier();
-        if (barrier) yield barrier;
-        const watermark = advanceWatermark();
-        if (watermark) yield watermark;
-        continue;
-      }
-      const message = result.value;
-      if (isBatch(message)) {
-        pull(index);
-        yield wrap(index, message);
-      } else if (message instanceof Barrier) {
-        blockedAt[index] = message.epoch;
-        const barrier = releaseBarrier();
-        if (barrier) yield barrier;
+        for (const released of alignment.end(index, out)) pull(released);
       } else {
-        if (message.time > watermarks[index]!) watermarks[index] = message.time;
-        pull(index);
-        const watermark = advanceWatermark();
-        if (watermark) yield watermark;
+        const message = result.value;
+        if (isBatch(message)) {
+          pull(index);
+          yield wrap(index, message);
+          continue;
+        }
+        if (message instanceof Barrier) {
+          // The input is read again only once the barrier is aligned.
+          for (const released of alignment.barrier(index, message.epoch, out)) pull(released);
+        } else {
+          if (message instanceof Watermark) alignment.watermark(index, message.time, out);
+          else alignment.status(index, message.idle, out);
+          pull(index);
+        }
       }
+      if (out.length > 0) yield* out.splice(0);
     }
   } finally {
     for (let i = 0; i < count; i++) {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { mergeMessages, mergeSideBatches, SideBatch } from "./merge_messages.ts";
-import { Barrier, type Message, Watermark } from "./message.ts";
+import { Barrier, type Message, StreamStatus, Watermark } from "./message.ts";
 import { toArray } from "../../operators/to_array.ts";
 import { settle } from "../../tests/_helpers.ts";
 
@@ -65,7 +65,13 @@ function collect(stream: AsyncIterable<Message<number>>): {
 /** Messages as comparable values: batches stay arrays, controls become strings. */
 function show(messages: readonly Message<number>[]): unknown[] {
   return messages.map((m) =>
-    m instanceof Barrier ? `barrier ${m.epoch}` : m instanceof Watermark ? `wm ${m.time}` : m
+    m instanceof Barrier
+      ? `barrier ${m.epoch}`
+      : m instanceof Watermark
+      ? `wm ${m.time}`
+      : m instanceof StreamStatus
+      ? (m.idle ? "idle" : "active")
+      : m
   );
 }
 
@@ -203,6 +209,40 @@ Deno.test("mergeMessages() emits the minimum watermark over its inputs when it a
   a.end();
   await done;
   assert.deepEqual(show(out), ["wm 5", "wm 15", "wm 20"]);
+});
+
+Deno.test("mergeMessages() leaves an idle input out of the watermark, and is idle when all are", async () => {
+  const a = new Channel();
+  const b = new Channel();
+  const { out, done } = collect(mergeMessages([a, b]));
+  a.push(new Watermark(10));
+  b.push(StreamStatus.IDLE);
+  await settle(0);
+  assert.deepEqual(show(out), ["wm 10"], "the idle input held the watermark back");
+  a.push(StreamStatus.IDLE);
+  await settle(0);
+  assert.deepEqual(show(out), ["wm 10", "idle"]);
+  b.push(new Barrier(1));
+  a.push(new Barrier(1));
+  b.push(StreamStatus.ACTIVE);
+  b.push([1]);
+  b.push(new Watermark(5));
+  await settle(0);
+  assert.deepEqual(show(out), ["wm 10", "idle", "barrier 1", "active", [1]]);
+  b.push(new Watermark(20));
+  await settle(0);
+  assert.deepEqual(show(out).slice(5), ["wm 20"], "the idle input's watermark held it back");
+  a.push(StreamStatus.ACTIVE);
+  a.push(new Watermark(15));
+  await settle(0);
+  assert.deepEqual(show(out).slice(6), [], "the watermark went back for an input that woke up");
+  a.push(new Watermark(30));
+  b.push(new Watermark(25));
+  await settle(0);
+  assert.deepEqual(show(out).slice(6), ["wm 25"]);
+  a.end();
+  b.end();
+  await done;
 });
 
 Deno.test("mergeMessages() fails with the first input error and closes the other inputs", async () => {

@@ -29,8 +29,26 @@ export class Watermark {
   }
 }
 
+/**
+ * Whether a stream is idle: its producer had nothing for a whole epoch.
+ * Until it is `ACTIVE` again (sent just before its next batch), its watermark
+ * does not hold back a step that merges it with other streams, as Flink's
+ * idleness; barriers still come from it at every epoch tick.
+ */
+export class StreamStatus {
+  /** The stream sends nothing for now. */
+  static readonly IDLE: StreamStatus = new StreamStatus(true);
+  /** The stream sends items again. */
+  static readonly ACTIVE: StreamStatus = new StreamStatus(false);
+  /** Whether the stream is idle. */
+  readonly idle: boolean;
+  private constructor(idle: boolean) {
+    this.idle = idle;
+  }
+}
+
 /** A control message. */
-export type Control = Barrier | Watermark;
+export type Control = Barrier | Watermark | StreamStatus;
 
 /** One message on a runtime stream. */
 export type Message<T = unknown> = readonly T[] | Control;

@@ -9,6 +9,7 @@ import { portOf } from "../dataflow/_stream_core.ts";
 import type { Stream } from "../dataflow/stream.ts";
 import type { WorkerContext } from "./context.ts";
 import { itemsOf, planWorker } from "./execute.ts";
+import { Epochs, EpochTicker } from "./progress/mod.ts";
 import { realTime, type SystemTime } from "./system_time.ts";
 
 /**
@@ -56,7 +57,14 @@ export interface RunOptions {
    * clocks (`EventClock`, `SystemClock`).
    */
   clock?: SystemTime;
-  /** Milliseconds between epoch barriers (snapshot points). Defaults to 10,000. */
+  /**
+   * Milliseconds of the run's clock between epoch ticks (snapshot points).
+   * Defaults to 10,000. Each tick closes epoch `e` for the whole run: every
+   * input emits barrier `e` at once, even when idle or in the middle of a
+   * read, and a step with several inputs passes `e` on once all delivered
+   * it. An input with nothing for a whole epoch is idle, and no longer holds
+   * back the watermark after a merge or join.
+   */
   epochInterval?: number;
   /** Stops the run; `run()` then rejects with the signal's reason. */
   signal?: AbortSignal;
@@ -75,6 +83,7 @@ function workerContext(options: RunOptions, signal: AbortSignal): WorkerContext 
     clock: timeOf(options),
     signal,
     epochInterval,
+    epochs: new Epochs(),
   };
 }
 
@@ -85,6 +94,13 @@ function timeOf(options: RunOptions): SystemTime {
     );
   }
   return options.time ?? options.clock ?? realTime;
+}
+
+// The coordinator's tick for a run on this thread; stopped when the run ends.
+function startTicker(ctx: WorkerContext): EpochTicker {
+  const ticker = new EpochTicker(ctx.clock, ctx.epochInterval, ctx.epochs);
+  ticker.start();
+  return ticker;
 }
 
 // Runs every drain; the first failure aborts the rest, and is what the run reports.
@@ -143,10 +159,14 @@ function linkAbort(controller: AbortController, signal: AbortSignal | undefined)
 export async function run(flow: Dataflow, options: RunOptions = {}): Promise<void> {
   const controller = new AbortController();
   const unlink = linkAbort(controller, options.signal);
+  let ticker: EpochTicker | undefined;
   try {
-    const plan = planWorker(flow, workerContext(options, controller.signal));
+    const ctx = workerContext(options, controller.signal);
+    const plan = planWorker(flow, ctx);
+    ticker = startTicker(ctx);
     await runDrains(plan.drains, controller);
   } finally {
+    ticker?.stop();
     unlink();
   }
 }
@@ -190,11 +210,12 @@ export async function* iterate<T>(
   const controller = new AbortController();
   const unlink = linkAbort(controller, options.signal);
   let background: Promise<void> | undefined;
+  let ticker: EpochTicker | undefined;
   let completed = false;
   try {
-    const plan = planWorker(stream.flow, workerContext(options, controller.signal), [
-      portOf(stream),
-    ]);
+    const ctx = workerContext(options, controller.signal);
+    const plan = planWorker(stream.flow, ctx, [portOf(stream)]);
+    ticker = startTicker(ctx);
     background = runDrains(plan.drains, controller);
     try {
       yield* itemsOf<T>(plan.taps[0]! as AsyncIterable<readonly T[]>);
@@ -211,6 +232,7 @@ export async function* iterate<T>(
       if (!controller.signal.aborted) controller.abort(new Error("Iteration stopped early"));
       await background?.catch(() => {});
     }
+    ticker?.stop();
     unlink();
   }
 }

@@ -1,6 +1,6 @@
 /**
- * The input step: polls source partitions and emits their batches, with an
- * epoch barrier every epoch interval.
+ * The input step: polls source partitions and emits their batches, with
+ * barrier `e` as soon as the run's epoch `e` closes, and its idle status.
  *
  * @module
  */
@@ -11,16 +11,23 @@ import {
   isDynamicSource,
   isFixedPartitionedSource,
   type Source,
+  type SourceContext,
   type StatelessSourcePartition,
 } from "../../dataflow/inputs.ts";
-import { delay, raceAbort } from "../../../operators/_abort.ts";
+import { delay } from "../../../operators/_abort.ts";
 import { isThenable } from "../../../operators/_thenable.ts";
 import type { WorkerContext } from "../context.ts";
 import { iterableSource } from "../../dataflow/iterable_source.ts";
 import { mergeMessages } from "../merge_messages.ts";
-import { Barrier, type Message, type MessageStream } from "../message.ts";
+import { Barrier, type Message, StreamStatus } from "../message.ts";
+import type { Epochs } from "../progress/mod.ts";
 
-/** How long a partition that had nothing rests before it is polled again. */
+/**
+ * How long a partition that had nothing, and said nothing of when to poll it
+ * again, rests before it is polled again. Real time, not the run's clock: it
+ * only keeps an empty poll from spinning, and a hand-driven clock must not
+ * freeze a source that polls.
+ */
 const IDLE_PAUSE_MS = 1;
 
 /**
@@ -45,61 +52,172 @@ async function buildPartitions(
   source: Source<unknown>,
   ctx: WorkerContext,
 ): Promise<StatelessSourcePartition<unknown>[]> {
+  const sourceCtx: SourceContext = { now: () => ctx.clock.now() };
   try {
     if (isFixedPartitionedSource(source)) {
       const parts = assignParts(await source.listParts(), ctx.workerIndex, ctx.workerCount);
-      return await Promise.all(parts.map((part) => source.buildPart(path, part, undefined)));
+      return await Promise.all(
+        parts.map((part) => source.buildPart(path, part, undefined, sourceCtx)),
+      );
     }
     if (isDynamicSource(source)) {
-      return [await source.build(path, ctx.workerIndex, ctx.workerCount)];
+      return [await source.build(path, ctx.workerIndex, ctx.workerCount, sourceCtx)];
     }
-    return [await iterableSource(source).build(path, ctx.workerIndex, ctx.workerCount)];
+    return [
+      await iterableSource(source).build(path, ctx.workerIndex, ctx.workerCount, sourceCtx),
+    ];
   } catch (error) {
     throw callbackError(path, "building the source", undefined, error);
   }
 }
 
+/**
+ * Reads one partition: its batches, barrier `e` as soon as the run's epoch
+ * `e` closes (before the next batch, or during a wait or a pending read,
+ * which goes on; its batch then belongs to epoch `e + 1`), its idle status,
+ * and one more barrier at its end.
+ */
 async function* readPartition(
   path: string,
   partition: StatelessSourcePartition<unknown>,
   ctx: WorkerContext,
 ): AsyncGenerator<Message, void, undefined> {
-  const { signal } = ctx;
+  const { clock, epochs } = ctx;
+  // Stopped when the partition ends, too: a barrier can be taken in the middle
+  // of a wait, and a reader stopped there must leave no timer behind.
+  const stop = new AbortController();
+  const { signal } = stop;
+  const onAbort = () => stop.abort(ctx.signal.reason);
+  if (ctx.signal.aborted) onAbort();
+  else ctx.signal.addEventListener("abort", onAbort, { once: true });
+  const ticks = new TickWait(epochs, signal);
+  // The newest epoch closed with a barrier here. A partition that starts
+  // late first closes the epochs it missed, so that none of its items pass
+  // a merge ahead of an earlier epoch's barrier.
+  let sent = 0;
+  // No batch since the last barrier; idle once a whole epoch was quiet.
+  let quiet = true;
   let idle = false;
+  function* due(): Generator<Message, void, undefined> {
+    for (const closed = epochs.closed; sent < closed;) yield new Barrier(++sent);
+    if (quiet && !idle) {
+      idle = true;
+      yield StreamStatus.IDLE;
+    }
+    quiet = true;
+  }
+  // Waits for `promise`, emitting the barriers of the ticks that come first.
+  async function* until<T>(promise: Promise<T>): AsyncGenerator<Message, T, undefined> {
+    while (true) {
+      const next = await ticks.wait(promise, sent);
+      if (next !== TICK) return next.value;
+      yield* due();
+    }
+  }
+  let empty = false;
   let ended = false;
   try {
     while (true) {
       signal.throwIfAborted();
+      if (epochs.closed > sent) yield* due();
       const awake = partition.nextAwake?.();
       if (awake !== undefined) {
-        const wait = +awake - Date.now();
-        if (wait > 0) await delay(wait, { signal });
-      } else if (idle) {
-        await delay(IDLE_PAUSE_MS, { signal });
+        if (+awake > clock.now()) yield* until(clock.sleepUntil(+awake, signal));
+      } else if (empty) {
+        yield* until(delay(IDLE_PAUSE_MS, { signal }));
       }
       let batch: unknown;
       try {
         batch = partition.nextBatch();
-        if (isThenable(batch)) batch = await raceAbort(Promise.resolve(batch), signal);
       } catch (error) {
-        if (signal.aborted) throw signal.reason;
         throw callbackError(path, "source nextBatch()", undefined, error);
+      }
+      if (isThenable(batch)) {
+        try {
+          batch = yield* until(Promise.resolve(batch));
+        } catch (error) {
+          if (signal.aborted) throw signal.reason;
+          throw callbackError(path, "source nextBatch()", undefined, error);
+        }
       }
       if (batch === null) break;
       if (!Array.isArray(batch)) {
         throw shapeError(path, "nextBatch() to return an array or null", batch);
       }
-      idle = batch.length === 0;
-      if (!idle) yield batch;
+      empty = batch.length === 0;
+      if (empty) continue;
+      if (idle) {
+        idle = false;
+        yield StreamStatus.ACTIVE;
+      }
+      quiet = false;
+      yield batch;
     }
     ended = true;
   } finally {
+    ctx.signal.removeEventListener("abort", onAbort);
+    stop.abort();
     if (!ended) await closeQuietly(path, partition);
   }
   try {
     await partition.close?.();
   } catch (error) {
     throw callbackError(path, "source close()", undefined, error);
+  }
+  while (sent < epochs.closed) yield new Barrier(++sent);
+  yield new Barrier(sent + 1);
+}
+
+const TICK: unique symbol = Symbol("tick");
+
+/**
+ * Waits for a promise or the run's next epoch tick, whichever comes first.
+ * One subscription to the tick serves every wait of an epoch (a
+ * `Promise.race` per wait would leave one reaction per wait on the pending
+ * tick); a promise that loses to the tick is waited for again, not dropped.
+ */
+class TickWait {
+  readonly #epochs: Epochs;
+  readonly #signal: AbortSignal;
+  #watching = false;
+  #waiting: ((wake: typeof TICK | { error: unknown }) => void) | undefined;
+
+  constructor(epochs: Epochs, signal: AbortSignal) {
+    this.#epochs = epochs;
+    this.#signal = signal;
+  }
+
+  /**
+   * Resolves with `{ value }` once `promise` does, or with `TICK` once an
+   * epoch after `seen` has closed; rejects with the promise's error, or the
+   * signal's reason when the run stops.
+   */
+  wait<T>(promise: Promise<T>, seen: number): Promise<{ value: T } | typeof TICK> {
+    if (this.#epochs.closed > seen) return Promise.resolve(TICK);
+    if (!this.#watching) {
+      this.#watching = true;
+      this.#epochs.after(seen, this.#signal).then(
+        () => this.#wake(TICK),
+        (error) => this.#wake({ error }),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const settle = (wake: typeof TICK | { value: T } | { error: unknown }) => {
+        if (settled) return;
+        settled = true;
+        if (this.#waiting === settle) this.#waiting = undefined;
+        if (wake !== TICK && "error" in wake) reject(wake.error);
+        else resolve(wake);
+      };
+      this.#waiting = settle;
+      promise.then((value) => settle({ value }), (error) => settle({ error }));
+    });
+  }
+
+  #wake(wake: typeof TICK | { error: unknown }): void {
+    this.#watching = false;
+    this.#waiting?.(wake);
   }
 }
 
@@ -116,7 +234,15 @@ async function closeQuietly(
 }
 
 /**
- * Runs an input node on one worker.
+ * Runs an input node on one worker: its partitions' streams, merged.
+ *
+ * When the run's epoch `e` closes, every partition emits barrier `e` at once,
+ * even if it is idle or a read is pending (the read goes on; its batch comes
+ * after the barrier, in epoch `e + 1`), and the merge passes `e` on once all
+ * have. A partition that had no batch for a whole epoch says so with
+ * {@linkcode StreamStatus.IDLE} after the barrier, and with
+ * {@linkcode StreamStatus.ACTIVE} before its next batch; the input is idle
+ * while all its partitions are.
  *
  * @param node The input node.
  * @param ctx The worker.
@@ -128,18 +254,5 @@ export async function* inputStep(
   ctx: WorkerContext,
 ): AsyncGenerator<Message, void, undefined> {
   const partitions = await buildPartitions(node.path, node.source, ctx);
-  const readers: MessageStream[] = partitions.map((partition) =>
-    readPartition(node.path, partition, ctx)
-  );
-  let epoch = 1;
-  let epochEnds = Date.now() + ctx.epochInterval;
-  for await (const message of mergeMessages(readers)) {
-    // A batch that arrives after its epoch's time is up belongs to the next epoch.
-    if (Date.now() >= epochEnds) {
-      yield new Barrier(epoch++);
-      epochEnds = Date.now() + ctx.epochInterval;
-    }
-    yield message;
-  }
-  yield new Barrier(epoch);
+  yield* mergeMessages(partitions.map((partition) => readPartition(node.path, partition, ctx)));
 }

@@ -13,9 +13,9 @@ import { isBatch, type Message, type MessageStream } from "../message.ts";
  * Runs a keyed-fold node on one worker: each batch is folded into the
  * step's state and what it emits goes out as one batch; control
  * messages pass on in order. Several inputs are merged as by a merge step
- * (barriers aligned, the least watermark), each batch keeping its input's
- * index. At end of input the fold's `onEof` runs once
- * and the map is dropped.
+ * (barriers aligned, the least watermark of the inputs not idle), each
+ * batch keeping its input's index. At end of input the fold's `onEof` runs
+ * once and the map is dropped.
  *
  * @param fold The node's fold, compiled.
  * @param inputs The keyed streams, in the node's order.
