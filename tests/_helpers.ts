@@ -46,10 +46,19 @@ export function settle(ms = 10): Promise<void> {
 }
 
 /**
+ * An epoch interval for runs whose waits a test watches: the run's epoch
+ * ticker waits on the same time as the steps, for its first tick one
+ * interval after the start, and {@linkcode watchSleeps} leaves waits that
+ * far ahead out.
+ */
+export const FAR_EPOCH_INTERVAL = 1e12;
+
+/**
  * System time for a run, watched: every time a step of the run waits for
  * (`sleepUntil`) is recorded, and `nextSleep()` resolves with the next one.
  * A step waits only once it has handled what reached it, so this is a
- * handshake that takes no real time.
+ * handshake that takes no real time. Pass the run `epochInterval:
+ * FAR_EPOCH_INTERVAL`, so the epoch ticker's waits are told apart and left out.
  */
 export function watchSleeps(time: TestingTime): {
   /** Pass this to the run. */
@@ -61,12 +70,15 @@ export function watchSleeps(time: TestingTime): {
 } {
   const sleeps: number[] = [];
   const waiters: ((at: number) => void)[] = [];
+  const ticks = time.now() + FAR_EPOCH_INTERVAL;
   return {
     time: {
       now: () => time.now(),
       sleepUntil(at, signal) {
-        sleeps.push(at);
-        for (const wake of waiters.splice(0)) wake(at);
+        if (at < ticks) {
+          sleeps.push(at);
+          for (const wake of waiters.splice(0)) wake(at);
+        }
         return time.sleepUntil(at, signal);
       },
     },

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { Dataflow, type KeyedStream, run } from "../../../mod.ts";
 import { TestingSink, TestingSource, TestingTime } from "../../../connectors/testing.ts";
-import { outputOf, pushable, waitFor, watchSleeps } from "../../../tests/_helpers.ts";
+import {
+  FAR_EPOCH_INTERVAL,
+  outputOf,
+  pushable,
+  waitFor,
+  watchSleeps,
+} from "../../../tests/_helpers.ts";
 
 type Kv = [string, number];
 
@@ -81,7 +87,7 @@ function startCollect(options: { maxSize: number; timeout: number }, time: Testi
   const out: [string, number[]][] = [];
   const flow = new Dataflow("f");
   flow.input("inp", input.items).collect("c", options).output("out", new TestingSink(out));
-  const done = run(flow, { time: watched.time });
+  const done = run(flow, { time: watched.time, epochInterval: FAR_EPOCH_INTERVAL });
   return { ...input, ...watched, out, done };
 }
 

@@ -14,7 +14,7 @@ import {
   reduceWindow,
 } from "./window_fold.ts";
 import { joinWindow } from "./window_join.ts";
-import { waitFor, watchSleeps } from "../../../tests/_helpers.ts";
+import { FAR_EPOCH_INTERVAL, waitFor, watchSleeps } from "../../../tests/_helpers.ts";
 
 const T0 = Date.UTC(2023, 0, 1);
 type Ev = { at: number; v: number };
@@ -213,7 +213,7 @@ Deno.test("window closes windows on a timer with no new input", async () => {
     clock: clockOf(2),
     windower: TumblingWindower({ length: 5000, alignTo: T0 }),
   }).down.output("down", new TestingSink(down));
-  await run(flow, { time: watched.time });
+  await run(flow, { time: watched.time, epochInterval: FAR_EPOCH_INTERVAL });
   assert.deepEqual(watched.sleeps, [T0 + 2_000, T0 + 6_000]);
   assert.deepEqual(values(seenBeforeEof), [["k", 0, [1]]]);
 });
