@@ -138,7 +138,12 @@ export function batchStep<S>(
  * Throws naming step `id` on `up` unless every one of `others` is a `what`
  * (a stream) of the flow of `up`. Runs before the id is reserved.
  */
-export function checkInputs(up: object, id: string, others: readonly unknown[], what: string) {
+export function checkInputs(
+  up: object,
+  id: string,
+  others: readonly unknown[],
+  what: string,
+): void {
   const flow = coreOf(up).flow;
   checkSameFlow(stepPath(up, id), what, others, (other) => streamCore(other)?.flow === flow);
 }

@@ -211,7 +211,8 @@ export class Stream<T> implements AsyncIterable<T> {
   }
 
   /**
-   * Maps each item and drops the results that are `undefined` or `null`.
+   * Maps each item and drops the results that are `undefined` or `null`
+   * (only those: `0`, `""` and `false` are kept).
    *
    * @typeParam U The items kept.
    * @param id The step id.
@@ -529,7 +530,8 @@ export class Stream<T> implements AsyncIterable<T> {
   }
 
   /**
-   * Maps each value and drops the pairs whose result is `undefined` or `null`.
+   * Maps each value and drops the pairs whose result is `undefined` or `null`
+   * (only those: `0`, `""` and `false` are kept).
    *
    * @typeParam V The values.
    * @typeParam W The kept results.
