@@ -85,6 +85,13 @@ export interface KafkaSinkOptions extends KafkaConnection {
    * `1` (the leader), or `0` (none: fire and forget, no delivery guarantee).
    */
   acks?: -1 | 0 | 1;
+  /**
+   * Whether the producer is idempotent: the broker drops a batch it already
+   * wrote when the client sends it again after a lost answer or a partial
+   * failure, so retries within a run add no duplicates. Defaults to `true`
+   * with `acks: -1`, which it needs; `false` otherwise.
+   */
+  idempotent?: boolean;
 }
 
 /**
@@ -101,8 +108,10 @@ export interface KafkaSinkOptions extends KafkaConnection {
  * barrier never passes the sink with messages unacknowledged. After a crash,
  * the messages of epochs after the last snapshot are written again: consumers
  * see duplicates, never gaps. A broker lost mid-run is retried with backoff
- * for `client.reconnectTimeout`; a batch that was written but whose
- * acknowledgement was lost is written again (a duplicate).
+ * for `client.reconnectTimeout`. The producer is idempotent by default, so
+ * the broker drops a batch the client sends twice within a run (a retry after
+ * a lost acknowledgement or a partial failure); only a resumed run repeats
+ * output.
  *
  * A topic that does not exist, or brokers that do not answer, fail when the
  * sink is built, with an error naming them.
@@ -159,6 +168,11 @@ export class KafkaSink implements DynamicSink<KafkaSinkItem> {
     if (acks !== undefined && acks !== -1 && acks !== 0 && acks !== 1) {
       throw new RangeError(`Cannot create a Kafka sink: acks must be -1, 0 or 1, got ${acks}`);
     }
+    if (options.idempotent === true && (acks ?? -1) !== -1) {
+      throw new RangeError(
+        `Cannot create a Kafka sink: an idempotent producer needs acks: -1, got ${acks}`,
+      );
+    }
     if (
       compression !== undefined &&
       !["none", "gzip", "snappy", "lz4", "zstd"].includes(compression)
@@ -187,9 +201,11 @@ export class KafkaSink implements DynamicSink<KafkaSinkItem> {
    */
   async build(stepId: string, workerIndex: number): Promise<StatelessSinkPartition<KafkaSinkItem>> {
     const { brokers, topic } = this.#options;
-    const producer = new Producer(
-      clientOptions(this.#options, `sink-${stepId}-${workerIndex}`),
-    );
+    const { acks = -1, idempotent = acks === -1 } = this.#options;
+    const producer = new Producer({
+      ...clientOptions(this.#options, `sink-${stepId}-${workerIndex}`),
+      idempotent,
+    });
     try {
       let metadata;
       try {

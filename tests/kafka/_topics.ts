@@ -72,7 +72,12 @@ export async function produce(
   topic: string,
   messages: readonly TestMessage[],
 ): Promise<void> {
-  const producer = new Producer({ clientId: "runnel-tests", bootstrapBrokers: brokers });
+  // Idempotent: a retried request must not write messages twice.
+  const producer = new Producer({
+    clientId: "runnel-tests",
+    bootstrapBrokers: brokers,
+    idempotent: true,
+  });
   try {
     for (let i = 0; i < messages.length; i += 5000) {
       await producer.send({
