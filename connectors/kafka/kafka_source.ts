@@ -387,6 +387,8 @@ class KafkaPartition<K, V>
   #fetchAt: number;
   #inFlight: Promise<Fetched<KafkaMessage<K, V> | KafkaSourceError>> | undefined;
   #buffer: (KafkaMessage<K, V> | KafkaSourceError)[] = [];
+  /** How much of #buffer was handed over. */
+  #taken = 0;
   /** Where #next goes once the buffer is empty. */
   #bufferEnd: number;
 
@@ -412,21 +414,25 @@ class KafkaPartition<K, V>
   }
 
   async nextBatch(): Promise<NextBatch<KafkaMessage<K, V> | KafkaSourceError>> {
-    if (this.#buffer.length === 0) {
+    if (this.#taken === this.#buffer.length) {
       if (this.#done()) return null;
       const fetched = await (this.#inFlight ?? this.#fetch());
       this.#inFlight = undefined;
       this.#buffer = fetched.items;
+      this.#taken = 0;
       this.#bufferEnd = fetched.next;
       if (this.#buffer.length === 0) this.#next = this.#bufferEnd;
     }
     // Fetch ahead while the flow works on this batch.
     if (this.#inFlight === undefined && !this.#done()) this.#inFlight = this.#fetch();
-    const batch = this.#buffer.length <= this.#batchSize
+    const start = this.#taken;
+    this.#taken = Math.min(this.#buffer.length, start + this.#batchSize);
+    const batch = start === 0 && this.#taken === this.#buffer.length
       ? this.#buffer
-      : this.#buffer.slice(0, this.#batchSize);
-    this.#buffer = batch === this.#buffer ? [] : this.#buffer.slice(this.#batchSize);
-    this.#next = this.#buffer.length === 0 ? this.#bufferEnd : offsetOf(this.#buffer[0]!);
+      : this.#buffer.slice(start, this.#taken);
+    this.#next = this.#taken === this.#buffer.length
+      ? this.#bufferEnd
+      : offsetOf(this.#buffer[this.#taken]!);
     return batch;
   }
 
