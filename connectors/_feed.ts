@@ -7,35 +7,7 @@
  */
 
 import type { NextBatch, StatelessSourcePartition } from "../src/dataflow/inputs.ts";
-import { FeedError, type FeedReconnectOptions, type FeedStats } from "./feed_error.ts";
-
-/** Options every feed takes. */
-export interface FeedOptions {
-  /**
-   * The most items held between the connection and the flow. Defaults to
-   * `10000`. What happens when it is full depends on the feed (see each).
-   */
-  bufferSize?: number;
-  /** The most items per batch handed to the flow. Defaults to `1000`. */
-  batchSize?: number;
-  /** How to reconnect after a failure. */
-  reconnect?: FeedReconnectOptions;
-  /**
-   * How long a connection attempt may take before it counts as failed, in
-   * ms (a server that accepts and never answers). Defaults to `10000`.
-   */
-  connectTimeout?: number;
-  /**
-   * End the input when the server closes the connection cleanly, instead
-   * of reconnecting. Defaults to `false` (a feed is endless).
-   */
-  endOnClose?: boolean;
-  /**
-   * Called with each error of a feed read through `flow.input()`. Defaults
-   * to `console.warn`. With `feedInput()` errors go to its `errs` stream.
-   */
-  onError?: (error: FeedError) => void;
-}
+import { FeedError, type FeedOptions, type FeedStats } from "./feed_error.ts";
 
 /** How one connection ended. */
 export type ConnectionEnd = "clean" | "dropped";

@@ -42,6 +42,8 @@ export class FeedError extends Error {
   readonly raw: unknown;
 
   /**
+   * Creates a feed error.
+   *
    * @param kind What went wrong.
    * @param url The feed's URL.
    * @param detail What happened, for the message.
@@ -112,6 +114,43 @@ export interface FeedReconnectOptions {
    * the URL. Defaults to `Infinity`: a feed keeps trying.
    */
   maxAttempts?: number;
+}
+
+/**
+ * Options every live feed takes ({@linkcode WebSocketSource}, {@linkcode SSESource}).
+ *
+ * @example A small buffer, a short connect timeout, ending when the server closes
+ * ```ts
+ * import type { FeedOptions } from "@runnel/runnel/connectors";
+ *
+ * const options: FeedOptions = { bufferSize: 100, connectTimeout: 2_000, endOnClose: true };
+ * ```
+ */
+export interface FeedOptions {
+  /**
+   * The most items held between the connection and the flow. Defaults to
+   * `10000`. What happens when it is full depends on the feed (see each).
+   */
+  bufferSize?: number;
+  /** The most items per batch handed to the flow. Defaults to `1000`. */
+  batchSize?: number;
+  /** How to reconnect after a failure. */
+  reconnect?: FeedReconnectOptions;
+  /**
+   * How long a connection attempt may take before it counts as failed, in
+   * ms (a server that accepts and never answers). Defaults to `10000`.
+   */
+  connectTimeout?: number;
+  /**
+   * End the input when the server closes the connection cleanly, instead
+   * of reconnecting. Defaults to `false` (a feed is endless).
+   */
+  endOnClose?: boolean;
+  /**
+   * Called with each error of a feed read through `flow.input()`. Defaults
+   * to `console.warn`. With `feedInput()` errors go to its `errs` stream.
+   */
+  onError?: (error: FeedError) => void;
 }
 
 /** A feed source whose readers can hand over their errors as items. */

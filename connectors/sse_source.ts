@@ -10,12 +10,11 @@ import {
   type Connection,
   type ConnectionEnd,
   type Delivery,
-  type FeedOptions,
   FeedReader,
   newStats,
   noReader,
 } from "./_feed.ts";
-import type { FeedError, FeedSource, FeedStats } from "./feed_error.ts";
+import type { FeedError, FeedOptions, FeedSource, FeedStats } from "./feed_error.ts";
 
 /**
  * One Server-Sent Event, as a `parse` function gets it.

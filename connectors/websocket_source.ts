@@ -10,13 +10,12 @@ import {
   type Connection,
   type ConnectionEnd,
   type Delivery,
-  type FeedOptions,
   FeedReader,
   newStats,
   noReader,
   textParser,
 } from "./_feed.ts";
-import type { FeedError, FeedSource, FeedStats } from "./feed_error.ts";
+import type { FeedError, FeedOptions, FeedSource, FeedStats } from "./feed_error.ts";
 
 /**
  * Options for {@linkcode WebSocketSource}.

@@ -79,6 +79,8 @@ export class KafkaSourceError extends Error {
   readonly part: "key" | "value";
 
   /**
+   * Creates the error for a message a deserializer threw on.
+   *
    * @param raw The message as read.
    * @param part Which part failed.
    * @param cause What the deserializer threw.
