@@ -153,7 +153,22 @@ export interface FeedOptions {
   onError?: (error: FeedError) => void;
 }
 
-/** A feed source whose readers can hand over their errors as items. */
+/**
+ * A feed source whose readers can hand over their errors as items; what
+ * {@linkcode feedInput} takes.
+ *
+ * @example Both feeds are feed sources
+ * ```ts
+ * import { type FeedSource, SSESource, WebSocketSource } from "@runnel/runnel/connectors";
+ * import assert from "node:assert/strict";
+ *
+ * const feeds: FeedSource<string>[] = [
+ *   new WebSocketSource("ws://127.0.0.1:9/"),
+ *   new SSESource("http://127.0.0.1:9/"),
+ * ];
+ * assert.equal(feeds.length, 2);
+ * ```
+ */
 export interface FeedSource<T> extends DynamicSource<T> {
   /** A source reading the same feed whose items include its errors. */
   withErrors(): DynamicSource<T | FeedError>;

@@ -92,8 +92,36 @@ export function clientOptions(connection: KafkaConnection, role: string) {
   };
 }
 
-/** Checks the options every Kafka connector takes. */
+/**
+ * The client's minimum Node version; Deno and Bun run it whatever their
+ * own version.
+ */
+const MIN_NODE = [20, 19, 4] as const;
+
+/** Throws on a Node older than the client supports, saying so. */
+function checkRuntime(what: string): void {
+  const versions = (globalThis as { process?: { versions?: Record<string, string> } }).process
+    ?.versions;
+  if (!versions?.node || versions.deno || versions.bun) return;
+  const [major = 0, minor = 0, patch = 0] = versions.node.split(".").map(Number);
+  const [needMajor, needMinor, needPatch] = MIN_NODE;
+  const old = major !== needMajor
+    ? major < needMajor
+    : minor !== needMinor
+    ? minor < needMinor
+    : patch < needPatch;
+  if (old) {
+    throw new Error(
+      `Cannot create ${what}: the Kafka client runnel uses needs Node ${
+        MIN_NODE.join(".")
+      } or later, this is Node ${versions.node}`,
+    );
+  }
+}
+
+/** Checks the runtime and the options every Kafka connector takes. */
 export function checkConnection(what: string, connection: KafkaConnection): void {
+  checkRuntime(what);
   const { brokers } = connection ?? {};
   if (!Array.isArray(brokers) || brokers.length === 0) {
     throw new TypeError(
@@ -163,6 +191,52 @@ export function unreachableError(
     } attempts: ${describe(error)}`,
     { cause: error },
   );
+}
+
+/** What the source and sink need of a topic's metadata. */
+export interface TopicMetadata {
+  /** The topic's id, which fetch requests name it by. */
+  id: string;
+  /** How many partitions it has. */
+  partitionsCount: number;
+}
+
+/**
+ * Asks the brokers about `topics`, with the errors both connectors give:
+ * unreachable brokers named, a missing topic named (and never created).
+ *
+ * @param verb `"read"` or `"write to"`, for the messages.
+ */
+export async function topicMetadata(
+  client: {
+    metadata(options: { topics: string[]; autocreateTopics: boolean }): Promise<
+      { topics: Map<string, TopicMetadata> }
+    >;
+  },
+  topics: readonly string[],
+  brokers: readonly string[],
+  verb: "read" | "write to",
+): Promise<Map<string, TopicMetadata>> {
+  const missing = (topic: string, cause?: unknown) =>
+    new Error(
+      `Cannot ${verb} Kafka topic ${JSON.stringify(topic)}: it does not exist on ${
+        brokers.join(", ")
+      } (runnel does not create topics)`,
+      { cause },
+    );
+  let metadata;
+  try {
+    metadata = await client.metadata({ topics: [...topics], autocreateTopics: false });
+  } catch (error) {
+    if (isUnreachable(error)) throw unreachableError(`${verb} Kafka`, brokers, error);
+    const unknown = /Unknown topic (.*)\.$/.exec(describe(error));
+    if (unknown) throw missing(unknown[1]!, error);
+    throw new Error(`Cannot ${verb} Kafka topics ${topics.join(", ")}: ${describe(error)}`, {
+      cause: error,
+    });
+  }
+  for (const topic of topics) if (!metadata.topics.has(topic)) throw missing(topic);
+  return metadata.topics;
 }
 
 /**

@@ -11,10 +11,9 @@ import {
   clientOptions,
   DEFAULT_RECONNECT_TIMEOUT_MS,
   describe,
-  isUnreachable,
   type KafkaConnection,
   toBuffer,
-  unreachableError,
+  topicMetadata,
   withReconnect,
 } from "./_client.ts";
 
@@ -207,24 +206,9 @@ export class KafkaSink implements DynamicSink<KafkaSinkItem> {
       idempotent,
     });
     try {
-      let metadata;
-      try {
-        metadata = await producer.metadata({ topics: [topic], autocreateTopics: false });
-      } catch (error) {
-        if (isUnreachable(error)) throw unreachableError("write to Kafka", brokers, error);
-        throw error;
-      }
-      if (!metadata.topics.has(topic)) throw new Error("Unknown topic");
+      await topicMetadata(producer, [topic], brokers, "write to");
     } catch (error) {
       await producer.close().catch(() => {});
-      if (error instanceof Error && /Unknown topic/.test(describe(error))) {
-        throw new Error(
-          `Cannot write to Kafka topic ${JSON.stringify(topic)}: it does not exist on ${
-            brokers.join(", ")
-          } (runnel does not create topics)`,
-          { cause: error },
-        );
-      }
       throw error;
     }
     return new KafkaWriter(producer, this.#options);

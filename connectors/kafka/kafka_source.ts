@@ -19,11 +19,10 @@ import {
   clientOptions,
   DEFAULT_RECONNECT_TIMEOUT_MS,
   describe,
-  isUnreachable,
   type KafkaConnection,
   protocolErrorId,
   toBytes,
-  unreachableError,
+  topicMetadata,
   withReconnect,
 } from "./_client.ts";
 import { type Deserializer, type KafkaMessage, KafkaSourceError } from "./kafka_message.ts";
@@ -242,34 +241,10 @@ export class KafkaSource<K = Uint8Array, V = Uint8Array>
     const { brokers, topics } = this.#options;
     const client = consumer ?? this.#consumer("metadata");
     try {
-      let metadata;
-      try {
-        metadata = await client.metadata({ topics: [...topics], autocreateTopics: false });
-      } catch (error) {
-        if (isUnreachable(error)) throw unreachableError("read Kafka", brokers, error);
-        const missing = /Unknown topic (.*)\.$/.exec(describe(error));
-        if (missing) {
-          throw new Error(
-            `Cannot read Kafka topic ${JSON.stringify(missing[1])}: it does not exist on ${
-              brokers.join(", ")
-            } (runnel does not create topics)`,
-            { cause: error },
-          );
-        }
-        throw new Error(`Cannot read Kafka topics ${topics.join(", ")}: ${describe(error)}`, {
-          cause: error,
-        });
-      }
+      const metadata = await topicMetadata(client, topics, brokers, "read");
       const infos: PartitionInfo[] = [];
       for (const topic of topics) {
-        const found = metadata.topics.get(topic);
-        if (!found) {
-          throw new Error(
-            `Cannot read Kafka topic ${JSON.stringify(topic)}: it does not exist on ${
-              brokers.join(", ")
-            } (runnel does not create topics)`,
-          );
-        }
+        const found = metadata.get(topic)!;
         for (let partition = 0; partition < found.partitionsCount; partition++) {
           infos.push({ topic, topicId: found.id, partition });
         }

@@ -219,12 +219,14 @@ export async function up(): Promise<boolean> {
 /**
  * Stops the broker this helper started (by its pid file) and waits until it
  * has exited. Does nothing when none runs.
+ *
+ * @returns Whether it stopped one.
  */
-export async function down(): Promise<void> {
+export async function down(): Promise<boolean> {
   const pid = await readPid();
   if (pid === undefined || !alive(pid)) {
     await Deno.remove(PID).catch(() => {});
-    return;
+    return false;
   }
   Deno.kill(pid, "SIGTERM");
   const end = Date.now() + STOP_TIMEOUT_MS;
@@ -233,6 +235,7 @@ export async function down(): Promise<void> {
   while (alive(pid)) await new Promise((r) => setTimeout(r, 100));
   await Deno.remove(PID).catch(() => {});
   log("down");
+  return true;
 }
 
 /** Stops the broker and starts it again on the same data. */
