@@ -9,6 +9,10 @@
  * consumer stream. The ratio is against the faster of the two. Checks that
  * every count agrees.
  *
+ * Also measured, to say where time goes: the source alone (no
+ * `countFinal`), and the client's producer sending the sink's batches of
+ * 1024 one at a time, as the sink does.
+ *
  * Prints one JSON line per measurement, then
  * `{"bench":"kafka","source_msgs_per_s":…,"ratio_vs_client":…,"sink_msgs_per_s":…}`.
  * The broker shares the machine's cores with the bench, so compare ratios
@@ -17,7 +21,8 @@
  * @module
  */
 
-import { Consumer } from "@platformatic/kafka";
+import { Buffer } from "node:buffer";
+import { Consumer, Producer } from "@platformatic/kafka";
 import { Dataflow, run } from "../mod.ts";
 import { KafkaSink, KafkaSource, stringDeserializer } from "../connectors/kafka/mod.ts";
 import { withTopics } from "../tests/kafka/_topics.ts";
@@ -26,6 +31,8 @@ import { bestOf } from "./_data.ts";
 const COUNT = Number(Deno.args[0] ?? 2_000_000);
 const PARTITIONS = 4;
 const KEYS = 1000;
+/** How many items the runtime hands the sink at a time (an iterable source's batch). */
+const SINK_BATCH = 1024;
 if (!Number.isSafeInteger(COUNT) || COUNT <= 0) {
   throw new RangeError(`bench:kafka: count must be a positive integer, got ${Deno.args[0]}`);
 }
@@ -83,6 +90,39 @@ async function runnelCount(brokers: string[], topic: string): Promise<Map<string
     });
   await run(flow);
   return counts;
+}
+
+/** The client's producer alone, sending what the sink sends: one batch of 1024 at a time, acknowledged. */
+async function clientSend(brokers: string[], topic: string): Promise<void> {
+  const producer = new Producer({ clientId: "bench", bootstrapBrokers: brokers, idempotent: true });
+  const value = Buffer.from(VALUE);
+  try {
+    let batch: { topic: string; key: Buffer; value: Buffer }[] = [];
+    for (const [key] of messages()) {
+      batch.push({ topic, key: Buffer.from(key), value });
+      if (batch.length === SINK_BATCH) {
+        await producer.send({ messages: batch, acks: -1 });
+        batch = [];
+      }
+    }
+    if (batch.length > 0) await producer.send({ messages: batch, acks: -1 });
+  } finally {
+    await producer.close();
+  }
+}
+
+/** runnel's source alone: every message counted by a sink, no dataflow step between. */
+async function runnelRead(brokers: string[], topic: string): Promise<number> {
+  let count = 0;
+  const flow = new Dataflow("bench_read");
+  flow.input(
+    "inp",
+    new KafkaSource({ brokers, topics: [topic], tail: false, key: stringDeserializer }),
+  )
+    .output("out", { build: () => ({ writeBatch: (batch) => void (count += batch.length) }) });
+  await run(flow);
+  if (count !== COUNT) throw new Error(`runnel read ${count} messages, not ${COUNT}`);
+  return count;
 }
 
 /** The client's `fetch()`, one loop per partition from offset 0 to the high-water mark. */
@@ -179,10 +219,17 @@ await withTopics(["bench"], PARTITIONS, async ([topic], brokers) => {
     sourceSeconds = Math.min(sourceSeconds, source.seconds);
   }
   const fetchRate = report("client fetch loop", fetchSeconds);
+  // Where the difference goes: the source alone, without countFinal.
+  report("runnel KafkaSource alone", (await bestOf(2, () => runnelRead(brokers, topic!))).seconds);
   const stream = await bestOf(1, () => clientStreamCount(brokers, topic!));
   check("the consumer stream", stream.result);
   const streamRate = report("client consumer stream", stream.seconds);
   const sourceRate = report("runnel KafkaSource", sourceSeconds);
+
+  // The client's producer alone, into a second topic, for the sink's baseline.
+  await withTopics(["bench-send"], PARTITIONS, async ([sendTopic]) => {
+    report("client send loop", (await bestOf(1, () => clientSend(brokers, sendTopic!))).seconds);
+  });
 
   console.log(JSON.stringify({
     bench: "kafka",
