@@ -267,8 +267,6 @@ export async function withReconnect<T>(
 /** The default for {@linkcode KafkaClientOptions.reconnectTimeout}. */
 export const DEFAULT_RECONNECT_TIMEOUT_MS = 120_000;
 
-const encoder = new TextEncoder();
-
 /** Bytes for the client, without a copy when they already are bytes. */
 export function toBuffer(value: string | Uint8Array): Buffer {
   if (typeof value !== "string" && !(value instanceof Uint8Array)) {
@@ -278,8 +276,8 @@ export function toBuffer(value: string | Uint8Array): Buffer {
       }`,
     );
   }
-  const bytes = typeof value === "string" ? encoder.encode(value) : value;
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (typeof value === "string") return Buffer.from(value, "utf8");
+  return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
 }
 
 /** Bytes from the client as a plain `Uint8Array` view (no copy). */
