@@ -46,8 +46,8 @@ export interface KafkaMessage<K = Uint8Array, V = Uint8Array> {
   offset: number;
   /** Its timestamp (create or log-append time), in epoch milliseconds. */
   timestamp: number;
-  /** Its headers in order; a key may repeat. */
-  headers: [string, Uint8Array | null][];
+  /** Its headers in order; a name may repeat. Read-only (messages without headers share one empty list). */
+  headers: readonly (readonly [string, Uint8Array | null])[];
 }
 
 /**
@@ -137,6 +137,17 @@ const strictDecoder = new TextDecoder("utf-8", { fatal: true });
  * ```
  */
 export function stringDeserializer(bytes: Uint8Array): string {
+  // Short ASCII (most keys) without a round trip to the decoder: ASCII is always valid UTF-8.
+  if (bytes.length <= 32) {
+    let ascii = true;
+    for (let i = 0; i < bytes.length; i++) {
+      if (bytes[i]! > 0x7f) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return String.fromCharCode.apply(null, bytes as unknown as number[]);
+  }
   return strictDecoder.decode(bytes);
 }
 

@@ -340,6 +340,9 @@ export class KafkaSource<K = Uint8Array, V = Uint8Array>
   }
 }
 
+// Most messages have no headers: they share one frozen empty list instead of allocating one each.
+const NO_HEADERS: readonly (readonly [string, Uint8Array | null])[] = Object.freeze([]);
+
 /** What one fetch brought, already converted. */
 interface Fetched<T> {
   items: T[];
@@ -361,6 +364,8 @@ class KafkaPartition<K, V>
   /** The offset the next fetch starts at. */
   #fetchAt: number;
   #inFlight: Promise<Fetched<KafkaMessage<K, V> | KafkaSourceError>> | undefined;
+  /** The partition's leader while fetches from it succeed. */
+  #leader: number | undefined;
   #buffer: (KafkaMessage<K, V> | KafkaSourceError)[] = [];
   /** How much of #buffer was handed over. */
   #taken = 0;
@@ -434,6 +439,18 @@ class KafkaPartition<K, V>
     return promise;
   }
 
+  /** The broker leading this partition, from fresh metadata. */
+  async #findLeader(): Promise<number> {
+    const { topic, partition } = this.#info;
+    const metadata = await this.#consumer.metadata({ topics: [topic], forceUpdate: true });
+    const leader = metadata.topics.get(topic)?.partitions[partition]?.leader;
+    if (leader === undefined || leader < 0) {
+      // Retried: a partition without a leader gets one after an election.
+      throw Object.assign(new Error(`partition ${partition} has no leader`), { canRetry: true });
+    }
+    return leader;
+  }
+
   async #fetchOnce(at: number): Promise<Fetched<KafkaMessage<K, V> | KafkaSourceError>> {
     const { topic, topicId, partition } = this.#info;
     const { fetchMaxBytes = 1 << 20, fetchMaxWait = 500, client = {} } = this.#options;
@@ -441,15 +458,10 @@ class KafkaPartition<K, V>
     try {
       response = await withReconnect(
         async () => {
-          const metadata = await this.#consumer.metadata({ topics: [topic] });
-          const leader = metadata.topics.get(topic)?.partitions[partition]?.leader;
-          if (leader === undefined || leader < 0) {
-            // Retried: a partition without a leader gets one after an election.
-            throw Object.assign(new Error(`partition ${partition} has no leader`), {
-              canRetry: true,
-            });
-          }
-          return await this.#consumer.fetch({
+          // Kept only while fetches succeed: after a failure the leader may have moved.
+          const leader = this.#leader ?? await this.#findLeader();
+          this.#leader = undefined;
+          const fetched = await this.#consumer.fetch({
             node: leader,
             maxWaitTime: fetchMaxWait,
             minBytes: 1,
@@ -465,6 +477,8 @@ class KafkaPartition<K, V>
               }],
             }],
           });
+          this.#leader = leader;
+          return fetched;
         },
         client.reconnectTimeout ?? DEFAULT_RECONNECT_TIMEOUT_MS,
         this.#abort.signal,
@@ -502,9 +516,11 @@ class KafkaPartition<K, V>
               const timestamp = Number(
                 logAppendTime ? batch.maxTimestamp : batch.firstTimestamp + record.timestampDelta,
               );
-              const headers: [string, Uint8Array | null][] = record.headers.map((
-                [name, value],
-              ) => [name === null ? "" : name.toString("utf8"), value && toBytes(value)]);
+              const headers = record.headers.length === 0
+                ? NO_HEADERS
+                : record.headers.map(([name, value]) =>
+                  [name === null ? "" : name.toString("utf8"), value && toBytes(value)] as const
+                );
               const rawKey = record.key && toBytes(record.key);
               const rawValue = record.value && toBytes(record.value);
               const message = {
