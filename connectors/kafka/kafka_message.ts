@@ -102,7 +102,9 @@ export class KafkaSourceError extends Error {
 
 /**
  * Turns a key's or value's bytes into a value; throwing marks the message
- * broken (see {@linkcode KafkaSourceError}).
+ * broken (see {@linkcode KafkaSourceError}). The bytes are the client's, read
+ * in place (on every runtime a Node `Buffer`, which is a `Uint8Array`): to
+ * keep the bytes themselves, keep a copy (`new Uint8Array(bytes)`).
  *
  * @example A deserializer for decimal numbers
  * ```ts

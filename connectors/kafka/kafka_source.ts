@@ -508,43 +508,46 @@ class KafkaPartition<K, V>
           if ((batch.attributes & 0x20) === 0) {
             const logAppendTime = (batch.attributes & 0x08) !== 0;
             const first = Number(batch.firstOffset);
+            // Numbers once per batch: BigInt arithmetic per message would allocate.
+            const firstTimestamp = Number(batch.firstTimestamp);
+            const appendTime = Number(batch.maxTimestamp);
             for (const record of batch.records) {
               const offset = first + record.offsetDelta;
               // A fetch returns whole batches: skip what came before the offset asked for.
               if (offset < next) continue;
               if (this.#end !== undefined && offset >= this.#end) break;
-              const timestamp = Number(
-                logAppendTime ? batch.maxTimestamp : batch.firstTimestamp + record.timestampDelta,
-              );
+              const timestamp = logAppendTime
+                ? appendTime
+                : firstTimestamp + Number(record.timestampDelta);
               const headers = record.headers.length === 0
                 ? NO_HEADERS
                 : record.headers.map(([name, value]) =>
                   [name === null ? "" : name.toString("utf8"), value && toBytes(value)] as const
                 );
-              const rawKey = record.key && toBytes(record.key);
-              const rawValue = record.value && toBytes(record.value);
               const message = {
-                key: rawKey,
-                value: rawValue,
+                key: null,
+                value: null,
                 topic,
                 partition,
                 offset,
                 timestamp,
                 headers,
               } as KafkaMessage<unknown, unknown>;
+              // A deserializer reads the client's bytes in place; only kept bytes get a view.
               let failed: KafkaSourceError | undefined;
-              if (keyFn && rawKey !== null) {
+              const { key, value } = record;
+              if (key !== null) {
                 try {
-                  message.key = keyFn(rawKey);
+                  message.key = keyFn ? keyFn(key) : toBytes(key);
                 } catch (error) {
-                  failed = new KafkaSourceError(raw(message, rawKey, rawValue), "key", error);
+                  failed = new KafkaSourceError(raw(message, key, value), "key", error);
                 }
               }
-              if (!failed && valueFn && rawValue !== null) {
+              if (value !== null && !failed) {
                 try {
-                  message.value = valueFn(rawValue);
+                  message.value = valueFn ? valueFn(value) : toBytes(value);
                 } catch (error) {
-                  failed = new KafkaSourceError(raw(message, rawKey, rawValue), "value", error);
+                  failed = new KafkaSourceError(raw(message, key, value), "value", error);
                 }
               }
               if (failed && !this.#emitErrors) throw failed;
@@ -560,12 +563,13 @@ class KafkaPartition<K, V>
   }
 }
 
+/** The message as read, for an error: key and value as bytes. */
 function raw(
   message: KafkaMessage<unknown, unknown>,
   key: Uint8Array | null,
   value: Uint8Array | null,
 ): KafkaMessage<Uint8Array, Uint8Array> {
-  return { ...message, key, value };
+  return { ...message, key: key && toBytes(key), value: value && toBytes(value) };
 }
 
 function offsetOf(item: KafkaMessage<unknown, unknown> | KafkaSourceError): number {
