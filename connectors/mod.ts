@@ -11,6 +11,8 @@
  * | {@linkcode FileSink} | partitioned sink, one file | `[key, string]` | exactly-once (truncates on resume) |
  * | {@linkcode DirSink} | partitioned sink, the key picks the file | `[key, string]` | exactly-once (truncates on resume) |
  * | {@linkcode StdOutSink} | dynamic sink, every worker | anything | at-least-once |
+ * | {@linkcode WebSocketSource} | dynamic source, worker 0 | parsed messages | at-most-once (a feed cannot be replayed) |
+ * | {@linkcode SSESource} | dynamic source, worker 0 | parsed events | at-most-once (`Last-Event-ID` on reconnect) |
  *
  * Partitioned ("fixed") sources and sinks keep a resume position in each
  * snapshot; dynamic ones run one stateless reader or writer per worker.
@@ -50,3 +52,6 @@ export * from "./std_in_source.ts";
 export * from "./file_sink.ts";
 export * from "./dir_sink.ts";
 export * from "./std_out_sink.ts";
+export * from "./websocket_source.ts";
+export * from "./sse_source.ts";
+export * from "./feed_error.ts";

@@ -15,7 +15,7 @@ import { platform } from "../src/runtime/platform/platform.ts";
 const text = decodeURIComponent(new URL("wordcount.txt", import.meta.url).pathname);
 
 /** Splits a line into words, dropping punctuation and digits. */
-function tokenize(line: string): string[] {
+export function tokenize(line: string): string[] {
   return line.match(/[^\s!,.?":;0-9]+/g) ?? [];
 }
 
