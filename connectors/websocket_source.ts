@@ -62,7 +62,10 @@ async function webSocketClass(): Promise<WebSocketClass> {
   const own = (globalThis as { WebSocket?: WebSocketClass }).WebSocket;
   if (own) return own;
   try {
-    const ws = await import("ws");
+    // A name, not a literal: Deno would otherwise fetch `ws` for every program
+    // that imports the connectors, though only Node 20 ever loads it.
+    const name = "ws";
+    const ws = await import(name);
     return (ws.WebSocket ?? ws.default) as unknown as WebSocketClass;
   } catch (error) {
     throw new Error(

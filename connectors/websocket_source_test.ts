@@ -125,7 +125,7 @@ Deno.test("WebSocketSource drops the oldest items when its buffer is full, and s
   });
   try {
     const source = new WebSocketSource(server.url, { bufferSize: 10 });
-    const reader = await source.withErrors().build("f.inp", 0, 1);
+    const reader = await source.withErrors().build("f.inp", 0, 1, { now: () => Date.now() });
     try {
       // Nobody reads while the 50 messages arrive.
       while (source.stats.received < 50) await new Promise((r) => setTimeout(r, 5));

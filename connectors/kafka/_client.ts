@@ -16,7 +16,7 @@
  * @module
  */
 
-import { Buffer } from "node:buffer";
+import { type NodeBuffer, nodeBuffer } from "../../src/runtime/platform/node_buffer.ts";
 import { describeValue } from "../../src/dataflow/errors.ts";
 
 /**
@@ -268,7 +268,7 @@ export async function withReconnect<T>(
 export const DEFAULT_RECONNECT_TIMEOUT_MS = 120_000;
 
 /** Bytes for the client, without a copy when they already are bytes. */
-export function toBuffer(value: string | Uint8Array): Buffer {
+export function toBuffer(value: string | Uint8Array): NodeBuffer {
   if (typeof value !== "string" && !(value instanceof Uint8Array)) {
     throw new TypeError(
       `Cannot write to Kafka: keys, values and headers must be strings or Uint8Array, got ${
@@ -276,8 +276,7 @@ export function toBuffer(value: string | Uint8Array): Buffer {
       }`,
     );
   }
-  if (typeof value === "string") return Buffer.from(value, "utf8");
-  return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  return nodeBuffer(value);
 }
 
 /** Bytes from the client as a plain `Uint8Array` view (no copy). */
