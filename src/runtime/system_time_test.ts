@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Dataflow, iterate, run, type RunOptions } from "../../mod.ts";
 import { TestingClock, TestingSink, TestingTime } from "../../connectors/testing.ts";
+import { toArray } from "../../operators/to_array.ts";
 
 // A flow whose one item says the system time its step saw.
 function stampFlow(out: unknown[] = []) {
@@ -22,7 +23,7 @@ Deno.test("run() and iterate() read system time from options.time", async () => 
   await run(stampFlow(out).flow, { time: new TestingTime(42) });
   assert.deepEqual(out, [["a", 42]]);
   const { stamped } = stampFlow();
-  assert.deepEqual(await Array.fromAsync(iterate(stamped, { time: new TestingTime(7) })), [
+  assert.deepEqual(await toArray(iterate(stamped, { time: new TestingTime(7) })), [
     ["a", 7],
   ]);
 });
@@ -34,7 +35,7 @@ Deno.test("the deprecated options.clock and TestingClock still work", async () =
   await run(stampFlow(out).flow, { clock });
   assert.deepEqual(out, [["a", 42]]);
   const { stamped } = stampFlow();
-  assert.deepEqual(await Array.fromAsync(iterate(stamped, { clock: new TestingTime(7) })), [
+  assert.deepEqual(await toArray(iterate(stamped, { clock: new TestingTime(7) })), [
     ["a", 7],
   ]);
 });
@@ -47,5 +48,5 @@ Deno.test("run() and iterate() refuse options.time and options.clock together", 
       "Cannot run flow: options.time and options.clock (its deprecated name) are both given; pass only time",
   };
   await assert.rejects(run(stampFlow().flow, options), refused);
-  await assert.rejects(Array.fromAsync(iterate(stampFlow().stamped, options)), refused);
+  await assert.rejects(toArray(iterate(stampFlow().stamped, options)), refused);
 });
