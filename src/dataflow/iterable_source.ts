@@ -12,19 +12,36 @@ export const ITERABLE_BATCH_SIZE = 1024;
 const NOT_YET: unique symbol = Symbol("not yet");
 const notYet = Promise.resolve(NOT_YET);
 
+// An iterator that throws after yielding some items: the items come first,
+// in their own batch, and the error at the next read, so nothing it produced
+// is lost.
+class Deferred {
+  constructor(readonly error: unknown) {}
+}
+
 class SyncIterablePartition<T> implements StatelessSourcePartition<T> {
   readonly #iterator: Iterator<T>;
   #done = false;
+  #failure: Deferred | undefined;
 
   constructor(iterable: Iterable<T>) {
     this.#iterator = iterable[Symbol.iterator]();
   }
 
   nextBatch(): NextBatch<T> {
+    if (this.#failure) throw this.#failure.error;
     if (this.#done) return null;
     const batch: T[] = [];
     while (batch.length < ITERABLE_BATCH_SIZE) {
-      const result = this.#iterator.next();
+      let result: IteratorResult<T>;
+      try {
+        result = this.#iterator.next();
+      } catch (error) {
+        if (batch.length === 0) throw error;
+        this.#done = true;
+        this.#failure = new Deferred(error);
+        break;
+      }
       if (result.done) {
         this.#done = true;
         break;
@@ -60,6 +77,7 @@ class AsyncIterablePartition<T> implements StatelessSourcePartition<T> {
   readonly #iterator: AsyncIterator<T>;
   #pending: Promise<IteratorResult<T>> | undefined;
   #done = false;
+  #failure: Deferred | undefined;
 
   constructor(iterable: AsyncIterable<T>) {
     this.#iterator = iterable[Symbol.asyncIterator]();
@@ -68,6 +86,7 @@ class AsyncIterablePartition<T> implements StatelessSourcePartition<T> {
   // Waits for one item, then takes only what has already arrived, so that
   // batching never adds latency.
   async nextBatch(): Promise<NextBatch<T>> {
+    if (this.#failure) throw this.#failure.error;
     if (this.#done) return null;
     let result = await (this.#pending ?? this.#iterator.next());
     this.#pending = undefined;
@@ -79,8 +98,15 @@ class AsyncIterablePartition<T> implements StatelessSourcePartition<T> {
       }
       batch.push(result.value);
       if (batch.length >= ITERABLE_BATCH_SIZE) break;
+      let settled: IteratorResult<T> | typeof NOT_YET;
       const next = this.#iterator.next();
-      const settled = await Promise.race([next, notYet]);
+      try {
+        settled = await Promise.race([next, notYet]);
+      } catch (error) {
+        this.#done = true;
+        this.#failure = new Deferred(error);
+        break;
+      }
       if (settled === NOT_YET) {
         this.#pending = next;
         break;
