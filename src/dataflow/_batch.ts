@@ -42,6 +42,17 @@ export function shapeError(path: string, expected: string, value: unknown): Type
 }
 
 /**
+ * Marks an error runnel raised itself (a `RangeError` naming the step, say),
+ * so that nothing wraps it again on the way out.
+ *
+ * @param error The error, returned as it is.
+ */
+export function reportedError<E extends Error>(error: E): E {
+  ownErrors.add(error);
+  return error;
+}
+
+/**
  * Carries the value a per-item callback failed on out of a batch-level
  * call, so the step's error names that value rather than the whole batch.
  */

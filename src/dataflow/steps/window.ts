@@ -13,8 +13,14 @@ import type {
   StepContext,
 } from "../graph.ts";
 import type { KeyedStream, Stream } from "../stream.ts";
-import type { Clock, ClockContext, ClockLogic } from "../time/clock.ts";
-import type { Windower, WindowerLogic, WindowMetadata } from "../time/windowers.ts";
+import { builtinClock, type Clock, type ClockContext, type ClockLogic } from "../time/clock.ts";
+import {
+  builtinWindower,
+  type Windower,
+  type WindowerLogic,
+  type WindowMetadata,
+} from "../time/windowers.ts";
+import { warnIfSeconds } from "./_window_time.ts";
 
 /**
  * The state of one window, built when the window opens.
@@ -401,6 +407,9 @@ interface Partition {
   swept: number;
 }
 
+/** Checks a run's first timestamp once, for looking like Unix seconds. */
+type FirstCheck = { checked: boolean };
+
 function windowBuilder(
   pathOf: () => string,
   options: WindowOptions<unknown>,
@@ -410,6 +419,10 @@ function windowBuilder(
   const ordered = options.ordered ?? true;
   const shared = options.watermarkScope === "partition";
   const partitions = new WeakMap<StepContext, Partition>();
+  const event = builtinClock(clock)?.kind === "event";
+  const spec = builtinWindower(windower);
+  const alignTo = event && spec?.kind === "sliding" ? spec.alignTo : undefined;
+  const firstChecks = new WeakMap<StepContext, FirstCheck>();
   // One clock context per run, shared by its keys.
   const clockContexts = new WeakMap<StepContext, ClockContext>();
   return (resume, key, ctx) => {
@@ -442,7 +455,16 @@ function windowBuilder(
         swept: -Infinity,
       };
     }
-    return new KeyLogic(keyWindows, partition, shared);
+    let first = firstChecks.get(ctx);
+    if (first === undefined) {
+      first = { checked: alignTo === undefined };
+      firstChecks.set(ctx, first);
+    }
+    const check = (ts: number) => {
+      first.checked = true;
+      warnIfSeconds(pathOf(), ts, alignTo!);
+    };
+    return new KeyLogic(keyWindows, partition, shared, first, check);
   };
 }
 
@@ -452,12 +474,22 @@ class KeyLogic implements StatefulBatchLogic<unknown, Tagged, KeySnapshot> {
   readonly #clock: ClockLogic<unknown>;
   readonly #partition: Partition;
   readonly #shared: boolean;
+  readonly #first: FirstCheck;
+  readonly #check: (ts: number) => void;
 
-  constructor(windows: KeyWindows, partition: Partition, shared: boolean) {
+  constructor(
+    windows: KeyWindows,
+    partition: Partition,
+    shared: boolean,
+    first: FirstCheck,
+    check: (ts: number) => void,
+  ) {
     this.#windows = windows;
     this.#clock = partition.clock!;
     this.#partition = partition;
     this.#shared = shared;
+    this.#first = first;
+    this.#check = check;
   }
 
   // Advances this key, and in partition scope every key once per new watermark.
@@ -480,6 +512,7 @@ class KeyLogic implements StatefulBatchLogic<unknown, Tagged, KeySnapshot> {
       const value = values[i];
       const stamped = clock.onItem(value);
       watermark = stamped[1];
+      if (!this.#first.checked) this.#check(stamped[0]);
       this.#windows.take(stamped[0], watermark, value, out);
     }
     this.#advance(watermark, out);
