@@ -49,6 +49,7 @@ export type {
   StatelessSinkPartition,
 } from "./src/dataflow/outputs.ts";
 export type {
+  FoldTimers,
   KeyedFold,
   LogicResult,
   StatefulBatchBuilder,

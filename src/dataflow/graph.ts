@@ -270,8 +270,8 @@ export interface StatefulBatchNode extends NodeBase {
 
 /**
  * Keyed state as plain values, a batch at a time: the batch-level twin of
- * {@linkcode StatefulBatchLogic} for steps that need no timers (joins,
- * final aggregates, stateful maps).
+ * {@linkcode StatefulBatchLogic} for joins, final aggregates, stateful maps
+ * and the built-in windows, which set timers through {@linkcode FoldTimers}.
  *
  * The runtime asks the fold for a fresh `state` per run and worker, and hands
  * it back with every batch; the node itself stays stateless. The state holds
@@ -306,12 +306,62 @@ export interface StatefulBatchNode extends NodeBase {
  * ```
  */
 export interface KeyedFold<T = unknown> {
-  /** Makes the empty state of one run on one worker. */
-  init(): T;
+  /**
+   * Makes the empty state of one run on one worker. A fold with timers
+   * keeps `ctx` (whose `now()` is the system time read for the current
+   * batch or wake-up) and `timers` in it.
+   */
+  init(ctx: StepContext, timers: FoldTimers): T;
   /** Folds one batch of `[key, value]` items from input `side` into `state`, in order. */
   onBatch(state: T, batch: readonly unknown[], out: unknown[], side: number): void;
   /** At end of input: what the live keys emit, in sorted key order. The state is then dropped. */
   onEof?(state: T, out: unknown[]): void;
+  /**
+   * Called, after a batch or while waiting for one, for each key whose
+   * timer (set through {@linkcode FoldTimers}) has come due, earliest
+   * first. The timer is cleared first; a time it sets again for that key is
+   * at least a millisecond after now.
+   */
+  onNotify?(state: T, key: string, out: unknown[]): void;
+}
+
+/**
+ * Per-key wake-up times of a {@linkcode KeyedFold} with `onNotify`, as
+ * system times in epoch ms: at most one per key; setting a key's time again
+ * replaces it, and `undefined` clears it.
+ *
+ * @example A fold that reports each key 10 ms after its first item
+ * ```ts
+ * import { Dataflow, type FoldTimers, type KeyedFold, type StepContext } from "@runnel/runnel";
+ * import { TestingSource } from "@runnel/runnel/testing";
+ * import assert from "node:assert/strict";
+ *
+ * type State = { ctx: StepContext; timers: FoldTimers; seen: Map<string, number> };
+ * const report: KeyedFold<State> = {
+ *   init: (ctx, timers) => ({ ctx, timers, seen: new Map() }),
+ *   onBatch(state, batch) {
+ *     for (const [key] of batch as [string, unknown][]) {
+ *       if (!state.seen.has(key)) state.timers.set(key, state.ctx.now() + 10);
+ *       state.seen.set(key, (state.seen.get(key) ?? 0) + 1);
+ *     }
+ *   },
+ *   onNotify(state, key, out) {
+ *     out.push([key, state.seen.get(key)]);
+ *   },
+ * };
+ * const flow = new Dataflow("f");
+ * const source = new TestingSource<[string, number]>(
+ *   [["a", 1], ["a", 2], TestingSource.PAUSE(200), ["b", 3]],
+ *   { batchSize: 2 },
+ * );
+ * const reports = flow.input("inp", source).keyedFold<number>("report", () => report);
+ * // The pause lets a's timer fire; the input ends before b's does.
+ * assert.deepEqual(await Array.fromAsync(reports), [["a", 2]]);
+ * ```
+ */
+export interface FoldTimers {
+  /** Sets `key`'s wake-up time, or clears it when `at` is `undefined`. */
+  set(key: string, at: number | undefined): void;
 }
 
 /** Per-key plain-value state folded a batch at a time; see {@linkcode KeyedFold}. */

@@ -151,7 +151,7 @@ export function planWorker(
       case "statefulBatch":
         return statefulBatchStep(node, consume(node.up), ctx, stepCtx);
       case "keyedFold":
-        return keyedFoldStep(node, node.ups.map(consume));
+        return keyedFoldStep(node, node.ups.map(consume), ctx, stepCtx);
       case "output":
         throw new TypeError(`Cannot read from output step "${node.path}"`);
     }

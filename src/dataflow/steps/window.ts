@@ -13,13 +13,20 @@ import type {
   StepContext,
 } from "../graph.ts";
 import type { KeyedStream, Stream } from "../stream.ts";
-import { builtinClock, type Clock, type ClockContext, type ClockLogic } from "../time/clock.ts";
+import {
+  type BuiltinClock,
+  builtinClock,
+  type Clock,
+  type ClockContext,
+  type ClockLogic,
+} from "../time/clock.ts";
 import {
   builtinWindower,
   type Windower,
   type WindowerLogic,
   type WindowMetadata,
 } from "../time/windowers.ts";
+import { DOWN, LATE, META, type WindowAgg, windowFold } from "./_window_state.ts";
 import { warnIfSeconds } from "./_window_time.ts";
 
 /**
@@ -180,9 +187,6 @@ export interface WindowOut<V, W> {
   meta: KeyedStream<[number, WindowMetadata]>;
 }
 
-const DOWN = 0;
-const LATE = 1;
-const META = 2;
 type Tagged = readonly [tag: number, key: string, windowId: number, payload: unknown];
 
 type AnyLogic = WindowLogic<unknown, unknown, unknown>;
@@ -559,17 +563,59 @@ export function window<V, W, S = unknown>(
   builder: WindowLogicBuilder<V, W, S>,
   options: WindowOptions<V>,
 ): WindowOut<V, W> {
+  return windowWith(up, id, builder, options, undefined);
+}
+
+/**
+ * How a built-in aggregation folds its windows as plain values, and the
+ * clock as the window step reads it when not `options.clock` itself.
+ */
+export interface BuiltinAggregation {
+  readonly agg: WindowAgg;
+  readonly clock?: BuiltinClock | undefined;
+}
+
+/**
+ * The window step; with `builtin`, and a built-in clock and windower, it
+ * keeps each key's windows as plain records in a keyed fold, with the same
+ * results as `builder`'s logic objects on the generic path.
+ *
+ * @internal For the built-in window aggregations.
+ */
+export function windowWith<V, W, S = unknown>(
+  up: KeyedStream<V>,
+  id: string,
+  builder: WindowLogicBuilder<V, W, S>,
+  options: WindowOptions<V>,
+  builtin: BuiltinAggregation | undefined,
+): WindowOut<V, W> {
   checkOptions(id, builder, options);
+  const clock = builtin === undefined
+    ? undefined
+    : builtin.clock ?? builtinClock(options.clock as Clock<unknown>);
+  const windower = builtinWindower(options.windower);
   return up.then((inner) => {
     let path = "";
-    const tagged = inner.statefulBatch(
-      "window",
-      windowBuilder(
-        () => path,
-        options as WindowOptions<unknown>,
-        builder as WindowLogicBuilder<unknown, unknown, unknown>,
-      ),
-    );
+    let tagged: KeyedStream<Tagged>;
+    if (builtin !== undefined && clock !== undefined && windower !== undefined) {
+      const spec = {
+        clock,
+        windower,
+        agg: builtin.agg,
+        ordered: options.ordered ?? true,
+        shared: options.watermarkScope === "partition",
+      };
+      tagged = inner.keyedFold<Tagged>("window", (at) => windowFold(at, spec));
+    } else {
+      tagged = inner.statefulBatch(
+        "window",
+        windowBuilder(
+          () => path,
+          options as WindowOptions<unknown>,
+          builder as WindowLogicBuilder<unknown, unknown, unknown>,
+        ),
+      );
+    }
     path = tagged.stepId;
     const pick = <U>(name: string, tag: number): KeyedStream<[number, U]> =>
       (tagged as Stream<[string, Tagged]>).filterMap(
