@@ -15,8 +15,8 @@
  * item, costs a map write rather than a heap push.
  */
 export class TimerQueue {
-  readonly #times = new Map<string, number>();
-  readonly #heap: { time: number; key: string }[] = [];
+  #times = new Map<string, number>();
+  #heap: { time: number; key: string }[] = [];
 
   /** How many keys have a timer. */
   get size(): number {
@@ -47,7 +47,14 @@ export class TimerQueue {
     while (true) {
       this.#dropStale();
       const top = this.#heap[0];
-      if (top === undefined || top.time > now) return due;
+      if (top === undefined || top.time > now) {
+        // Emptied by a wave of timers (a million keys' windows closing): let go of the room.
+        if (top === undefined && due.length > 0) {
+          this.#heap = [];
+          this.#times = new Map();
+        }
+        return due;
+      }
       this.#pop();
       this.#times.delete(top.key);
       due.push(top.key);

@@ -86,9 +86,11 @@ export async function* keyedFoldStep(
           result = await Promise.race([next, woke]);
           waiting.abort();
           if (result === undefined) {
-            const out: unknown[] = [];
+            let out: unknown[] | undefined = [];
             notify(out);
             if (out.length > 0) yield out;
+            // A suspended generator keeps its variables: drop the batch passed on.
+            out = undefined;
           }
         }
         if (result.done) break;
@@ -97,11 +99,12 @@ export async function* keyedFoldStep(
           yield message;
           continue;
         }
-        const out: unknown[] = [];
+        let out: unknown[] | undefined = [];
         now = clock.now();
         fold.onBatch(state, message, out, 0);
         notify(out);
         if (out.length > 0) yield out;
+        out = undefined;
       }
       finished = true;
     } finally {
