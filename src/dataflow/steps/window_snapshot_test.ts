@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { Dataflow } from "../../../mod.ts";
 import type { KeyedFoldNode } from "../graph.ts";
-import { runScenario, scenario, STEPS } from "./_test_window_steps.ts";
-import type { WindowFold, WindowFoldSnapshot } from "./_window_state.ts";
+import { runScenario, scenario, STEPS, T0 } from "./_test_window_steps.ts";
+import type { KeySnapshot, WindowFold, WindowFoldSnapshot } from "./_window_state.ts";
 
 /** Throws unless `value` is plain data: primitives (no symbols), arrays, plain objects, Maps and Sets. */
 function assertPlain(value: unknown, at = "state"): void {
@@ -68,3 +68,36 @@ for (const name of Object.keys(STEPS)) {
     assert.ok(open > 0 && idle > 0, `open ${open}, idle ${idle}`);
   });
 }
+
+Deno.test("a key whose windows have closed keeps only its watermark, or nothing in partition scope", async () => {
+  for (const partition of [false, true]) {
+    const shots: WindowFoldSnapshot[] = [];
+    await runScenario(
+      {
+        batches: [
+          { advance: 0, items: [["a", { ts: T0 + 100, v: 0 }]] },
+          // Two seconds on, a's window [0, 1 s) has closed by timer.
+          { advance: 2_000, items: [["b", { ts: T0 + 5_000, v: 1 }]] },
+        ],
+        windower: ["tumbling", 1_000],
+        wait: 0,
+        ordered: false,
+        partition,
+        system: false,
+      },
+      STEPS.count!,
+      false,
+      snapshotting(shots),
+    );
+    const keys = new Map(shots.at(-1)!.keys);
+    const b = keys.get("b") as KeySnapshot;
+    assert.deepEqual(b.ids, [5], "b's window is open");
+    assert.deepEqual(b.accs, [1]);
+    if (partition) {
+      assert.equal(keys.has("a"), false);
+    } else {
+      // Its watermark: 100 ms past system time when its event came, as one number.
+      assert.equal(keys.get("a"), 100);
+    }
+  }
+});
