@@ -282,7 +282,7 @@ export function windowFold(path: string, spec: WindowFoldSpec): WindowFold {
       }
       i = lo;
     }
-    if (ids[i] === id) {
+    if (i < ids.length && ids[i] === id) {
       rec.accs[i] = agg.add(rec.accs[i], value, emitted);
     } else {
       const acc = agg.open(value, emitted);
