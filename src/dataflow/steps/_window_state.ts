@@ -51,6 +51,8 @@ export interface WindowFoldSpec {
   readonly agg: WindowAgg;
   readonly ordered: boolean;
   readonly shared: boolean;
+  /** What the clock reads of a value, when not the value itself. */
+  readonly read?: ((value: unknown) => unknown) | undefined;
 }
 
 /** One key's live state: plain numbers and arrays. */
@@ -136,7 +138,7 @@ export interface WindowFold extends KeyedFold<WindowFoldState> {
  * @returns The fold.
  */
 export function windowFold(path: string, spec: WindowFoldSpec): WindowFold {
-  const { clock, windower, agg, ordered, shared } = spec;
+  const { clock, windower, agg, ordered, shared, read } = spec;
   const event = clock.kind === "event";
   const tsGetter = clock.kind === "event" ? clock.tsGetter : undefined;
   const wait = clock.kind === "event" ? clock.wait : 0;
@@ -612,7 +614,8 @@ export function windowFold(path: string, spec: WindowFoldSpec): WindowFold {
       const value = values[i];
       let ts: number;
       if (event) {
-        ts = checkedEpochMs(path, tsGetter!(value), value);
+        const item = read === undefined ? value : read(value);
+        ts = checkedEpochMs(path, tsGetter!(item), item);
         watermark = stamp(state, rec, ts);
       } else {
         ts = watermark = state.now;

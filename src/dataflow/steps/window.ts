@@ -13,13 +13,7 @@ import type {
   StepContext,
 } from "../graph.ts";
 import type { KeyedStream, Stream } from "../stream.ts";
-import {
-  type BuiltinClock,
-  builtinClock,
-  type Clock,
-  type ClockContext,
-  type ClockLogic,
-} from "../time/clock.ts";
+import { builtinClock, type Clock, type ClockContext, type ClockLogic } from "../time/clock.ts";
 import {
   builtinWindower,
   type Windower,
@@ -576,12 +570,14 @@ export function window<V, W, S = unknown>(
 }
 
 /**
- * How a built-in aggregation folds its windows as plain values, and the
- * clock as the window step reads it when not `options.clock` itself.
+ * How a built-in aggregation folds its windows as plain values; and, when
+ * the step's values are not what the user's clock reads (a join's
+ * `[side, value]` pairs), that clock and what it reads of a value.
  */
 export interface BuiltinAggregation {
   readonly agg: WindowAgg;
-  readonly clock?: BuiltinClock | undefined;
+  readonly clock?: Clock<unknown>;
+  readonly read?: (value: unknown) => unknown;
 }
 
 /**
@@ -601,7 +597,7 @@ export function windowWith<V, W, S = unknown>(
   checkOptions(id, builder, options);
   const clock = builtin === undefined
     ? undefined
-    : builtin.clock ?? builtinClock(options.clock as Clock<unknown>);
+    : builtinClock(builtin.clock ?? options.clock as Clock<unknown>);
   const windower = builtinWindower(options.windower);
   return up.then((inner) => {
     let path = "";
@@ -613,6 +609,7 @@ export function windowWith<V, W, S = unknown>(
         agg: builtin.agg,
         ordered: options.ordered ?? true,
         shared: options.watermarkScope === "partition",
+        read: builtin.read,
       };
       tagged = inner.keyedFold<Tagged>("window", (at) => windowFold(at, spec));
     } else {

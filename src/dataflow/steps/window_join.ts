@@ -7,7 +7,7 @@
 import { checkKeyed } from "../_batch.ts";
 import type { BatchFn } from "../graph.ts";
 import type { KeyedStream } from "../stream.ts";
-import { type BuiltinClock, builtinClock, type Clock, type Timestamp } from "../time/clock.ts";
+import type { Clock } from "../time/clock.ts";
 import type { WindowAgg } from "./_window_state.ts";
 import { checkJoinModes, type JoinInsertMode, type JoinOptions } from "./join.ts";
 import { type WindowLogic, type WindowOptions, type WindowOut, windowWith } from "./window.ts";
@@ -247,20 +247,12 @@ export function joinWindow(
       }
     },
   };
-  const builtin = builtinClock(clock as Clock<unknown>);
-  let joinClock: BuiltinClock | undefined = builtin;
-  if (builtin?.kind === "event") {
-    const tsGetter = builtin.tsGetter;
-    joinClock = {
-      ...builtin,
-      tsGetter: (tagged): Timestamp => tsGetter((tagged as [number, unknown])[1]),
-    };
-  }
   return up.then(
     (first, ...rest: KeyedStream<unknown>[]) =>
       windowWith(mergeSides([first, ...rest]), "join", build, { ...options, clock: sideClock }, {
         agg,
-        clock: joinClock,
+        clock: clock as Clock<unknown>,
+        read: (tagged) => (tagged as [number, unknown])[1],
       }),
     id,
     ...others,

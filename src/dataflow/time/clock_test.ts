@@ -147,3 +147,22 @@ Deno.test("window steps do not warn for milliseconds, or when windows align to e
   });
   assert.deepEqual(early, []);
 });
+
+Deno.test("joinWindow names the side's value, not its tagged pair, for a time that is not one", async () => {
+  const flow = new Dataflow("f");
+  type E = { at: unknown };
+  const left = flow.input("l", [["k", { at: "x" }]] as [string, E][]);
+  const right = flow.input("r", [] as [string, E][]);
+  left.joinWindow("j", [right], {
+    clock: EventClock((e) => (e as E).at as number, { waitForSystemDuration: 0 }),
+    windower: TumblingWindower({ length: 1_000, alignTo: T0 }),
+  }).down.output("out", new TestingSink([]));
+  await assert.rejects(run(flow, { clock: new TestingClock(T0) }), (e: Error) => {
+    assert.ok(e instanceof TypeError);
+    assert.match(
+      e.message,
+      /^Cannot run step "f\.j\.join\.window": .* for item \{"at":"x"\}, got "x"$/,
+    );
+    return true;
+  });
+});
