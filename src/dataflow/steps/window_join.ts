@@ -27,7 +27,8 @@ import { type WindowLogic, type WindowOptions, type WindowOut, windowWith } from
  *   const left = flow.input("left", [["u", 1], ["v", 2]] as [string, number][]);
  *   const right = flow.input("right", [["u", 4]] as [string, number][]);
  *   return await Array.fromAsync(left.joinWindow("join", [right], {
- *     clock: EventClock((ms) => ms as number, { waitForSystemDuration: 10 }),
+ *     // Windows close at end of input, however late the right side's items arrive.
+ *     clock: EventClock((ms) => ms as number, { waitForSystemDuration: Infinity }),
  *     windower: TumblingWindower({ length: 10, alignTo: 0 }),
  *     ...options,
  *   }).down);
