@@ -974,9 +974,11 @@ export class Stream<T> implements AsyncIterable<T> {
 
   /**
    * Adds a keyed-fold step over this keyed stream and `others`: per-key
-   * plain-value state folded a batch at a time, with no timers.
+   * plain-value state folded a batch at a time, with per-key timers if the
+   * fold has `onNotify`.
    *
-   * @internal Used by the stateful steps that need no timers; see
+   * @internal Used by joins, final aggregates, stateful maps and the
+   * built-in window aggregations; see
    * {@linkcode KeyedFold}.
    */
   keyedFold<W>(
@@ -995,7 +997,7 @@ export class Stream<T> implements AsyncIterable<T> {
   /**
    * The lowest-level stateful step: per key, a logic object that gets the
    * key's values batch by batch, with timers. `stateful`, `collect` and the
-   * window steps are built on it.
+   * generic `window` step are built on it.
    * See {@linkcode StatefulBatchLogic} for the call order.
    *
    * @typeParam V The values.
