@@ -30,7 +30,7 @@ export class TimerQueue {
       return;
     }
     const current = this.#times.get(key);
-    if (current === time) return;
+    if (current !== undefined && current === time) return;
     this.#times.set(key, time);
     if (current === undefined || time < current) this.#push({ time, key });
   }
@@ -67,7 +67,7 @@ export class TimerQueue {
     while (this.#heap.length > 0) {
       const top = this.#heap[0]!;
       const time = this.#times.get(top.key);
-      if (time === top.time) return;
+      if (time !== undefined && time === top.time) return;
       this.#pop();
       if (time !== undefined && time > top.time) this.#push({ time, key: top.key });
     }
