@@ -14,9 +14,26 @@ class ShapeError extends TypeError {}
 // Named as users see it, so consoles print it as the TypeError it is.
 Object.defineProperty(ShapeError, "name", { value: "TypeError" });
 
-/** Whether `error` is a `StepError` or a shape error runnel already reported. */
+/** A `RangeError` runnel raised itself; private, as {@linkcode ShapeError} is. */
+class OwnRangeError extends RangeError {}
+Object.defineProperty(OwnRangeError, "name", { value: "RangeError" });
+
+/** Whether `error` is a `StepError` or a shape or range error runnel already reported. */
 export function isReported(error: unknown): boolean {
-  return error instanceof StepError || error instanceof ShapeError;
+  return error instanceof StepError || error instanceof ShapeError ||
+    error instanceof OwnRangeError;
+}
+
+/**
+ * A `TypeError` or `RangeError` with a message runnel wrote itself, for a
+ * check whose value needs its own words (`"an invalid Date"`, a range);
+ * like {@linkcode shapeError}'s, it is reported as it is, never wrapped.
+ *
+ * @param kind `TypeError` or `RangeError`.
+ * @param message The whole message, naming the step.
+ */
+export function ownError(kind: typeof TypeError | typeof RangeError, message: string): Error {
+  return kind === RangeError ? new OwnRangeError(message) : new ShapeError(message);
 }
 
 /**

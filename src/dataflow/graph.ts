@@ -301,8 +301,8 @@ export interface StatefulBatchNode extends NodeBase {
 
 /**
  * Keyed state as plain values, a batch at a time: the batch-level twin of
- * {@linkcode StatefulBatchLogic} for steps that need no timers (joins,
- * final aggregates, stateful maps).
+ * {@linkcode StatefulBatchLogic} for joins, final aggregates, stateful maps
+ * and the built-in windows, which set timers through {@linkcode FoldTimers}.
  *
  * The runtime asks the fold for a fresh `state` per run and worker, and hands
  * it back with every batch; the node itself stays stateless. The state holds
@@ -318,12 +318,36 @@ export interface StatefulBatchNode extends NodeBase {
  * one with `keyedFold` in `_stream_core.ts`.
  */
 export interface KeyedFold<T = unknown> {
-  /** Makes the empty state of one run on one worker. */
-  init(): T;
+  /**
+   * Makes the empty state of one run on one worker. A fold with timers
+   * keeps `ctx` (whose `now()` is the system time read for the current
+   * batch or wake-up) and `timers` in it.
+   */
+  init(ctx: StepContext, timers: FoldTimers): T;
   /** Folds one batch of `[key, value]` items from input `side` into `state`, in order. */
   onBatch(state: T, batch: readonly unknown[], out: unknown[], side: number): void;
   /** At end of input: what the live keys emit, in sorted key order. The state is then dropped. */
   onEof?(state: T, out: unknown[]): void;
+  /**
+   * Called, after a batch or while waiting for one, for each key whose
+   * timer (set through {@linkcode FoldTimers}) has come due, earliest
+   * first. The timer is cleared first; a time it sets again for that key is
+   * at least a millisecond after now.
+   */
+  onNotify?(state: T, key: string, out: unknown[]): void;
+}
+
+/**
+ * Per-key wake-up times of a {@linkcode KeyedFold} with `onNotify`, as
+ * system times in epoch ms: at most one per key; setting a key's time again
+ * replaces it, and `undefined` clears it.
+ *
+ * Not part of the public API: the built-in windows set them; the tests of
+ * `src/runtime/nodes/keyed_fold.ts` show their use.
+ */
+export interface FoldTimers {
+  /** Sets `key`'s wake-up time, or clears it when `at` is `undefined`. */
+  set(key: string, at: number | undefined): void;
 }
 
 /**

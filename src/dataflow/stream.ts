@@ -699,7 +699,7 @@ export class Stream<T> implements AsyncIterable<T> {
   /**
    * The lowest-level stateful step: per key, a logic object that gets the
    * key's values batch by batch, with timers. `stateful`, `collect` and the
-   * window steps are built on it.
+   * generic `window` step are built on it.
    * See {@linkcode StatefulBatchLogic} for the call order.
    *
    * @typeParam V The values.

@@ -294,7 +294,7 @@ Deno.test("compiled and interpreted keyed folds agree, errors included", () => {
       },
       eof: (sum: number, key, out) => out.push([key, `end ${sum}`]),
     }, { codegen });
-    const state = fold.init();
+    const state = fold.init({ workerIndex: 0, workerCount: 1, now: () => 0 }, { set() {} });
     const out: unknown[] = [];
     fold.onBatch(state, [["a", 4], ["b", 1], ["a", 6], ["a", 2]], out, 0);
     fold.onEof!(state, out);

@@ -15,8 +15,8 @@
  * item, costs a map write rather than a heap push.
  */
 export class TimerQueue {
-  readonly #times = new Map<string, number>();
-  readonly #heap: { time: number; key: string }[] = [];
+  #times = new Map<string, number>();
+  #heap: { time: number; key: string }[] = [];
 
   /** How many keys have a timer. */
   get size(): number {
@@ -30,7 +30,7 @@ export class TimerQueue {
       return;
     }
     const current = this.#times.get(key);
-    if (current === time) return;
+    if (current !== undefined && current === time) return;
     this.#times.set(key, time);
     if (current === undefined || time < current) this.#push({ time, key });
   }
@@ -47,7 +47,14 @@ export class TimerQueue {
     while (true) {
       this.#dropStale();
       const top = this.#heap[0];
-      if (top === undefined || top.time > now) return due;
+      if (top === undefined || top.time > now) {
+        // Emptied by a wave of timers (a million keys' windows closing): let go of the room.
+        if (top === undefined && due.length > 0) {
+          this.#heap = [];
+          this.#times = new Map();
+        }
+        return due;
+      }
       this.#pop();
       this.#times.delete(top.key);
       due.push(top.key);
@@ -60,7 +67,7 @@ export class TimerQueue {
     while (this.#heap.length > 0) {
       const top = this.#heap[0]!;
       const time = this.#times.get(top.key);
-      if (time === top.time) return;
+      if (time !== undefined && time === top.time) return;
       this.#pop();
       if (time !== undefined && time > top.time) this.#push({ time, key: top.key });
     }

@@ -152,7 +152,7 @@ export function planWorker(
         return statefulBatchStep(node, consume(node.up), ctx, stepCtx);
       case "keyedFold": {
         const fold = "step" in node.fold ? compileFold(node.path, node.fold) : node.fold;
-        return keyedFoldStep(fold, node.ups.map(consume));
+        return keyedFoldStep(fold, node.ups.map(consume), ctx, stepCtx);
       }
       case "output":
         throw new TypeError(`Cannot read from output step "${node.path}"`);

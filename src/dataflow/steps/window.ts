@@ -13,10 +13,17 @@ import type {
   StepContext,
 } from "../graph.ts";
 import { checkCallback } from "../_errors.ts";
-import { stepPath } from "../_stream_core.ts";
+import { keyedFold, stepPath } from "../_stream_core.ts";
 import type { KeyedStream, Stream } from "../stream.ts";
-import type { Clock, ClockContext, ClockLogic } from "../time/clock.ts";
-import type { Windower, WindowerLogic, WindowMetadata } from "../time/windowers.ts";
+import { builtinClock, type Clock, type ClockContext, type ClockLogic } from "../time/clock.ts";
+import {
+  builtinWindower,
+  type Windower,
+  type WindowerLogic,
+  type WindowMetadata,
+} from "../time/windowers.ts";
+import { DOWN, LATE, META, type WindowAgg, windowFold } from "./_window_state.ts";
+import { warnIfSeconds } from "./_window_time.ts";
 
 /**
  * The state of one window, built when the window opens.
@@ -127,7 +134,16 @@ export interface WindowOptions<V> {
   /**
    * `"key"` (the default, as Bytewax): each key has its own watermark.
    * `"partition"`: one watermark for all keys of the step on a worker, so an
-   * idle key's windows close once the stream moves on.
+   * idle key's windows close once the stream moves on; a watermark rise
+   * costs the windows it closes, not the keys seen.
+   *
+   * What a key costs once its windows have closed and nothing of it is
+   * queued, with a built-in clock, windower and aggregation: per key, its
+   * watermark, one number in the step's map (about 55–65 bytes of heap with
+   * the key itself, `deno task bench:window-memory`); in partition scope,
+   * nothing. Session windows also keep the key's next session id. A key
+   * with open windows keeps one record of plain arrays; the generic
+   * `window` step keeps its logic objects for every key seen.
    */
   watermarkScope?: "key" | "partition";
 }
@@ -176,9 +192,6 @@ export interface WindowOut<V, W> {
   meta: KeyedStream<[number, WindowMetadata]>;
 }
 
-const DOWN = 0;
-const LATE = 1;
-const META = 2;
 type Tagged = readonly [tag: number, key: string, windowId: number, payload: unknown];
 
 type AnyLogic = WindowLogic<unknown, unknown, unknown>;
@@ -403,6 +416,9 @@ interface Partition {
   swept: number;
 }
 
+/** Checks a run's first timestamp once, for looking like Unix seconds. */
+type FirstCheck = { checked: boolean };
+
 function windowBuilder(
   pathOf: () => string,
   options: WindowOptions<unknown>,
@@ -412,6 +428,10 @@ function windowBuilder(
   const ordered = options.ordered ?? true;
   const shared = options.watermarkScope === "partition";
   const partitions = new WeakMap<StepContext, Partition>();
+  const event = builtinClock(clock)?.kind === "event";
+  const spec = builtinWindower(windower);
+  const alignTo = event && spec?.kind === "sliding" ? spec.alignTo : undefined;
+  const firstChecks = new WeakMap<StepContext, FirstCheck>();
   // One clock context per run, shared by its keys.
   const clockContexts = new WeakMap<StepContext, ClockContext>();
   return (resume, key, ctx) => {
@@ -444,7 +464,16 @@ function windowBuilder(
         swept: -Infinity,
       };
     }
-    return new KeyLogic(keyWindows, partition, shared);
+    let first = firstChecks.get(ctx);
+    if (first === undefined) {
+      first = { checked: alignTo === undefined };
+      firstChecks.set(ctx, first);
+    }
+    const check = (ts: number) => {
+      first.checked = true;
+      warnIfSeconds(pathOf(), ts, alignTo!);
+    };
+    return new KeyLogic(keyWindows, partition, shared, first, check);
   };
 }
 
@@ -454,12 +483,22 @@ class KeyLogic implements StatefulBatchLogic<unknown, Tagged, KeySnapshot> {
   readonly #clock: ClockLogic<unknown>;
   readonly #partition: Partition;
   readonly #shared: boolean;
+  readonly #first: FirstCheck;
+  readonly #check: (ts: number) => void;
 
-  constructor(windows: KeyWindows, partition: Partition, shared: boolean) {
+  constructor(
+    windows: KeyWindows,
+    partition: Partition,
+    shared: boolean,
+    first: FirstCheck,
+    check: (ts: number) => void,
+  ) {
     this.#windows = windows;
     this.#clock = partition.clock!;
     this.#partition = partition;
     this.#shared = shared;
+    this.#first = first;
+    this.#check = check;
   }
 
   // Advances this key, and in partition scope every key once per new watermark.
@@ -482,6 +521,7 @@ class KeyLogic implements StatefulBatchLogic<unknown, Tagged, KeySnapshot> {
       const value = values[i];
       const stamped = clock.onItem(value);
       watermark = stamped[1];
+      if (!this.#first.checked) this.#check(stamped[0]);
       this.#windows.take(stamped[0], watermark, value, out);
     }
     this.#advance(watermark, out);
@@ -528,17 +568,62 @@ export function window<V, W, S = unknown>(
   builder: WindowLogicBuilder<V, W, S>,
   options: WindowOptions<V>,
 ): WindowOut<V, W> {
+  return windowWith(up, id, builder, options, undefined);
+}
+
+/**
+ * How a built-in aggregation folds its windows as plain values; and, when
+ * the step's values are not what the user's clock reads (a join's
+ * `[side, value]` pairs), that clock and what it reads of a value.
+ */
+export interface BuiltinAggregation {
+  readonly agg: WindowAgg;
+  readonly clock?: Clock<unknown>;
+  readonly read?: (value: unknown) => unknown;
+}
+
+/**
+ * The window step; with `builtin`, and a built-in clock and windower, it
+ * keeps each key's windows as plain records in a keyed fold, with the same
+ * results as `builder`'s logic objects on the generic path.
+ *
+ * @internal For the built-in window aggregations.
+ */
+export function windowWith<V, W, S = unknown>(
+  up: KeyedStream<V>,
+  id: string,
+  builder: WindowLogicBuilder<V, W, S>,
+  options: WindowOptions<V>,
+  builtin: BuiltinAggregation | undefined,
+): WindowOut<V, W> {
   checkOptions(stepPath(up, id), builder, options);
+  const clock = builtin === undefined
+    ? undefined
+    : builtinClock(builtin.clock ?? options.clock as Clock<unknown>);
+  const windower = builtinWindower(options.windower);
   return up.then((inner) => {
     let path = "";
-    const tagged = inner.statefulBatch(
-      "window",
-      windowBuilder(
-        () => path,
-        options as WindowOptions<unknown>,
-        builder as WindowLogicBuilder<unknown, unknown, unknown>,
-      ),
-    );
+    let tagged: KeyedStream<Tagged>;
+    if (builtin !== undefined && clock !== undefined && windower !== undefined) {
+      const spec = {
+        clock,
+        windower,
+        agg: builtin.agg,
+        ordered: options.ordered ?? true,
+        shared: options.watermarkScope === "partition",
+        read: builtin.read,
+      };
+      tagged = keyedFold<KeyedStream<Tagged>>(inner, "window", (at) => windowFold(at, spec));
+    } else {
+      tagged = inner.statefulBatch(
+        "window",
+        windowBuilder(
+          () => path,
+          options as WindowOptions<unknown>,
+          builder as WindowLogicBuilder<unknown, unknown, unknown>,
+        ),
+      );
+    }
     path = tagged.stepId;
     const pick = <U>(name: string, tag: number): KeyedStream<[number, U]> =>
       (tagged as Stream<[string, Tagged]>).filterMap(

@@ -8,7 +8,8 @@
 import { checkCallback } from "../_errors.ts";
 import { stepPath } from "../_stream_core.ts";
 import type { KeyedStream, Stream } from "../stream.ts";
-import { window, type WindowLogic, type WindowOptions, type WindowOut } from "./window.ts";
+import type { WindowAgg } from "./_window_state.ts";
+import { type WindowLogic, type WindowOptions, type WindowOut, windowWith } from "./window.ts";
 
 const NOTHING: readonly never[] = Object.freeze([]);
 
@@ -52,7 +53,28 @@ export function foldWindow<V, A>(
   const { merger } = options;
   const build = (resume: A | undefined): WindowLogic<V, A, A> =>
     new FoldLogic(resume === undefined ? builder() : resume, folder, merger);
-  return window(up, id, build, options);
+  return foldWith(up, id, build, options, {
+    open: (value) => folder(builder(), value as V),
+    add: (acc, value) => folder(acc as A, value as V),
+    merge: (into, from) => merger(into as A, from as A),
+    close: closeWithAcc,
+  });
+}
+
+function closeWithAcc(acc: unknown, emits: unknown[]): void {
+  emits.push(acc);
+}
+
+// The window step with a built-in aggregation, folded as plain values when
+// the clock and windower are built in.
+function foldWith<V, A, S>(
+  up: KeyedStream<V>,
+  id: string,
+  build: (resume: S | undefined) => WindowLogic<V, A, S>,
+  options: WindowOptions<V>,
+  agg: WindowAgg,
+): WindowOut<V, A> {
+  return windowWith(up, id, build, options, { agg });
 }
 
 /** One window's accumulator; a class, as there is one per open window. */
@@ -94,15 +116,51 @@ export function reduceWindow<V>(
   options: WindowOptions<V>,
 ): WindowOut<V, V> {
   checkCallback(stepPath(up, id), "reducer", reducer);
-  const none = Symbol("none");
-  type Acc = V | typeof none;
-  const step = (acc: Acc, value: V): Acc => acc === none ? value : reducer(acc, value);
-  const out = foldWindow<V, Acc>(up, id, () => none, step, {
-    ordered: false,
-    ...options,
-    merger: (a, b) => b === none ? a : step(a, b),
+  const build = (resume: ReduceSnapshot<V> | undefined) => new ReduceLogic(resume ?? [], reducer);
+  return foldWith(up, id, build, { ordered: false, ...options }, {
+    // A window opens with a value: the first value is the accumulator.
+    open: (value) => value,
+    add: (acc, value) => reducer(acc as V, value as V),
+    merge: (into, from) => reducer(into as V, from as V),
+    close: closeWithAcc,
   });
-  return out as WindowOut<V, V>;
+}
+
+/** A reduce window's state as plain data: no value yet, or the value so far. */
+type ReduceSnapshot<V> = [] | [V];
+
+/** One reduce window; its state is `[]` until a value arrives, so snapshots stay plain data. */
+class ReduceLogic<V> implements WindowLogic<V, V, ReduceSnapshot<V>> {
+  #acc: ReduceSnapshot<V>;
+  readonly #reducer: (acc: V, value: V) => V;
+
+  constructor(acc: ReduceSnapshot<V>, reducer: (acc: V, value: V) => V) {
+    this.#acc = acc.length === 0 ? [] : [acc[0]];
+    this.#reducer = reducer;
+  }
+
+  #add(value: V): void {
+    this.#acc = this.#acc.length === 0 ? [value] : [this.#reducer(this.#acc[0], value)];
+  }
+
+  onValue(value: V): Iterable<V> {
+    this.#add(value);
+    return NOTHING;
+  }
+
+  onMerge(original: WindowLogic<V, V, ReduceSnapshot<V>>): Iterable<V> {
+    const other = original.snapshot();
+    if (other.length > 0) this.#add(other[0] as V);
+    return NOTHING;
+  }
+
+  onClose(): Iterable<V> {
+    return this.#acc.length === 0 ? NOTHING : [this.#acc[0]];
+  }
+
+  snapshot(): ReduceSnapshot<V> {
+    return this.#acc.length === 0 ? [] : [this.#acc[0]];
+  }
 }
 
 /**
@@ -230,6 +288,13 @@ export function collectWindow<V, I extends CollectInto = "array">(
   return out as WindowOut<V, Collected<V, I>>;
 }
 
+const COUNT: WindowAgg = {
+  open: () => 1,
+  add: (acc) => (acc as number) + 1,
+  merge: (into, from) => (into as number) + (from as number),
+  close: closeWithAcc,
+};
+
 /** `stream.countWindow(id, keyFn, options)`: keys the stream, then counts per window. */
 export function countWindow<T>(
   up: Stream<T>,
@@ -240,11 +305,9 @@ export function countWindow<T>(
   checkCallback(stepPath(up, id), "keyFn", keyFn);
   return up.then((inner) => {
     const keyed = inner.map("key", (item) => [keyFn(item), item] as [string, T]);
-    return foldWindow<T, number>(keyed, "count", () => 0, (n) => n + 1, {
-      ordered: false,
-      ...options,
-      merger: (a, b) => a + b,
-    });
+    const build = (resume: number | undefined) =>
+      new FoldLogic<T, number>(resume ?? 0, (n) => n + 1, (a, b) => a + b);
+    return foldWith(keyed, "count", build, { ordered: false, ...options }, COUNT);
   }, id);
 }
 

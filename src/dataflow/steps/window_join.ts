@@ -9,8 +9,9 @@ import { batchStep, stepPath } from "../_stream_core.ts";
 import type { BatchFn } from "../graph.ts";
 import type { KeyedStream } from "../stream.ts";
 import type { Clock } from "../time/clock.ts";
+import type { WindowAgg } from "./_window_state.ts";
 import { checkJoinModes, type JoinInsertMode, type JoinOptions } from "./join.ts";
-import { window, type WindowLogic, type WindowOptions, type WindowOut } from "./window.ts";
+import { type WindowLogic, type WindowOptions, type WindowOut, windowWith } from "./window.ts";
 
 /**
  * Options for {@linkcode joinWindow}: the window options (the clock reads
@@ -223,9 +224,46 @@ export function joinWindow(
       snapshot: () => copySides(sides, insertMode),
     };
   };
+  // Rows as plain arrays, the same calls as `build`'s logic makes.
+  const emitRows = (sides: JoinSides, emits: unknown[]): JoinSides => {
+    if (emitMode === "running") {
+      for (const row of joinRows(sides, insertMode)) emits.push(row);
+    } else if (emitMode === "complete" && sidesComplete(sides)) {
+      for (const row of joinRows(sides, insertMode)) emits.push(row);
+      return emptySides(sideCount);
+    }
+    return sides;
+  };
+  const agg: WindowAgg = {
+    open(value, emits) {
+      const sides = emptySides(sideCount);
+      const [side, v] = value as [number, unknown];
+      insertSide(sides, side, v, insertMode);
+      return emitRows(sides, emits);
+    },
+    add(acc, value, emits) {
+      const [side, v] = value as [number, unknown];
+      insertSide(acc as JoinSides, side, v, insertMode);
+      return emitRows(acc as JoinSides, emits);
+    },
+    merge(into, from, emits) {
+      insertAllSides(into as JoinSides, from as JoinSides, insertMode);
+      return emitRows(into as JoinSides, emits);
+    },
+    close(acc, emits) {
+      const sides = acc as JoinSides;
+      if (emitMode === "final" && !sidesEmpty(sides)) {
+        for (const row of joinRows(sides, insertMode)) emits.push(row);
+      }
+    },
+  };
   return up.then(
     (first, ...rest: KeyedStream<unknown>[]) =>
-      window(mergeSides([first, ...rest]), "join", build, { ...options, clock: sideClock }),
+      windowWith(mergeSides([first, ...rest]), "join", build, { ...options, clock: sideClock }, {
+        agg,
+        clock: clock as Clock<unknown>,
+        read: (tagged) => (tagged as [number, unknown])[1],
+      }),
     id,
     ...others,
   );

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { shapeError } from "../_errors.ts";
+import { ownError } from "../_errors.ts";
 import { describeValue } from "../errors.ts";
 
 /**
@@ -177,6 +177,61 @@ export function toEpochMs(ts: unknown): number | undefined {
 }
 
 /**
+ * The parameters of a built-in clock, which window steps run as plain
+ * per-key numbers rather than through {@linkcode ClockLogic} objects.
+ */
+export type BuiltinClock =
+  | {
+    readonly kind: "event";
+    readonly tsGetter: (value: unknown) => Timestamp;
+    readonly wait: number;
+    readonly nowGetter: (() => number) | undefined;
+  }
+  | { readonly kind: "system" };
+
+const SYSTEM: BuiltinClock = { kind: "system" };
+const builtinClocks = new WeakMap<object, BuiltinClock>();
+
+/** The parameters of `clock` if `EventClock` or `SystemClock` made it, else `undefined`. */
+export function builtinClock(clock: Clock<unknown>): BuiltinClock | undefined {
+  return builtinClocks.get(clock);
+}
+
+/** The latest time a `Date` can hold, in epoch ms; the earliest is its negative. */
+export const MAX_EPOCH_MS = 8.64e15;
+
+/**
+ * Reads what a `tsGetter` returned as epoch ms, or throws naming the step,
+ * the item and the value: a `TypeError` for something that is not a time
+ * (`NaN`, an invalid `Date`, a string), a `RangeError` for a time outside
+ * the `Date` range (`±Infinity` included), which no window could hold.
+ *
+ * @param stepId The window step's path.
+ * @param raw What `tsGetter` returned.
+ * @param item The item it was given.
+ * @returns The time in epoch ms.
+ */
+export function checkedEpochMs(stepId: string, raw: unknown, item: unknown): number {
+  const ms = raw instanceof Date ? raw.getTime() : typeof raw === "number" ? raw : NaN;
+  if (ms >= -MAX_EPOCH_MS && ms <= MAX_EPOCH_MS) return ms;
+  const what = `tsGetter to return a valid Date or epoch milliseconds for item ${
+    describeValue(item)
+  }`;
+  if (typeof raw === "number" && !Number.isNaN(raw)) {
+    throw ownError(
+      RangeError,
+      `Cannot run step "${stepId}": expected ${what} within the Date range (±${MAX_EPOCH_MS} ms), got ${raw}`,
+    );
+  }
+  if (raw instanceof Date) return notATime(stepId, what, "an invalid Date");
+  return notATime(stepId, what, typeof raw === "number" ? "NaN" : describeValue(raw));
+}
+
+function notATime(stepId: string, what: string, got: string): never {
+  throw ownError(TypeError, `Cannot run step "${stepId}": expected ${what}, got ${got}`);
+}
+
+/**
  * A clock that reads each item's own time (event time). Per key (or
  * partition) the state is `(base, systemTimeOfMax)` and the watermark is
  * `base + (now − systemTimeOfMax)`, so it moves on at system speed even
@@ -187,7 +242,10 @@ export function toEpochMs(ts: unknown): number | undefined {
  *
  * @typeParam V The values stamped.
  * @param tsGetter Returns an item's time: a `Date` or epoch ms. Anything
- *   else fails the run with a `TypeError` naming the step and the item.
+ *   else (`NaN`, an invalid `Date`, a string) fails the run with a
+ *   `TypeError`, and a time outside the `Date` range (±8.64e15 ms, so
+ *   `±Infinity` too) with a `RangeError`, each naming the step, the item
+ *   and the value.
  * @param options `waitForSystemDuration` (ms) and an optional `nowGetter`.
  * @returns The clock configuration.
  *
@@ -231,12 +289,19 @@ export function EventClock<V>(
       `Cannot create EventClock: nowGetter must be a function, got ${typeof nowGetter}`,
     );
   }
-  return {
+  const clock: Clock<V> = {
     build(resumeState, ctx) {
       const resume = resumeState as EventClockSnapshot | undefined;
       return new EventClockLogic(tsGetter, wait, nowGetter, ctx, resume);
     },
   };
+  builtinClocks.set(clock, {
+    kind: "event",
+    tsGetter: tsGetter as (value: unknown) => Timestamp,
+    wait,
+    nowGetter,
+  });
+  return clock;
 }
 
 /** One key's (or partition's) event clock; a class, so that many keys share one shape. */
@@ -279,15 +344,7 @@ class EventClockLogic<V> implements ClockLogic<V> {
   }
 
   onItem(value: V): readonly [number, number] {
-    const raw = this.#tsGetter(value);
-    const ts = toEpochMs(raw);
-    if (ts === undefined) {
-      throw shapeError(
-        this.#ctx.stepId,
-        `tsGetter to return a valid Date or epoch milliseconds for item ${describeValue(value)}`,
-        raw,
-      );
-    }
+    const ts = checkedEpochMs(this.#ctx.stepId, this.#tsGetter(value), value);
     if (this.#now === -Infinity) this.#tick();
     const candidate = ts - this.#wait;
     const current = this.#watermark();
@@ -351,7 +408,7 @@ interface EventClockSnapshot {
  * ```
  */
 export function SystemClock<V = unknown>(): Clock<V> {
-  return {
+  const clock: Clock<V> = {
     build(_resumeState, ctx) {
       let now = -Infinity;
       const tick = () => {
@@ -372,4 +429,6 @@ export function SystemClock<V = unknown>(): Clock<V> {
       };
     },
   };
+  builtinClocks.set(clock, SYSTEM);
+  return clock;
 }

@@ -281,11 +281,33 @@ export function SlidingWindower(options: SlidingWindowerOptions): Windower {
 
 const NO_MERGES: readonly (readonly [number, number])[] = Object.freeze([]);
 
+/**
+ * The parameters of a built-in windower, which window steps run as plain
+ * per-key arrays rather than through {@linkcode WindowerLogic} objects.
+ */
+export type BuiltinWindower =
+  | {
+    readonly kind: "sliding";
+    readonly length: number;
+    readonly offset: number;
+    readonly alignTo: number;
+  }
+  | { readonly kind: "session"; readonly gap: number };
+
+const builtinWindowers = new WeakMap<object, BuiltinWindower>();
+
+/** The parameters of `windower` if a built-in windower made it, else `undefined`. */
+export function builtinWindower(windower: Windower): BuiltinWindower | undefined {
+  return builtinWindowers.get(windower);
+}
+
 function slidingConfig(length: number, offset: number, alignTo: number): Windower {
-  return {
+  const windower: Windower = {
     build: (resumeState) =>
       new SlidingLogic(length, offset, alignTo, (resumeState as number[] | undefined) ?? []),
   };
+  builtinWindowers.set(windower, { kind: "sliding", length, offset, alignTo });
+  return windower;
 }
 
 /** One key's tumbling or sliding windows; a class, so that many keys share one shape. */
@@ -437,7 +459,7 @@ interface SessionSnapshot {
  */
 export function SessionWindower(options: SessionWindowerOptions): Windower {
   const gap = positive("SessionWindower", "gap", options?.gap);
-  return {
+  const windower: Windower = {
     build(resumeState) {
       const resume = resumeState as SessionSnapshot | undefined;
       let nextId = resume?.nextId ?? 0;
@@ -505,4 +527,6 @@ export function SessionWindower(options: SessionWindowerOptions): Windower {
       };
     },
   };
+  builtinWindowers.set(windower, { kind: "session", gap });
+  return windower;
 }

@@ -1,13 +1,16 @@
 /**
  * The keyed-fold step: per-key plain-value state in one map, updated a
- * batch at a time by the node's {@linkcode KeyedFold}.
+ * batch at a time by the node's {@linkcode KeyedFold}, with per-key timers
+ * for a fold that has `onNotify`.
  *
  * @module
  */
 
-import type { KeyedFold } from "../../dataflow/graph.ts";
+import type { FoldTimers, KeyedFold, StepContext } from "../../dataflow/graph.ts";
 import { mergeSideBatches, SideBatch } from "../merge_messages.ts";
 import { isBatch, type Message, type MessageStream } from "../message.ts";
+import { realTime, type SystemTime } from "../system_time.ts";
+import { TimerQueue } from "../_timer_queue.ts";
 
 /**
  * Runs a keyed-fold node on one worker: each batch is folded into the
@@ -17,24 +20,94 @@ import { isBatch, type Message, type MessageStream } from "../message.ts";
  * batch keeping its input's index. At end of input the fold's `onEof` runs
  * once and the map is dropped.
  *
+ * A fold with `onNotify` runs its timers as the stateful-batch step runs
+ * its logics': system time is read once per batch; after each batch, and
+ * while waiting for the next, the keys whose time has come are notified,
+ * earliest first.
+ *
  * @param fold The node's fold, compiled.
  * @param inputs The keyed streams, in the node's order.
+ * @param ctx The worker (its clock); the real clock when omitted.
+ * @param stepCtx What the fold sees of the run.
  * @returns The stream of emitted items.
  */
 export async function* keyedFoldStep(
   fold: KeyedFold<unknown>,
   inputs: readonly MessageStream[],
+  ctx?: { readonly clock: SystemTime },
+  stepCtx: Omit<StepContext, "now"> = { workerIndex: 0, workerCount: 1 },
 ): AsyncGenerator<Message, void, undefined> {
-  const state = fold.init();
+  const clock = ctx?.clock ?? realTime;
+  let now = clock.now();
+  const foldCtx: StepContext = {
+    workerIndex: stepCtx.workerIndex,
+    workerCount: stepCtx.workerCount,
+    now: () => now,
+  };
+  const queue = new TimerQueue();
+  // A key notified again at once would spin: its next time is at least a millisecond on.
+  let notBefore = -Infinity;
+  const timers: FoldTimers = {
+    set: (key, at) => queue.set(key, at === undefined ? undefined : Math.max(at, notBefore)),
+  };
+  const state = fold.init(foldCtx, timers);
+  const onNotify = fold.onNotify;
+  const notify = (out: unknown[]) => {
+    if (onNotify === undefined || queue.size === 0) return;
+    now = clock.now();
+    notBefore = now + 1;
+    try {
+      for (const key of queue.popDue(now)) onNotify(state, key, out);
+    } finally {
+      notBefore = -Infinity;
+    }
+  };
+
   if (inputs.length === 1) {
-    for await (const message of inputs[0]!) {
-      if (!isBatch(message)) {
-        yield message;
-        continue;
+    const iterator = inputs[0]![Symbol.asyncIterator]();
+    let finished = false;
+    try {
+      while (true) {
+        const next = iterator.next();
+        let result: IteratorResult<Message> | undefined;
+        // Wait for input, firing timers that come due meanwhile.
+        while (result === undefined) {
+          const wakeAt = onNotify === undefined ? undefined : queue.peek();
+          if (wakeAt === undefined) {
+            result = await next;
+            break;
+          }
+          const waiting = new AbortController();
+          const woke = clock.sleepUntil(wakeAt, waiting.signal).then(
+            () => undefined,
+            () => undefined,
+          );
+          result = await Promise.race([next, woke]);
+          waiting.abort();
+          if (result === undefined) {
+            let out: unknown[] | undefined = [];
+            notify(out);
+            if (out.length > 0) yield out;
+            // A suspended generator keeps its variables: drop the batch passed on.
+            out = undefined;
+          }
+        }
+        if (result.done) break;
+        const message = result.value;
+        if (!isBatch(message)) {
+          yield message;
+          continue;
+        }
+        let out: unknown[] | undefined = [];
+        now = clock.now();
+        fold.onBatch(state, message, out, 0);
+        notify(out);
+        if (out.length > 0) yield out;
+        out = undefined;
       }
-      const out: unknown[] = [];
-      fold.onBatch(state, message, out, 0);
-      if (out.length > 0) yield out;
+      finished = true;
+    } finally {
+      if (!finished) await iterator.return?.();
     }
   } else {
     for await (const message of mergeSideBatches(inputs)) {
@@ -43,11 +116,14 @@ export async function* keyedFoldStep(
         continue;
       }
       const out: unknown[] = [];
+      now = clock.now();
       fold.onBatch(state, message.batch, out, message.side);
+      notify(out);
       if (out.length > 0) yield out;
     }
   }
   if (fold.onEof) {
+    now = clock.now();
     const out: unknown[] = [];
     fold.onEof(state, out);
     if (out.length > 0) yield out;

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import type { KeyedFold } from "../../dataflow/graph.ts";
+import type { FoldTimers, KeyedFold, StepContext } from "../../dataflow/graph.ts";
+import { TestingTime } from "../../../connectors/testing.ts";
 import { toArray } from "../../../operators/to_array.ts";
 import { Barrier, type Message, Watermark } from "../message.ts";
 import { keyedFoldStep } from "./keyed_fold.ts";
@@ -69,4 +70,43 @@ Deno.test("keyedFoldStep gives every run a fresh state from init()", async () =>
     const out = await toArray(keyedFoldStep(fold, [stream([["a", 1]])]));
     assert.deepEqual(out, [[["a", [0, 1]]], [["a", ["total", 1]]]], `run ${run}`);
   }
+});
+
+Deno.test("keyedFoldStep with onNotify fires due keys earliest first, after a batch and while waiting", async () => {
+  const clock = new TestingTime(100);
+  type State = { ctx: StepContext; timers: FoldTimers; log: string[] };
+  const fold: KeyedFold<State> = {
+    init: (ctx, timers) => ({ ctx, timers, log: [] }),
+    onBatch(state, batch, out) {
+      for (const [key, at] of batch as [string, number][]) {
+        state.timers.set(key, at);
+        out.push([key, `set ${at} at ${state.ctx.now()}`]);
+      }
+    },
+    onNotify(state, key, out) {
+      out.push([key, `woke at ${state.ctx.now()}`]);
+      // Asking again for a time already past: woken a millisecond later, not at once.
+      if (key === "b") state.timers.set(key, 0);
+    },
+  };
+  async function* input(): AsyncGenerator<Message> {
+    yield [["a", 150], ["b", 120], ["c", 100]];
+    clock.advance(60); // 160: b's and then a's time pass with no new input
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    yield [["d", 500]];
+    clock.advance(1); // 161: b again, a millisecond after it asked
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  const out = await toArray(
+    keyedFoldStep(fold as KeyedFold<unknown>, [input()], { clock }),
+  );
+  assert.deepEqual(out, [
+    [["a", "set 150 at 100"], ["b", "set 120 at 100"], ["c", "set 100 at 100"], [
+      "c",
+      "woke at 100",
+    ]],
+    [["b", "woke at 160"], ["a", "woke at 160"]],
+    [["d", "set 500 at 160"]],
+    [["b", "woke at 161"]],
+  ]);
 });
