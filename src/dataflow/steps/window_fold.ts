@@ -304,7 +304,7 @@ export function countWindow<T>(
 ): WindowOut<T, number> {
   checkCallback(stepPath(up, id), "keyFn", keyFn);
   return up.then((inner) => {
-    const keyed = inner.map("key", (item) => [keyFn(item), item] as [string, T]);
+    const keyed = inner.keyOn("key", keyFn);
     const build = (resume: number | undefined) =>
       new FoldLogic<T, number>(resume ?? 0, (n) => n + 1, (a, b) => a + b);
     return foldWith(keyed, "count", build, { ordered: false, ...options }, COUNT);

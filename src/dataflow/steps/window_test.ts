@@ -461,3 +461,17 @@ Deno.test("ordered windows apply a long in-order run in time order as the waterm
   assert.deepEqual(late, []);
   assert.deepEqual(values(down), [["k", 0, [...shuffled].sort((a, b) => a - b)]]);
 });
+
+Deno.test("countWindow names its key function when it returns no string", async () => {
+  const flow = new Dataflow("f");
+  const users = flow.input("inp", [{ user: "a", at: 0 }]);
+  countWindow(users, "count", (x) => (x as unknown as { usr: string }).usr, {
+    clock: EventClock((x: { at: number }) => x.at, { waitForSystemDuration: 0 }),
+    windower: TumblingWindower({ length: 10, alignTo: 0 }),
+  }).down.output("out", new TestingSink());
+  await assert.rejects(run(flow, { time: new TestingTime(T0) }), {
+    name: "TypeError",
+    message:
+      'Cannot run step "f.count.key": expected the key function to return a string, got undefined',
+  });
+});
