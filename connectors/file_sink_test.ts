@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
+import { Dataflow } from "../mod.ts";
 import { FileSink } from "./file_sink.ts";
 import { FileSource } from "./file_source.ts";
 import { withTempDir } from "../tests/_runtime.ts";
@@ -124,4 +125,13 @@ Deno.test("FileSink refuses a snapshot beyond the file and a missing directory",
       message: `Cannot open file sink "${nested}": directory of "${nested}" not found`,
     });
   });
+});
+
+// Checked when the test files are type-checked: the step is only added, never run.
+Deno.test("FileSink takes only a keyed stream: an unkeyed one is a type error", () => {
+  const flow = new Dataflow("f");
+  const lines = flow.input("inp", ["a", "b"]);
+  // @ts-expect-error FileSink writes [key, line] pairs: key the stream first.
+  lines.output("unkeyed", new FileSink("unused.txt"));
+  lines.keyOn("key", () => "k").output("keyed", new FileSink("unused.txt"));
 });

@@ -624,7 +624,7 @@ export class Stream<T> implements AsyncIterable<T> {
    */
   output(
     id: string,
-    sink: DynamicSink<T> | FixedPartitionedSink<T extends [string, infer V] ? V : never>,
+    sink: DynamicSink<T> | (T extends [string, infer V] ? FixedPartitionedSink<V> : never),
   ): void {
     output(this, id, sink);
   }

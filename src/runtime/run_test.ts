@@ -383,7 +383,8 @@ Deno.test("a fixed-partitioned sink routes by the stable hash of the key by defa
 Deno.test("a fixed-partitioned sink rejects an item that is not a [key, value] pair", async () => {
   const sink = new TwoPartSink();
   const flow = new Dataflow("f");
-  flow.input("inp", [["a", 1], 7] as never[]).output("out", sink);
+  // Typed as pairs, as plain JavaScript could not check: the step must.
+  flow.input("inp", [["a", 1], 7] as unknown as [string, number][]).output("out", sink);
   await assert.rejects(run(flow), (e: unknown) => {
     assert.ok(e instanceof TypeError);
     assert.match(e.message, /^Cannot run step "f\.out":.*\[key, value\].*got 7$/);
