@@ -1,0 +1,71 @@
+/**
+ * Giving the event loop a turn during long synchronous work.
+ *
+ * When every source and step completes synchronously, a run moves from batch
+ * to batch on promise reactions (microtasks) alone, and the event loop never
+ * runs a task: no timer fires, no signal handler runs, no abort arrives. The
+ * drains therefore ask {@linkcode taskTurn} once per batch and, after a few
+ * milliseconds of continuous work, wait for one task-queue turn.
+ *
+ * This measures real elapsed time on purpose, whatever clock the run was
+ * given: it is about the host's event loop, not about the flow's time.
+ *
+ * @module
+ */
+
+/** Milliseconds of continuous work after which a drain lets the event loop run. */
+export const TASK_SLICE_MS = 5;
+
+type Schedule = (callback: () => void) => void;
+
+// The cheapest task the host has: setImmediate (Deno, Bun, Node), else a
+// MessageChannel message (browsers), else a timer (clamped to 4 ms or more).
+function taskScheduler(): Schedule {
+  const host = globalThis as {
+    setImmediate?: (callback: () => void) => unknown;
+    MessageChannel?: typeof MessageChannel;
+  };
+  if (typeof host.setImmediate === "function") {
+    const setImmediate = host.setImmediate;
+    return (callback) => void setImmediate(callback);
+  }
+  if (typeof host.MessageChannel === "function") {
+    const channel = new host.MessageChannel();
+    const callbacks: (() => void)[] = [];
+    channel.port1.onmessage = () => callbacks.shift()!();
+    return (callback) => {
+      callbacks.push(callback);
+      channel.port2.postMessage(null);
+    };
+  }
+  return (callback) => void setTimeout(callback, 0);
+}
+
+const schedule = taskScheduler();
+
+// When the current stretch of work began, or undefined once the event loop
+// has had a turn since. The first check of a stretch schedules the task that
+// ends it, so a stretch broken by real waits (I/O, timers) never costs a yield.
+let stretchStart: number | undefined;
+const endStretch = () => {
+  stretchStart = undefined;
+};
+
+/**
+ * A promise for the next task-queue turn when this thread has worked for
+ * {@linkcode TASK_SLICE_MS} or more without one; otherwise `undefined`, so
+ * the caller need not await. Cheap enough to call once per batch.
+ *
+ * @returns A promise to await, or `undefined`.
+ */
+export function taskTurn(): Promise<void> | undefined {
+  const now = performance.now();
+  if (stretchStart === undefined) {
+    stretchStart = now;
+    schedule(endStretch);
+    return undefined;
+  }
+  if (now - stretchStart < TASK_SLICE_MS) return undefined;
+  // Scheduled after endStretch, so by the time it resolves a new stretch can begin.
+  return new Promise((resolve) => schedule(resolve));
+}
