@@ -48,5 +48,6 @@ export interface SystemTime {
 /** The real clock: `Date.now()` and `setTimeout`. */
 export const realTime: SystemTime = {
   now: () => Date.now(),
-  sleepUntil: (time, signal) => delay(time - Date.now(), signal ? { signal } : {}),
+  // A time already past waits 0 ms: runtimes warn about a negative timeout.
+  sleepUntil: (time, signal) => delay(Math.max(0, time - Date.now()), signal ? { signal } : {}),
 };
