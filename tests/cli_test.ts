@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import denoJson from "../deno.json" with { type: "json" };
 import { main } from "../cli.ts";
 import type { CliIo } from "../src/cli/io.ts";
+import type { StopSignal } from "../src/runtime/platform/platform.ts";
 import { madeOut, out } from "./fixtures/cli/good_flow.ts";
 import { defaultOut } from "./fixtures/cli/default_flow.ts";
 import { quietLog } from "./fixtures/cli/endless_flow.ts";
@@ -16,13 +17,13 @@ interface Fake {
   io: Partial<CliIo>;
   stdout(): string;
   stderr(): string;
-  interrupt(): void;
+  interrupt(signal?: StopSignal): void;
 }
 
 function fakeIo(env: Record<string, string> = {}): Fake {
   const stdout: string[] = [];
   const stderr: string[] = [];
-  const handlers = new Set<() => void>();
+  const handlers = new Set<(signal: StopSignal) => void>();
   return {
     io: {
       stdout: (text) => void stdout.push(text),
@@ -36,8 +37,8 @@ function fakeIo(env: Record<string, string> = {}): Fake {
     },
     stdout: () => stdout.join(""),
     stderr: () => stderr.join(""),
-    interrupt: () => {
-      for (const handler of [...handlers]) handler();
+    interrupt: (signal = "SIGINT") => {
+      for (const handler of [...handlers]) handler(signal);
     },
   };
 }

@@ -38,7 +38,8 @@ export const RUN_HELP = `Usage: runnel run <module>[:export] [options]
 
 Imports <module>, takes its Dataflow and runs it in this process until every
 input ends. Ctrl-C stops the run: every sink is closed (flushed) and runnel
-exits with 130; a second Ctrl-C quits at once.
+exits with 130; a second Ctrl-C quits at once. SIGTERM and SIGHUP stop it the
+same way, exiting with 143 and 129.
 
 Options:
   -s, --snapshot-interval SECONDS  seconds between snapshot barriers (epochs)
@@ -54,7 +55,9 @@ Exit status:
   0    the flow finished
   1    the flow failed, or its module threw while loading
   2    usage error: bad arguments, module or export not found, not a Dataflow
-  130  interrupted by Ctrl-C
+  129  stopped by SIGHUP
+  130  interrupted by Ctrl-C (SIGINT)
+  143  stopped by SIGTERM
 
 Examples:
   runnel run examples/wordcount.ts

@@ -8,6 +8,7 @@ import denoJson from "../../deno.json" with { type: "json" };
 import type { Dataflow } from "../dataflow/dataflow.ts";
 import { toMermaid } from "../viz/mermaid.ts";
 import { run } from "../runtime/run.ts";
+import type { StopSignal } from "../runtime/platform/platform.ts";
 import { type OptionSpec, parseArgs } from "./args.ts";
 import { CliError, commandHint, HELP_HINT, oneLine, traceOf } from "./errors.ts";
 import { mainHelp, RUN_HELP, VISUALIZE_HELP } from "./help.ts";
@@ -118,29 +119,42 @@ async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
   return await runFlow(flow, seconds * 1000, io);
 }
 
+// How a shell reports a process a signal ended: 128 plus the signal's number.
+const SIGNAL_EXIT_CODES: Readonly<Record<StopSignal, number>> = {
+  SIGHUP: 129,
+  SIGINT: 130,
+  SIGTERM: 143,
+};
+
+function stopNotice(signal: StopSignal): string {
+  return signal === "SIGINT"
+    ? "runnel: interrupted; closing sinks (Ctrl-C again to quit at once)\n"
+    : `runnel: ${signal} received; closing sinks (a second signal quits at once)\n`;
+}
+
 async function runFlow(flow: Dataflow, epochInterval: number, io: CliIo): Promise<number> {
   const controller = new AbortController();
-  const interruption = new Error("Interrupted by Ctrl-C");
-  let interrupted = false;
-  const stopListening = io.onInterrupt(() => {
-    interrupted = true;
-    // Let a second Ctrl-C end the process the usual way, should closing hang.
+  const interruption = new Error("Interrupted by a signal");
+  let stoppedBy: StopSignal | undefined;
+  const stopListening = io.onInterrupt((signal) => {
+    stoppedBy = signal;
+    // Let a second signal end the process the usual way, should closing hang.
     stopListening();
-    void io.stderr("runnel: interrupted; closing sinks (Ctrl-C again to quit at once)\n");
+    void io.stderr(stopNotice(signal));
     controller.abort(interruption);
   });
   try {
     await run(flow, { epochInterval, signal: controller.signal });
   } catch (error) {
-    if (!(interrupted && error === interruption)) {
+    if (!(stoppedBy !== undefined && error === interruption)) {
       await io.stderr(`runnel: flow failed: ${oneLine(error)}\n`);
       if (isTraceOn(io)) await io.stderr(traceOf(error));
     }
-    return interrupted ? 130 : 1;
+    return stoppedBy !== undefined ? SIGNAL_EXIT_CODES[stoppedBy] : 1;
   } finally {
     stopListening();
   }
-  return interrupted ? 130 : 0;
+  return stoppedBy !== undefined ? SIGNAL_EXIT_CODES[stoppedBy] : 0;
 }
 
 async function visualizeCommand(args: readonly string[], io: CliIo): Promise<number> {
@@ -207,7 +221,8 @@ async function dispatch(args: readonly string[], io: CliIo): Promise<number> {
  * `runnel: flow failed: <message>`, plus the stack with `RUNNEL_TRACE=1`) or
  * its module threw while loading; `2` a usage error (unknown command or
  * option, bad value, module or export not found, not a Dataflow); `130`
- * the run was interrupted with Ctrl-C, after every sink was closed.
+ * the run was interrupted with Ctrl-C, `143` stopped by SIGTERM, `129` by
+ * SIGHUP, each after every sink was closed.
  *
  * @param args The arguments after `runnel`, such as `["run", "flow.ts", "-s", "5"]`.
  * @param io Replacements for the process services (output, environment,

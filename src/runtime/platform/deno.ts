@@ -13,6 +13,7 @@ import type {
   OpenWriteOptions,
   Platform,
   ReadDirOptions,
+  StopSignal,
 } from "./platform.ts";
 import { globToRegExp } from "./glob.ts";
 
@@ -172,13 +173,23 @@ export const denoPlatform: Platform = {
     return Deno.cwd();
   },
 
-  onInterrupt(handler: () => void): () => void {
-    Deno.addSignalListener("SIGINT", handler);
+  onInterrupt(handler: (signal: StopSignal) => void): () => void {
+    const listening: [StopSignal, () => void][] = [];
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+      const listener = () => handler(signal);
+      try {
+        Deno.addSignalListener(signal, listener);
+      } catch {
+        // Windows lets Deno listen to SIGINT (and SIGBREAK) only.
+        continue;
+      }
+      listening.push([signal, listener]);
+    }
     let removed = false;
     return () => {
       if (removed) return;
       removed = true;
-      Deno.removeSignalListener("SIGINT", handler);
+      for (const [signal, listener] of listening) Deno.removeSignalListener(signal, listener);
     };
   },
 

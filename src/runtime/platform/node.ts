@@ -19,6 +19,7 @@ import type {
   OpenWriteOptions,
   Platform,
   ReadDirOptions,
+  StopSignal,
 } from "./platform.ts";
 import { globToRegExp } from "./glob.ts";
 
@@ -171,13 +172,15 @@ export const nodePlatform: Platform = {
     return process.cwd();
   },
 
-  onInterrupt(handler: () => void): () => void {
-    process.on("SIGINT", handler);
+  onInterrupt(handler: (signal: StopSignal) => void): () => void {
+    const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+    const listener = (signal: StopSignal) => handler(signal);
+    for (const signal of signals) process.on(signal, listener);
     let removed = false;
     return () => {
       if (removed) return;
       removed = true;
-      process.off("SIGINT", handler);
+      for (const signal of signals) process.off(signal, listener);
     };
   },
 
