@@ -4,8 +4,10 @@
  * When every source and step completes synchronously, a run moves from batch
  * to batch on promise reactions (microtasks) alone, and the event loop never
  * runs a task: no timer fires, no signal handler runs, no abort arrives. The
- * drains therefore ask {@linkcode taskTurn} once per batch and, after a few
- * milliseconds of continuous work, wait for one task-queue turn.
+ * input step, where every batch starts, therefore asks {@linkcode taskTurn}
+ * before each read and, after a few milliseconds of continuous work, waits
+ * for one task-queue turn. (A check in the outputs would miss a run whose
+ * steps hold every batch back, such as an end-of-input count.)
  *
  * This measures real elapsed time on purpose, whatever clock the run was
  * given: it is about the host's event loop, not about the flow's time.
@@ -13,7 +15,7 @@
  * @module
  */
 
-/** Milliseconds of continuous work after which a drain lets the event loop run. */
+/** Milliseconds of continuous work after which the runtime lets the event loop run. */
 export const TASK_SLICE_MS = 5;
 
 type Schedule = (callback: () => void) => void;

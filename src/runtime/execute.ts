@@ -33,7 +33,6 @@ import { outputStep } from "./nodes/output.ts";
 import { pipeStep } from "./nodes/pipe.ts";
 import { statefulBatchStep } from "./nodes/stateful_batch.ts";
 import { keyedFoldStep } from "./nodes/keyed_fold.ts";
-import { taskTurn } from "./_task_turn.ts";
 
 /** One worker's share of a run, ready to start. */
 export interface WorkerPlan {
@@ -198,9 +197,6 @@ function chainFns(chain: readonly FlatMapBatchNode[], stepCtx: StepContext): Bat
  */
 export async function* itemsOf<T>(stream: MessageStream<T>): AsyncGenerator<T, void, undefined> {
   for await (const message of stream) {
-    // A tapped stream drives the run as an output does; see outputStep.
-    const turn = taskTurn();
-    if (turn !== undefined) await turn;
     if (isBatch(message)) yield* message;
   }
 }

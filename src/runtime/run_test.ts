@@ -495,3 +495,22 @@ Deno.test("timers fire while a for await over a stream of an endless in-memory f
   }
   assert.ok(seen > 0);
 });
+
+Deno.test("timers fire during a synchronous run whose steps hold every batch back until end of input", async () => {
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 1);
+  const enough = new Error("three ticks");
+  const controller = new AbortController();
+  const flow = new Dataflow("busy");
+  flow.input("inp", busyCounter())
+    .inspect("watch", () => {
+      if (ticks >= 3) controller.abort(enough);
+    })
+    .countFinal("count", () => "all")
+    .output("out", new TestingSink());
+  try {
+    await assert.rejects(run(flow, { signal: controller.signal }), enough);
+  } finally {
+    clearInterval(timer);
+  }
+});

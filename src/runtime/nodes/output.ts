@@ -15,7 +15,6 @@ import { stableHash } from "../../dataflow/stable_hash.ts";
 import { isThenable } from "../../../operators/_thenable.ts";
 import type { WorkerContext } from "../context.ts";
 import { isBatch, type MessageStream } from "../message.ts";
-import { taskTurn } from "../_task_turn.ts";
 import { assignParts } from "./input.ts";
 
 interface Writer {
@@ -93,9 +92,6 @@ export async function outputStep(
   let failure: unknown;
   try {
     for await (const message of input) {
-      // Outputs drive the run: here it lets timers, signals and aborts in.
-      const turn = taskTurn();
-      if (turn !== undefined) await turn;
       if (!isBatch(message) || message.length === 0) continue;
       try {
         const written = writer.write(message);
