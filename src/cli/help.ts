@@ -39,13 +39,18 @@ export const RUN_HELP = `Usage: runnel run <module>[:export] [options]
 Imports <module>, takes its Dataflow and runs it in this process until every
 input ends. Ctrl-C stops the run: every sink is closed (flushed) and runnel
 exits with 130; a second Ctrl-C quits at once. SIGTERM and SIGHUP stop it the
-same way, exiting with 143 and 129.
+same way, exiting with 143 and 129. What the steps hold open (windows not yet
+closed, end-of-input aggregates) is dropped, unless --flush-on-interrupt is
+given: then the first signal stops the sources and the flow ends as if its
+input had, emitting its open windows and aggregates before the sinks close.
 
 Options:
   -s, --snapshot-interval SECONDS  seconds between snapshot barriers (epochs)
                                    env RUNNEL_SNAPSHOT_INTERVAL, default 10
   -w, --workers-per-process N      workers in this process; only 1 for now
                                    env RUNNEL_WORKERS_PER_PROCESS, default 1
+      --flush-on-interrupt         on the first signal, emit open windows and
+                                   aggregates before closing the sinks
   -h, --help                       show this help
 
 A flag wins over its environment variable. With RUNNEL_TRACE=1, a failure

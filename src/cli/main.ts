@@ -24,6 +24,7 @@ const HELP: OptionSpec = { long: "help", short: "h" };
 const RUN_OPTIONS: readonly OptionSpec[] = [
   { long: "snapshot-interval", short: "s", value: "SECONDS" },
   { long: "workers-per-process", short: "w", value: "N" },
+  { long: "flush-on-interrupt" },
   HELP,
 ];
 
@@ -116,7 +117,10 @@ async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
   }
 
   const flow = await loadFlow(spec, io.cwd());
-  return await runFlow(flow, seconds * 1000, io);
+  return await runFlow(flow, {
+    epochInterval: seconds * 1000,
+    flushOnInterrupt: options.has("flush-on-interrupt"),
+  }, io);
 }
 
 // How a shell reports a process a signal ended: 128 plus the signal's number.
@@ -126,25 +130,36 @@ const SIGNAL_EXIT_CODES: Readonly<Record<StopSignal, number>> = {
   SIGTERM: 143,
 };
 
-function stopNotice(signal: StopSignal): string {
+function stopNotice(signal: StopSignal, flushing: boolean): string {
+  const closing = flushing ? "closing open windows and sinks" : "closing sinks";
   return signal === "SIGINT"
-    ? "runnel: interrupted; closing sinks (Ctrl-C again to quit at once)\n"
-    : `runnel: ${signal} received; closing sinks (a second signal quits at once)\n`;
+    ? `runnel: interrupted; ${closing} (Ctrl-C again to quit at once)\n`
+    : `runnel: ${signal} received; ${closing} (a second signal quits at once)\n`;
 }
 
-async function runFlow(flow: Dataflow, epochInterval: number, io: CliIo): Promise<number> {
+async function runFlow(
+  flow: Dataflow,
+  settings: { epochInterval: number; flushOnInterrupt: boolean },
+  io: CliIo,
+): Promise<number> {
   const controller = new AbortController();
+  const drain = new AbortController();
   const interruption = new Error("Interrupted by a signal");
   let stoppedBy: StopSignal | undefined;
   const stopListening = io.onInterrupt((signal) => {
     stoppedBy = signal;
     // Let a second signal end the process the usual way, should closing hang.
     stopListening();
-    void io.stderr(stopNotice(signal));
-    controller.abort(interruption);
+    void io.stderr(stopNotice(signal, settings.flushOnInterrupt));
+    if (settings.flushOnInterrupt) drain.abort();
+    else controller.abort(interruption);
   });
   try {
-    await run(flow, { epochInterval, signal: controller.signal });
+    await run(flow, {
+      epochInterval: settings.epochInterval,
+      signal: controller.signal,
+      drainSignal: settings.flushOnInterrupt ? drain.signal : undefined,
+    });
   } catch (error) {
     if (!(stoppedBy !== undefined && error === interruption)) {
       await io.stderr(`runnel: flow failed: ${oneLine(error)}\n`);

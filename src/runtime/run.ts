@@ -50,8 +50,20 @@ export interface RunOptions {
   clock?: SystemTime;
   /** Milliseconds between epoch barriers (snapshot points). Defaults to 10,000. */
   epochInterval?: number;
-  /** Stops the run; `run()` then rejects with the signal's reason. */
+  /**
+   * Stops the run; `run()` then rejects with the signal's reason. What steps
+   * hold open (windows not yet closed, end-of-input aggregates) is dropped.
+   */
   signal?: AbortSignal;
+  /**
+   * Drains the run when it aborts: the sources stop and close, and the
+   * inputs end as if their data had, so open windows close and end-of-input
+   * aggregates (`countFinal`, `collect`, ...) emit before the sinks close;
+   * `run()` then resolves. This is what `runnel run --flush-on-interrupt`
+   * does on the first Ctrl-C. (Recovery, which will resume open state in
+   * the next run instead, is planned.)
+   */
+  drainSignal?: AbortSignal;
 }
 
 const DEFAULT_EPOCH_INTERVAL_MS = 10_000;
@@ -66,6 +78,7 @@ function workerContext(options: RunOptions, signal: AbortSignal): WorkerContext 
     workerCount: 1,
     clock: options.clock ?? realTime,
     signal,
+    drainSignal: options.drainSignal,
     epochInterval,
   };
 }

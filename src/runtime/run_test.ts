@@ -496,6 +496,60 @@ Deno.test("timers fire while a for await over a stream of an endless in-memory f
   assert.ok(seen > 0);
 });
 
+Deno.test("a drainSignal ends the inputs: end-of-input aggregates emit, sources and sinks close, run() resolves", async () => {
+  const drain = new AbortController();
+  let seen = 0;
+  let sourceClosed = 0;
+  // Three words, then nothing, forever.
+  const words: DynamicSource<string> = {
+    build: () => {
+      let sent = false;
+      return {
+        nextBatch: () => sent ? [] : (sent = true, ["a", "b", "a"]),
+        close: () => void sourceClosed++,
+      };
+    },
+  };
+  const flow = new Dataflow("f");
+  const { sink, state } = recordingSink<[string, number]>();
+  flow.input("inp", words)
+    .inspect("seen", () => {
+      if (++seen === 3) drain.abort();
+    })
+    .countFinal("count", (word) => word)
+    .output("out", sink);
+  await run(flow, { drainSignal: drain.signal });
+  assert.deepEqual(state.items, [["a", 2], ["b", 1]]);
+  assert.equal(state.closed, 1);
+  assert.equal(sourceClosed, 1);
+});
+
+Deno.test("a drainSignal ends an endless in-memory input; the run's own signal still fails the run", async () => {
+  const drain = new AbortController();
+  const out: [string, number][] = [];
+  const flow = new Dataflow("f");
+  flow.input("inp", busyCounter())
+    .map("one", () => "n")
+    .countFinal("count", (n) => n)
+    .output("out", new TestingSink<[string, number]>(out));
+  const timer = setTimeout(() => drain.abort(), 20);
+  await run(flow, { drainSignal: drain.signal });
+  clearTimeout(timer);
+  assert.equal(out.length, 1);
+  assert.ok(out[0]![1] > 0);
+
+  const stop = new AbortController();
+  const drainLater = new AbortController();
+  const aborted = new Error("stopped");
+  const again = new Dataflow("g");
+  again.input("inp", busyCounter()).output("out", new TestingSink());
+  setTimeout(() => stop.abort(aborted), 20);
+  await assert.rejects(
+    run(again, { signal: stop.signal, drainSignal: drainLater.signal }),
+    aborted,
+  );
+});
+
 Deno.test("timers fire during a synchronous run whose steps hold every batch back until end of input", async () => {
   let ticks = 0;
   const timer = setInterval(() => ticks++, 1);
