@@ -5,6 +5,7 @@ import type { CliIo } from "../src/cli/io.ts";
 import type { StopSignal } from "../src/runtime/platform/platform.ts";
 import { madeOut, out } from "./fixtures/cli/good_flow.ts";
 import { defaultOut } from "./fixtures/cli/default_flow.ts";
+import { onlyDefaultOut } from "./fixtures/cli/default_only_flow.ts";
 import { quietLog } from "./fixtures/cli/endless_flow.ts";
 import { epochs } from "./fixtures/cli/epoch_flow.ts";
 import { waitFor } from "./_helpers.ts";
@@ -211,10 +212,24 @@ Deno.test("runnel run module:factory calls a factory, sync or async, with or wit
   }
 });
 
-Deno.test("runnel run prefers the default export over `flow`", async () => {
+Deno.test("runnel run takes the `flow` export over the default one, and the default one without `flow`", async () => {
   defaultOut.length = 0;
   assert.equal((await cli(["run", "default_flow.ts"])).code, 0);
-  assert.deepEqual(defaultOut, ["x"]);
+  assert.deepEqual(defaultOut, ["flow"]);
+  defaultOut.length = 0;
+  assert.equal((await cli(["run", "default_flow.ts:default"])).code, 0);
+  assert.deepEqual(defaultOut, ["default"]);
+  onlyDefaultOut.length = 0;
+  assert.equal((await cli(["run", "default_only_flow.ts"])).code, 0);
+  assert.deepEqual(onlyDefaultOut, ["only"]);
+});
+
+Deno.test("--help and runnel run agree on which export is taken without :export", async () => {
+  const { stdout } = await cli(["--help"]);
+  assert.match(
+    stdout,
+    /Without\s+:export, runnel takes the module's export "flow", else its default export/,
+  );
 });
 
 Deno.test("runnel run passes -s as the epoch interval, and reads RUNNEL_SNAPSHOT_INTERVAL", async () => {
@@ -256,7 +271,7 @@ Deno.test("a module without a Dataflow export is a usage error listing its expor
   assert.equal(code, 2);
   assert.equal(
     stderr,
-    `runnel: "no_flow.ts" has no default export and no export "flow"; exports: answer, helper\n` +
+    `runnel: "no_flow.ts" has no export "flow" and no default export; exports: answer, helper\n` +
       `Name the flow's export: 'no_flow.ts:<export>'.\n`,
   );
 });

@@ -19,7 +19,7 @@ Usage:
   runnel --help | --version
 
 <module> is a path, relative to the current directory, or a URL. Without
-:export, runnel takes the module's default export, else its export "flow".
+:export, runnel takes the module's export "flow", else its default export.
 The export is a Dataflow, or a function taking no arguments that returns one.
 
 Options:

@@ -12,7 +12,7 @@ import { CliError, HELP_HINT, oneLine } from "./errors.ts";
 export interface FlowSpec {
   /** The module as the person typed it: a path or a URL. */
   readonly module: string;
-  /** The export named after `:`, or `undefined` to use `default`, else `flow`. */
+  /** The export named after `:`, or `undefined` to use `flow`, else `default`. */
   readonly exportName: string | undefined;
 }
 
@@ -134,7 +134,7 @@ function importFailure(module: string, url: URL, error: unknown): CliError {
 /**
  * Loads the flow named by a `module[:export]` argument.
  *
- * Imports the module, takes the named export (else `default`, else `flow`)
+ * Imports the module, takes the named export (else `flow`, else `default`)
  * and, when it is a function, calls it with no arguments (awaiting a
  * promise) to get the flow.
  *
@@ -156,11 +156,11 @@ export async function loadFlow(spec: string, cwd: string): Promise<Dataflow> {
   }
   const names = Object.keys(namespace);
   const listed = names.length === 0 ? "it has no exports" : `exports: ${names.join(", ")}`;
-  const name = exportName ?? ("default" in namespace ? "default" : "flow");
+  const name = exportName ?? ("flow" in namespace ? "flow" : "default");
   if (!(name in namespace)) {
     throw new CliError(
       exportName === undefined
-        ? `"${module}" has no default export and no export "flow"; ${listed}`
+        ? `"${module}" has no export "flow" and no default export; ${listed}`
         : `"${module}" has no export "${name}"; ${listed}`,
       { hint: names.length === 0 ? undefined : `Name the flow's export: '${module}:<export>'.` },
     );
