@@ -9,7 +9,9 @@ import { onlyDefaultOut } from "./fixtures/cli/default_only_flow.ts";
 import { quietLog } from "./fixtures/cli/endless_flow.ts";
 import { epochs } from "./fixtures/cli/epoch_flow.ts";
 import { waitFor } from "./_helpers.ts";
-import { runModule, spawnModule } from "./_runtime.ts";
+import { runModule, spawnModule, withTempDir } from "./_runtime.ts";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 
 const FIXTURES = decodeURIComponent(new URL("./fixtures/cli/", import.meta.url).pathname);
 const REPO = decodeURIComponent(new URL("../", import.meta.url).pathname);
@@ -304,6 +306,36 @@ Deno.test("factory arguments are a usage error: runnel calls factories with none
   const { code, stderr } = await cli(["run", "good_flow.ts:makeFlow(3)"]);
   assert.equal(code, 2);
   assert.match(stderr, /^runnel: cannot pass arguments to "makeFlow\(3\)"/);
+});
+
+Deno.test("a module that cannot load (syntax error, missing import or export) is a usage error, exit 2", async () => {
+  await withTempDir(async (dir) => {
+    const modules: Record<string, string> = {
+      "syntax.ts": "export const flow = ;\n",
+      "missing_file.ts": 'import { x } from "./nope.ts";\nexport const flow = x;\n',
+      "missing_package.ts": 'import x from "no-such-package-runnel";\nexport const flow = x;\n',
+      "missing_export.ts": 'import { nothere } from "./ok.ts";\nexport const flow = nothere;\n',
+      "ok.ts": "export const here = 1;\n",
+    };
+    for (const [name, text] of Object.entries(modules)) await writeFile(join(dir, name), text);
+    for (
+      const name of ["syntax.ts", "missing_file.ts", "missing_package.ts", "missing_export.ts"]
+    ) {
+      const { code, stderr } = await cli(["run", join(dir, name)]);
+      assert.equal(code, 2, `${name}: ${stderr}`);
+      assert.match(stderr, new RegExp(`^runnel: cannot load "${join(dir, name)}": \\S`), name);
+      assert.equal(stderr.split("\n").length, 2, `${name}: one line: ${stderr}`);
+    }
+  });
+});
+
+Deno.test("a module whose own code throws a SyntaxError while it runs exits 1", async () => {
+  await withTempDir(async (dir) => {
+    await writeFile(join(dir, "parses.ts"), 'JSON.parse("{");\nexport const flow = 1;\n');
+    const { code, stderr } = await cli(["run", join(dir, "parses.ts")]);
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, /^runnel: cannot load ".*parses\.ts": SyntaxError: .*JSON/);
+  });
 });
 
 Deno.test("a module or factory that throws while building exits 1 with one line", async () => {

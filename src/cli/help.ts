@@ -58,8 +58,9 @@ also prints its stack trace.
 
 Exit status:
   0    the flow finished
-  1    the flow failed, or its module threw while loading
-  2    usage error: bad arguments, module or export not found, not a Dataflow
+  1    the flow failed, or the module's own code threw while it ran
+  2    usage error: bad arguments; a module that cannot load (not found, a
+       syntax error, a missing import); export not found; not a Dataflow
   129  stopped by SIGHUP
   130  interrupted by Ctrl-C (SIGINT)
   143  stopped by SIGTERM

@@ -110,9 +110,48 @@ function isDataflow(value: unknown): value is Dataflow {
     Array.isArray(candidate.nodes);
 }
 
+// Codes the runtimes give a module graph that cannot be resolved or parsed.
+const LOAD_ERROR_CODES = new Set([
+  "ERR_MODULE_NOT_FOUND",
+  "ERR_UNSUPPORTED_DIR_IMPORT",
+  "ERR_UNKNOWN_FILE_EXTENSION",
+  "ERR_INVALID_TYPESCRIPT_SYNTAX",
+]);
+
+// Whether the module could not be loaded at all, as opposed to its own code
+// throwing while it ran: the first is a usage error, the second a failure.
+function isLoadError(error: unknown): boolean {
+  if (error === null || typeof error !== "object") return false;
+  const { code, message, stack } = error as { code?: unknown; message?: unknown; stack?: unknown };
+  if (typeof code === "string" && LOAD_ERROR_CODES.has(code)) return true;
+  // Bun's parse and resolve errors.
+  const kind = (error as { constructor?: { name?: unknown } }).constructor?.name;
+  if (kind === "BuildMessage" || kind === "ResolveMessage") return true;
+  const text = typeof message === "string" ? message : "";
+  // A TypeScript loader built on esbuild (tsx, the test runner's) that met a syntax error.
+  if (text.startsWith("Transform failed with")) return true;
+  if (error instanceof SyntaxError) {
+    // An import of a name the other module does not export, in each runtime's words.
+    if (/does not provide an export named|^Export named .* not found/.test(text)) return true;
+    // A parse error has no call frames; a SyntaxError thrown by running code does.
+    return typeof stack !== "string" || !/^\s+at /m.test(stack);
+  }
+  return false;
+}
+
+// Bun's BuildMessage carries where the parse failed beside its message.
+function positionOf(error: unknown): string {
+  const position = (error as { position?: { file?: unknown; line?: unknown; column?: unknown } })
+    ?.position;
+  if (position === null || typeof position !== "object" || typeof position.file !== "string") {
+    return "";
+  }
+  return ` at ${position.file}:${position.line}:${position.column}`;
+}
+
 function importFailure(module: string, url: URL, error: unknown): CliError {
   const code = (error as { code?: unknown })?.code;
-  const message = error instanceof Error ? error.message : "";
+  const message = error instanceof Error ? error.message : String((error as Error)?.message ?? "");
   if (code === "ERR_MODULE_NOT_FOUND" || code === "ERR_UNSUPPORTED_DIR_IMPORT") {
     const path = displayUrl(url);
     if (message.startsWith(`Module not found "${url.href}"`) || message.includes(`'${path}'`)) {
@@ -120,11 +159,15 @@ function importFailure(module: string, url: URL, error: unknown): CliError {
         cause: error,
       });
     }
-    // A syntax error, a missing dependency, a permission: Deno reports them
-    // all with this code. Keep the first line and where it happened.
+  }
+  if (isLoadError(error)) {
+    // A syntax error, a missing import, a missing dependency: keep the first
+    // line and where it happened.
     const lines = message.split("\n");
     const where = lines.slice(1).reverse().find((line) => /^\s*at /.test(line));
-    const text = oneLine(lines[0]! + (where === undefined ? "" : ` ${where.trim()}`));
+    const text = oneLine(
+      lines[0]! + (where === undefined ? "" : ` ${where.trim()}`) + positionOf(error),
+    );
     return new CliError(`cannot load "${module}": ${text}`, { cause: error });
   }
   // The module itself threw while it was evaluated: the flow's code failed.
@@ -141,9 +184,9 @@ function importFailure(module: string, url: URL, error: unknown): CliError {
  * @param spec The `module[:export]` argument.
  * @param cwd The directory relative paths start from.
  * @returns The flow.
- * @throws {CliError} Exit code 2 when the module cannot be found or loaded,
- *   or the export is missing or not a flow; exit code 1 when the module or
- *   the factory throws.
+ * @throws {CliError} Exit code 2 when the module cannot be found or loaded
+ *   (a syntax error, a missing import), or the export is missing or not a
+ *   flow; exit code 1 when the module's own code or the factory throws.
  */
 export async function loadFlow(spec: string, cwd: string): Promise<Dataflow> {
   const { module, exportName } = parseFlowSpec(spec);

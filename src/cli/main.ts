@@ -234,8 +234,9 @@ async function dispatch(args: readonly string[], io: CliIo): Promise<number> {
  *
  * Exit codes: `0` success; `1` the flow failed (one line on standard error,
  * `runnel: flow failed: <message>`, plus the stack with `RUNNEL_TRACE=1`) or
- * its module threw while loading; `2` a usage error (unknown command or
- * option, bad value, module or export not found, not a Dataflow); `130`
+ * the module's own code threw while it ran; `2` a usage error (unknown
+ * command or option, bad value, a module that cannot load: not found, a
+ * syntax error, a missing import; export not found, not a Dataflow); `130`
  * the run was interrupted with Ctrl-C, `143` stopped by SIGTERM, `129` by
  * SIGHUP, each after every sink was closed.
  *
