@@ -3,7 +3,7 @@ import denoJson from "../deno.json" with { type: "json" };
 import { main } from "../cli.ts";
 import type { CliIo } from "../src/cli/io.ts";
 import type { StopSignal } from "../src/runtime/platform/platform.ts";
-import { madeOut, out } from "./fixtures/cli/good_flow.ts";
+import { madeOut, out, scaledOut } from "./fixtures/cli/good_flow.ts";
 import { defaultOut } from "./fixtures/cli/default_flow.ts";
 import { onlyDefaultOut } from "./fixtures/cli/default_only_flow.ts";
 import { quietLog } from "./fixtures/cli/endless_flow.ts";
@@ -283,7 +283,7 @@ Deno.test("a misspelt export is a usage error listing the exports", async () => 
   assert.equal(code, 2);
   assert.match(
     stderr,
-    /^runnel: "good_flow\.ts" has no export "flw"; exports: answer, brokenFactory, flow, madeOut, makeFlow, makeFlowLater, notAFactory, out\n/,
+    /^runnel: "good_flow\.ts" has no export "flw"; exports: answer, brokenFactory, flow, madeOut, makeFlow, makeFlowLater, notAFactory, out, scaled, scaledOut\n/,
   );
 });
 
@@ -302,10 +302,39 @@ Deno.test("an export that is not a Dataflow, or a factory returning something el
   );
 });
 
-Deno.test("factory arguments are a usage error: runnel calls factories with none", async () => {
-  const { code, stderr } = await cli(["run", "good_flow.ts:makeFlow(3)"]);
+Deno.test("runnel run module:factory(args) calls a factory with literal arguments", async () => {
+  const cases: [string, string[]][] = [
+    ['good_flow.ts:scaled(3, "x")', ["x:3", "x:6"]],
+    ["good_flow.ts:scaled(0.5, 'half', true)", ["half:0.5!", "half:1!"]],
+  ];
+  for (const [spec, expected] of cases) {
+    scaledOut.length = 0;
+    const { code, stderr } = await cli(["run", spec]);
+    assert.equal(code, 0, `${spec}: ${stderr}`);
+    assert.deepEqual(scaledOut, expected, spec);
+  }
+});
+
+Deno.test("a factory given fewer arguments than it declares is a usage error, exit 2", async () => {
+  for (
+    const [spec, given] of [["good_flow.ts:scaled", "none"], ["good_flow.ts:scaled(2)", "only 1"]]
+  ) {
+    scaledOut.length = 0;
+    const { code, stderr } = await cli(["run", spec]);
+    assert.equal(code, 2, spec);
+    assert.equal(
+      stderr,
+      `runnel: "good_flow.ts:scaled" takes 2 arguments and was given ${given}; ` +
+        `pass them as literals, as in 'good_flow.ts:scaled(3, "text", true)'\n`,
+    );
+    assert.deepEqual(scaledOut, []);
+  }
+  const { code, stderr } = await cli(["run", "good_flow.ts:scaled(two)"]);
   assert.equal(code, 2);
-  assert.match(stderr, /^runnel: cannot pass arguments to "makeFlow\(3\)"/);
+  assert.match(
+    stderr,
+    /^runnel: cannot read the arguments of "scaled\(two\)" at "two": write numbers/,
+  );
 });
 
 Deno.test("a module that cannot load (syntax error, missing import or export) is a usage error, exit 2", async () => {

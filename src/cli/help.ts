@@ -20,7 +20,10 @@ Usage:
 
 <module> is a path, relative to the current directory, or a URL. Without
 :export, runnel takes the module's export "flow", else its default export.
-The export is a Dataflow, or a function taking no arguments that returns one.
+The export is a Dataflow, or a function that returns one (or a promise of one):
+'module:factory(3, "eu", true)' calls it with literal arguments (numbers,
+strings in quotes, true, false, null), and a factory declaring more
+parameters than it is given is refused.
 
 Options:
   -h, --help     show this help; 'runnel <command> --help' shows a command's options
