@@ -535,3 +535,21 @@ Deno.test("process: SIGINT closes the sinks and exits 130", async () => {
   assert.ok(stdout.endsWith("closed\n"), stdout.slice(-40));
   assert.equal(stderr, "runnel: interrupted; closing sinks (Ctrl-C again to quit at once)\n");
 });
+
+Deno.test("process: a module that runs a flow when imported is refused with a hint, not run twice", async () => {
+  for (const command of ["run", "visualize"]) {
+    const { code, stdout, stderr } = await spawn([command, "tests/fixtures/cli/runs_on_import.ts"]);
+    assert.equal(
+      stderr,
+      `runnel: "tests/fixtures/cli/runs_on_import.ts" ran a flow itself while it was imported; ` +
+        `runnel imports the module and runs its flow, so it would run twice\n` +
+        "Export the flow and run it only when the module is the program:\n" +
+        "  export const flow = new Dataflow(...);\n" +
+        "  if (import.meta.main) await run(flow);\n",
+      command,
+    );
+    assert.equal(code, 2, command);
+    // Run once, by the import.
+    assert.equal(stdout, "ran\n", command);
+  }
+});

@@ -6,6 +6,7 @@
  */
 
 import { Dataflow } from "../dataflow/dataflow.ts";
+import { runsStarted } from "../runtime/run.ts";
 import { CliError, HELP_HINT, oneLine } from "./errors.ts";
 
 /** A parsed `module[:export]` argument. */
@@ -245,10 +246,23 @@ export async function loadFlow(spec: string, cwd: string): Promise<Dataflow> {
   const { module, exportName, args = [] } = parseFlowSpec(spec);
   const url = moduleUrl(module, cwd);
   let namespace: Record<string, unknown>;
+  const runsBefore = runsStarted();
   try {
     namespace = await import(url.href);
   } catch (error) {
     throw importFailure(module, url, error);
+  }
+  if (runsStarted() > runsBefore) {
+    // Running it again would repeat its output; drawing it would hide that it ran.
+    throw new CliError(
+      `"${module}" ran a flow itself while it was imported; ` +
+        `runnel imports the module and runs its flow, so it would run twice`,
+      {
+        hint: "Export the flow and run it only when the module is the program:\n" +
+          "  export const flow = new Dataflow(...);\n" +
+          "  if (import.meta.main) await run(flow);",
+      },
+    );
   }
   const names = Object.keys(namespace);
   const listed = names.length === 0 ? "it has no exports" : `exports: ${names.join(", ")}`;

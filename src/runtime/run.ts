@@ -68,6 +68,26 @@ export interface RunOptions {
 
 const DEFAULT_EPOCH_INTERVAL_MS = 10_000;
 
+// Kept on globalThis under a registered symbol, so that a command line from
+// one copy of runnel sees runs started by a module importing another copy.
+const RUNS_STARTED = Symbol.for("runnel.runsStarted");
+
+/**
+ * How many runs (`run()` calls and iterations over a stream) this thread has
+ * started, counting every copy of runnel loaded in it. The CLI compares it
+ * before and after importing a flow module, to tell a module that runs its
+ * flow on import.
+ *
+ * @returns The count.
+ */
+export function runsStarted(): number {
+  return (globalThis as { [RUNS_STARTED]?: number })[RUNS_STARTED] ?? 0;
+}
+
+function countRun(): void {
+  (globalThis as { [RUNS_STARTED]?: number })[RUNS_STARTED] = runsStarted() + 1;
+}
+
 function workerContext(options: RunOptions, signal: AbortSignal): WorkerContext {
   const epochInterval = options.epochInterval ?? DEFAULT_EPOCH_INTERVAL_MS;
   if (!(epochInterval > 0)) {
@@ -137,6 +157,7 @@ function linkAbort(controller: AbortController, signal: AbortSignal | undefined)
  * ```
  */
 export async function run(flow: Dataflow, options: RunOptions = {}): Promise<void> {
+  countRun();
   const controller = new AbortController();
   const unlink = linkAbort(controller, options.signal);
   try {
@@ -183,6 +204,7 @@ export async function* iterate<T>(
   stream: Stream<T>,
   options: RunOptions = {},
 ): AsyncGenerator<T, void, undefined> {
+  countRun();
   const controller = new AbortController();
   const unlink = linkAbort(controller, options.signal);
   let background: Promise<void> | undefined;
