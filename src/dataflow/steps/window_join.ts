@@ -26,7 +26,7 @@ import { window, type WindowLogic, type WindowOptions, type WindowOut } from "./
  *   const left = flow.input("left", [["u", 1], ["v", 2]] as [string, number][]);
  *   const right = flow.input("right", [["u", 4]] as [string, number][]);
  *   return await Array.fromAsync(left.joinWindow("join", [right], {
- *     clock: EventClock((ms) => ms as number, { waitForSystemDuration: 10 }),
+ *     clock: EventClock((ms) => ms as number, { waitForSystemDuration: 60_000 }),
  *     windower: TumblingWindower({ length: 10, alignTo: 0 }),
  *     ...options,
  *   }).down);
