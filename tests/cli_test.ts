@@ -433,7 +433,7 @@ Deno.test("runnel visualize prints the top-level Mermaid flowchart", async () =>
     `flowchart TD
   subgraph visual["visual (Dataflow)"]
     visual_inp["inp (input)"]
-    visual_double["double (flatMapBatch)"]
+    visual_double["double (map)"]
     visual_big["big (branch)"]
     visual_big_out["big_out (output)"]
     visual_small_out["small_out (output)"]
@@ -460,8 +460,8 @@ Deno.test("runnel visualize --recursive draws composites as subgraphs", async ()
   subgraph nested["nested (Dataflow)"]
     nested_inp["inp (input)"]
     subgraph nested_outer["outer"]
-      nested_outer_lower["lower (flatMapBatch)"]
-      nested_outer_upper["upper (flatMapBatch)"]
+      nested_outer_lower["lower (map)"]
+      nested_outer_upper["upper (map)"]
     end
     nested_out["out (output)"]
     nested_inp --> nested_outer_lower

@@ -26,6 +26,11 @@ export interface Port {
 interface NodeBase {
   /** The step's full id path, such as `"flow.parse"`. */
   readonly path: string;
+  /**
+   * The `Stream` method that added the node, where its kind does not say it
+   * (`"map"`, `"keyOn"` for a `flatMapBatch` node); pictures show it.
+   */
+  readonly step?: string;
 }
 
 /** Brings items in from a source. */

@@ -248,12 +248,13 @@ export class Stream<T> implements AsyncIterable<T> {
     return new Stream<U>(this.flow, { node, name }, this.#scope);
   }
 
-  #batch<U>(path: string, fn: BatchFn, stage?: ItemStage): Stream<U> {
+  // `step` is the method the user called, which pictures show instead of the core kind.
+  #batch<U>(step: string, path: string, fn: BatchFn, stage?: ItemStage): Stream<U> {
     const build = () => fn;
     return this.#add(
       stage
-        ? { kind: "flatMapBatch", path, up: this.#port, build, stage }
-        : { kind: "flatMapBatch", path, up: this.#port, build },
+        ? { kind: "flatMapBatch", step, path, up: this.#port, build, stage }
+        : { kind: "flatMapBatch", step, path, up: this.#port, build },
     );
   }
 
@@ -301,7 +302,7 @@ export class Stream<T> implements AsyncIterable<T> {
     this.#checkCallback(id, "mapper", mapper);
     const path = this.#path(id);
     const fn = mapper as (item: unknown) => unknown;
-    return this.#batch(path, mapBatch(path, fn), { kind: "map", fn, what: "mapper" });
+    return this.#batch("map", path, mapBatch(path, fn), { kind: "map", fn, what: "mapper" });
   }
 
   /**
@@ -325,7 +326,11 @@ export class Stream<T> implements AsyncIterable<T> {
     this.#checkCallback(id, "predicate", predicate);
     const path = this.#path(id);
     const fn = predicate as (item: unknown) => unknown;
-    return this.#batch(path, filterBatch(path, fn), { kind: "filter", fn, what: "predicate" });
+    return this.#batch("filter", path, filterBatch(path, fn), {
+      kind: "filter",
+      fn,
+      what: "predicate",
+    });
   }
 
   /**
@@ -351,7 +356,11 @@ export class Stream<T> implements AsyncIterable<T> {
     this.#checkCallback(id, "mapper", mapper);
     const path = this.#path(id);
     const fn = mapper as (item: unknown) => unknown;
-    return this.#batch(path, filterMapBatch(path, fn), { kind: "filterMap", fn, what: "mapper" });
+    return this.#batch("filterMap", path, filterMapBatch(path, fn), {
+      kind: "filterMap",
+      fn,
+      what: "mapper",
+    });
   }
 
   /**
@@ -376,7 +385,7 @@ export class Stream<T> implements AsyncIterable<T> {
   flatMap<U>(id: string, mapper: (item: T) => Iterable<U>): Stream<U> {
     this.#checkCallback(id, "mapper", mapper);
     const path = this.#path(id);
-    return this.#batch(path, flatMapBatch(path, mapper as (item: unknown) => unknown));
+    return this.#batch("flatMap", path, flatMapBatch(path, mapper as (item: unknown) => unknown));
   }
 
   /**
@@ -403,7 +412,11 @@ export class Stream<T> implements AsyncIterable<T> {
   flatMapBatch<U>(id: string, mapper: (batch: readonly T[]) => Iterable<U>): Stream<U> {
     this.#checkCallback(id, "batch mapper", mapper);
     const path = this.#path(id);
-    return this.#batch(path, userBatch(path, mapper as (batch: readonly unknown[]) => unknown));
+    return this.#batch(
+      "flatMapBatch",
+      path,
+      userBatch(path, mapper as (batch: readonly unknown[]) => unknown),
+    );
   }
 
   /**
@@ -425,7 +438,11 @@ export class Stream<T> implements AsyncIterable<T> {
    */
   flatten<U>(this: Stream<Iterable<U>>, id: string): Stream<U> {
     const path = this.#path(id);
-    return this.#batch(path, flatMapBatch(path, (item) => item, "every item to be iterable"));
+    return this.#batch(
+      "flatten",
+      path,
+      flatMapBatch(path, (item) => item, "every item to be iterable"),
+    );
   }
 
   /**
@@ -453,7 +470,7 @@ export class Stream<T> implements AsyncIterable<T> {
     this.#checkCallback(id, "inspector", inspector);
     const path = this.#path(id);
     const fn = (item: unknown) => inspector(path, item as T);
-    return this.#batch(path, tapBatch(path, fn), { kind: "tap", fn, what: "inspector" });
+    return this.#batch("inspect", path, tapBatch(path, fn), { kind: "tap", fn, what: "inspector" });
   }
 
   /**
@@ -583,6 +600,7 @@ export class Stream<T> implements AsyncIterable<T> {
     this.#checkCallback(id, "key function", keyFn);
     const path = this.#path(id);
     return this.#batch(
+      "keyOn",
       path,
       mapBatch(path, (item) => {
         const key = keyFn(item as T);
@@ -614,6 +632,7 @@ export class Stream<T> implements AsyncIterable<T> {
   keyRm<V>(this: KeyedStream<V>, id: string): Stream<V> {
     const path = this.#path(id);
     return this.#batch(
+      "keyRm",
       path,
       mapBatch(path, (item) => {
         checkKeyed(path, item);
@@ -644,7 +663,11 @@ export class Stream<T> implements AsyncIterable<T> {
   mapValue<V, W>(this: KeyedStream<V>, id: string, mapper: (value: V) => W): KeyedStream<W> {
     this.#checkCallback(id, "mapper", mapper);
     const path = this.#path(id);
-    return this.#batch(path, mapValueBatch(path, mapper as (value: unknown) => unknown));
+    return this.#batch(
+      "mapValue",
+      path,
+      mapValueBatch(path, mapper as (value: unknown) => unknown),
+    );
   }
 
   /**
@@ -675,6 +698,7 @@ export class Stream<T> implements AsyncIterable<T> {
     this.#checkCallback(id, "mapper", mapper);
     const path = this.#path(id);
     return this.#batch(
+      "flatMapValue",
       path,
       flatMapBatch(path, (item) => {
         checkKeyed(path, item);
@@ -715,6 +739,7 @@ export class Stream<T> implements AsyncIterable<T> {
     this.#checkCallback(id, "predicate", predicate);
     const path = this.#path(id);
     return this.#batch(
+      "filterValue",
       path,
       filterBatch(path, (item) => {
         checkKeyed(path, item);
@@ -751,6 +776,7 @@ export class Stream<T> implements AsyncIterable<T> {
     this.#checkCallback(id, "mapper", mapper);
     const path = this.#path(id);
     return this.#batch(
+      "filterMapValue",
       path,
       filterMapBatch(path, (item) => {
         checkKeyed(path, item);

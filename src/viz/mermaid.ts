@@ -136,17 +136,17 @@ function topPath(path: string): string {
 }
 
 function topLevel(flow: Dataflow, ids: IdTable, indent: string): string[] {
-  const boxes = new Map<string, { kind: string; composite: boolean }>();
+  const boxes = new Map<string, { kind: string; composite: boolean; step?: string }>();
   for (const node of flow.nodes) {
     const top = topPath(node.path);
     const box = boxes.get(top);
     const composite = node.path !== top;
-    if (box === undefined) boxes.set(top, { kind: node.kind, composite });
+    if (box === undefined) boxes.set(top, { kind: node.kind, composite, step: node.step });
     else if (rank(node.kind) < rank(box.kind)) box.kind = node.kind;
   }
   const lines: string[] = [];
   for (const [path, box] of boxes) {
-    const text = label(`${lastSegment(path)} (${box.kind})`);
+    const text = label(`${lastSegment(path)} (${box.composite ? box.kind : box.step ?? box.kind})`);
     // Composites get Mermaid's subroutine shape: a box with inner steps.
     lines.push(`${indent}${ids.id(path)}${box.composite ? `[[${text}]]` : `[${text}]`}`);
   }
@@ -200,7 +200,7 @@ function renderGroup(group: Group, ids: IdTable, indent: string, lines: string[]
       renderGroup(child, ids, `${indent}  `, lines);
       lines.push(`${indent}end`);
     } else {
-      const text = label(`${lastSegment(child.path)} (${child.kind})`);
+      const text = label(`${lastSegment(child.path)} (${child.step ?? child.kind})`);
       lines.push(`${indent}${ids.id(child.path)}[${text}]`);
     }
   }
@@ -259,7 +259,7 @@ function everyNode(flow: Dataflow, ids: IdTable, indent: string): string[] {
  *   `flowchart TD
  *   subgraph demo["demo (Dataflow)"]
  *     demo_inp["inp (input)"]
- *     demo_double["double (flatMapBatch)"]
+ *     demo_double["double (map)"]
  *     demo_out["out (output)"]
  *     demo_inp --> demo_double
  *     demo_double --> demo_out

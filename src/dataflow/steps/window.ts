@@ -526,32 +526,58 @@ export function window<V, W, S = unknown>(
   builder: WindowLogicBuilder<V, W, S>,
   options: WindowOptions<V>,
 ): WindowOut<V, W> {
-  checkOptions(id, builder, options);
-  return up.then((inner) => {
-    let path = "";
-    const tagged = inner.statefulBatch(
-      "window",
-      windowBuilder(
-        () => path,
-        options as WindowOptions<unknown>,
-        builder as WindowLogicBuilder<unknown, unknown, unknown>,
-      ),
-    );
-    path = tagged.stepId;
-    const pick = <U>(name: string, tag: number): KeyedStream<[number, U]> =>
-      (tagged as Stream<[string, Tagged]>).filterMap(
-        name,
-        ([, t]) => t[0] === tag ? [t[1], [t[2], t[3] as U]] as [string, [number, U]] : undefined,
-      );
-    return {
-      down: pick<W>("down", DOWN),
-      late: pick<V>("late", LATE),
-      meta: pick<WindowMetadata>("meta", META),
-    };
-  }, id);
+  checkWindowOptions(id, builder, options);
+  return up.then((inner) => windowSteps(inner, builder, options), id);
 }
 
-function checkOptions(id: string, builder: unknown, options: WindowOptions<unknown>): void {
+/**
+ * The steps of {@linkcode window} (`window`, `down`, `late`, `meta`), added
+ * in the scope of `inner` rather than under an id of their own: a composite
+ * that adds steps before them (a key step, merged join sides) calls this, so
+ * its paths read `count.window`, not `count.count.window`. Check the options
+ * with {@linkcode checkWindowOptions} first.
+ *
+ * @param inner The keyed stream, inside the composite's scope.
+ * @param builder Builds a window's logic.
+ * @param options The window options.
+ * @returns `down`, `late` and `meta`.
+ */
+export function windowSteps<V, W, S = unknown>(
+  inner: KeyedStream<V>,
+  builder: WindowLogicBuilder<V, W, S>,
+  options: WindowOptions<V>,
+): WindowOut<V, W> {
+  let path = "";
+  const tagged = inner.statefulBatch(
+    "window",
+    windowBuilder(
+      () => path,
+      options as WindowOptions<unknown>,
+      builder as WindowLogicBuilder<unknown, unknown, unknown>,
+    ),
+  );
+  path = tagged.stepId;
+  const pick = <U>(name: string, tag: number): KeyedStream<[number, U]> =>
+    (tagged as Stream<[string, Tagged]>).filterMap(
+      name,
+      ([, t]) => t[0] === tag ? [t[1], [t[2], t[3] as U]] as [string, [number, U]] : undefined,
+    );
+  return {
+    down: pick<W>("down", DOWN),
+    late: pick<V>("late", LATE),
+    meta: pick<WindowMetadata>("meta", META),
+  };
+}
+
+/**
+ * Throws unless `builder` is a function and `options` hold a clock, a
+ * windower and a known watermark scope; errors name the step `id`.
+ */
+export function checkWindowOptions(
+  id: string,
+  builder: unknown,
+  options: WindowOptions<never>,
+): void {
   if (typeof builder !== "function") {
     throw new TypeError(
       `Cannot add step "${id}": builder must be a function, got ${typeof builder}`,

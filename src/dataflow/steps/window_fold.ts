@@ -6,7 +6,14 @@
  */
 
 import type { KeyedStream, Stream } from "../stream.ts";
-import { window, type WindowLogic, type WindowOptions, type WindowOut } from "./window.ts";
+import {
+  checkWindowOptions,
+  window,
+  type WindowLogic,
+  type WindowOptions,
+  type WindowOut,
+  windowSteps,
+} from "./window.ts";
 
 const NOTHING: readonly never[] = Object.freeze([]);
 
@@ -240,13 +247,14 @@ export function countWindow<T>(
   options: WindowOptions<T>,
 ): WindowOut<T, number> {
   checkFn(id, "keyFn", keyFn);
+  const build = (resume: number | undefined): WindowLogic<T, number, number> =>
+    new FoldLogic(resume ?? 0, (n) => n + 1, (a, b) => a + b);
+  const counting = { ordered: false, ...options };
+  checkWindowOptions(id, build, counting);
+  // The window steps sit beside the key step, not in a composite of their own.
   return up.then((inner) => {
     const keyed = inner.map("key", (item) => [keyFn(item), item] as [string, T]);
-    return foldWindow<T, number>(keyed, "count", () => 0, (n) => n + 1, {
-      ordered: false,
-      ...options,
-      merger: (a, b) => a + b,
-    });
+    return windowSteps(keyed, build, counting);
   }, id);
 }
 

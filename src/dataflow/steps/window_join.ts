@@ -9,7 +9,13 @@ import type { BatchFn } from "../graph.ts";
 import type { KeyedStream } from "../stream.ts";
 import type { Clock } from "../time/clock.ts";
 import { checkJoinModes, type JoinInsertMode, type JoinOptions } from "./join.ts";
-import { window, type WindowLogic, type WindowOptions, type WindowOut } from "./window.ts";
+import {
+  checkWindowOptions,
+  type WindowLogic,
+  type WindowOptions,
+  type WindowOut,
+  windowSteps,
+} from "./window.ts";
 
 /**
  * Options for {@linkcode joinWindow}: the window options (the clock reads
@@ -213,9 +219,12 @@ export function joinWindow(
       snapshot: () => copySides(sides, insertMode),
     };
   };
+  const windowOptions = { ...options, clock: sideClock };
+  checkWindowOptions(id, build, windowOptions);
+  // The window steps sit beside the merged sides, not in a composite of their own.
   return up.then(
     (first, ...rest: KeyedStream<unknown>[]) =>
-      window(mergeSides([first, ...rest]), "join", build, { ...options, clock: sideClock }),
+      windowSteps(mergeSides([first, ...rest]), build, windowOptions),
     id,
     ...others,
   );
