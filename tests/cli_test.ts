@@ -10,7 +10,9 @@ import { quietLog } from "./fixtures/cli/endless_flow.ts";
 import { epochs } from "./fixtures/cli/epoch_flow.ts";
 import { waitFor } from "./_helpers.ts";
 import { runModule, spawnModule, withTempDir } from "./_runtime.ts";
+import { spawn as nodeSpawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";
+import process from "node:process";
 import { join } from "node:path";
 
 const FIXTURES = decodeURIComponent(new URL("./fixtures/cli/", import.meta.url).pathname);
@@ -552,4 +554,25 @@ Deno.test("process: a module that runs a flow when imported is refused with a hi
     // Run once, by the import.
     assert.equal(stdout, "ran\n", command);
   }
+});
+
+Deno.test("process: on Node, `node --import tsx cli.ts run` runs a flow module, as the README says", async () => {
+  const node = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
+    (resolve, reject) => {
+      const child = nodeSpawn(
+        "node",
+        ["--import", "tsx", "cli.ts", "run", "tests/fixtures/cli/print_flow.ts"],
+        { cwd: REPO, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] },
+      );
+      let stdout = "";
+      let stderr = "";
+      child.stdout!.on("data", (chunk) => stdout += chunk);
+      child.stderr!.on("data", (chunk) => stderr += chunk);
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code, stdout, stderr }));
+    },
+  );
+  assert.equal(node.stderr, "");
+  assert.equal(node.stdout, "to:2\nbe:2\nor:2\n");
+  assert.equal(node.code, 0);
 });
