@@ -43,7 +43,19 @@ function taskScheduler(): Schedule {
   return (callback) => void setTimeout(callback, 0);
 }
 
-const schedule = taskScheduler();
+// Picked on first use: on Deno, the first touch of any timer function loads
+// the timer machinery, which takes milliseconds that an import should not cost.
+let schedule: Schedule | undefined;
+
+/**
+ * Picks the host's way to wait for a task now. A run calls this before its
+ * inputs start, so the one-time cost of the first timer use is not paid in
+ * the middle of its first batches (where it would, say, push the first item
+ * into the next epoch).
+ */
+export function prepareTaskTurns(): void {
+  schedule ??= taskScheduler();
+}
 
 // When the current stretch of work began, or undefined once the event loop
 // has had a turn since. The first check of a stretch schedules the task that
@@ -62,12 +74,13 @@ const endStretch = () => {
  */
 export function taskTurn(): Promise<void> | undefined {
   const now = performance.now();
+  const scheduleTask = schedule ??= taskScheduler();
   if (stretchStart === undefined) {
     stretchStart = now;
-    schedule(endStretch);
+    scheduleTask(endStretch);
     return undefined;
   }
   if (now - stretchStart < TASK_SLICE_MS) return undefined;
   // Scheduled after endStretch, so by the time it resolves a new stretch can begin.
-  return new Promise((resolve) => schedule(resolve));
+  return new Promise((resolve) => scheduleTask(resolve));
 }

@@ -34,6 +34,7 @@ import { outputStep } from "./nodes/output.ts";
 import { pipeStep } from "./nodes/pipe.ts";
 import { statefulBatchStep } from "./nodes/stateful_batch.ts";
 import { keyedFoldStep } from "./nodes/keyed_fold.ts";
+import { prepareTaskTurns } from "./_task_turn.ts";
 
 /** One worker's share of a run, ready to start. */
 export interface WorkerPlan {
@@ -61,6 +62,7 @@ export function planWorker(
   ctx: WorkerContext,
   tapped: readonly Port[] = [],
 ): WorkerPlan {
+  prepareTaskTurns();
   const outputs = flow.nodes.filter((node): node is OutputNode => node.kind === "output");
   if (outputs.length === 0 && tapped.length === 0) {
     throw new TypeError(
