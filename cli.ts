@@ -20,6 +20,7 @@ import { platform } from "./src/runtime/platform/platform.ts";
 
 export { main };
 export type { CliIo } from "./src/cli/io.ts";
+export type { StopSignal } from "./src/runtime/platform/platform.ts";
 
 // Node has import.meta.main only from 24.2 on; before, the platform tells.
 if (import.meta.main ?? platform.isMain(import.meta.url)) {

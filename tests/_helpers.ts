@@ -5,7 +5,14 @@
  */
 
 import assert from "node:assert/strict";
-import { Dataflow, run, type RunOptions, type Stream, type SystemTime } from "../mod.ts";
+import {
+  Dataflow,
+  type FixedPartitionedSource,
+  run,
+  type RunOptions,
+  type Stream,
+  type SystemTime,
+} from "../mod.ts";
 import {
   type TestingMarker,
   TestingSink,
@@ -127,23 +134,44 @@ export function pushable<T>(): {
 
 /**
  * Starts a run of `items` through the steps `build` adds, on `time`, with a
- * long pause after them so the input stays open; `stop()` aborts the run and
- * checks it ended with that abort.
+ * long pause after them so the input stays open; `read()` resolves once the
+ * source has been asked for more after its last item, so every item has gone
+ * through the steps (a wait on real time would not tell: the runtime lets
+ * timers run between batches); `stop()` aborts the run and checks it ended
+ * with that abort.
  */
 export function startOpen<T, U>(
   items: readonly (T | TestingMarker)[],
   build: (up: Stream<T>) => Stream<U>,
   time: TestingTime,
   batchSize = 1,
-): { out: U[]; stop: () => Promise<void> } {
+): { out: U[]; read: () => Promise<void>; stop: () => Promise<void> } {
   const out: U[] = [];
   const flow = new Dataflow("f");
   const input = new TestingSource<T>([...items, TestingSource.PAUSE(10_000)], { batchSize });
-  build(flow.input("inp", input)).output("out", new TestingSink(out));
+  let markRead!: () => void;
+  const read = new Promise<void>((resolve) => markRead = resolve);
+  const watched: FixedPartitionedSource<T, number> = {
+    listParts: () => input.listParts(),
+    buildPart(stepId, forPart, resumeState, ctx) {
+      const part = input.buildPart(stepId, forPart, resumeState, ctx);
+      return {
+        nextBatch() {
+          // Asked again at the final pause: every batch before it went through.
+          if (part.snapshot() >= items.length) markRead();
+          return part.nextBatch();
+        },
+        nextAwake: () => part.nextAwake?.(),
+        snapshot: () => part.snapshot(),
+      };
+    },
+  };
+  build(flow.input("inp", watched)).output("out", new TestingSink(out));
   const controller = new AbortController();
   const done = run(flow, { time, signal: controller.signal });
   return {
     out,
+    read: () => read,
     stop: async () => {
       const reason = new Error("test stop");
       controller.abort(reason);

@@ -2,12 +2,18 @@ import assert from "node:assert/strict";
 import denoJson from "../deno.json" with { type: "json" };
 import { main } from "../cli.ts";
 import type { CliIo } from "../src/cli/io.ts";
-import { madeOut, out } from "./fixtures/cli/good_flow.ts";
+import type { StopSignal } from "../src/runtime/platform/platform.ts";
+import { madeOut, out, scaledOut } from "./fixtures/cli/good_flow.ts";
 import { defaultOut } from "./fixtures/cli/default_flow.ts";
+import { onlyDefaultOut } from "./fixtures/cli/default_only_flow.ts";
 import { quietLog } from "./fixtures/cli/endless_flow.ts";
 import { epochs } from "./fixtures/cli/epoch_flow.ts";
 import { waitFor } from "./_helpers.ts";
-import { runModule, spawnModule } from "./_runtime.ts";
+import { runModule, spawnModule, withTempDir } from "./_runtime.ts";
+import { spawn as nodeSpawn } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import process from "node:process";
+import { join } from "node:path";
 
 const FIXTURES = decodeURIComponent(new URL("./fixtures/cli/", import.meta.url).pathname);
 const REPO = decodeURIComponent(new URL("../", import.meta.url).pathname);
@@ -16,13 +22,13 @@ interface Fake {
   io: Partial<CliIo>;
   stdout(): string;
   stderr(): string;
-  interrupt(): void;
+  interrupt(signal?: StopSignal): void;
 }
 
 function fakeIo(env: Record<string, string> = {}): Fake {
   const stdout: string[] = [];
   const stderr: string[] = [];
-  const handlers = new Set<() => void>();
+  const handlers = new Set<(signal: StopSignal) => void>();
   return {
     io: {
       stdout: (text) => void stdout.push(text),
@@ -36,8 +42,8 @@ function fakeIo(env: Record<string, string> = {}): Fake {
     },
     stdout: () => stdout.join(""),
     stderr: () => stderr.join(""),
-    interrupt: () => {
-      for (const handler of [...handlers]) handler();
+    interrupt: (signal = "SIGINT") => {
+      for (const handler of [...handlers]) handler(signal);
     },
   };
 }
@@ -210,10 +216,24 @@ Deno.test("runnel run module:factory calls a factory, sync or async, with or wit
   }
 });
 
-Deno.test("runnel run prefers the default export over `flow`", async () => {
+Deno.test("runnel run takes the `flow` export over the default one, and the default one without `flow`", async () => {
   defaultOut.length = 0;
   assert.equal((await cli(["run", "default_flow.ts"])).code, 0);
-  assert.deepEqual(defaultOut, ["x"]);
+  assert.deepEqual(defaultOut, ["flow"]);
+  defaultOut.length = 0;
+  assert.equal((await cli(["run", "default_flow.ts:default"])).code, 0);
+  assert.deepEqual(defaultOut, ["default"]);
+  onlyDefaultOut.length = 0;
+  assert.equal((await cli(["run", "default_only_flow.ts"])).code, 0);
+  assert.deepEqual(onlyDefaultOut, ["only"]);
+});
+
+Deno.test("--help and runnel run agree on which export is taken without :export", async () => {
+  const { stdout } = await cli(["--help"]);
+  assert.match(
+    stdout,
+    /Without\s+:export, runnel takes the module's export "flow", else its default export/,
+  );
 });
 
 Deno.test("runnel run passes -s as the epoch interval, and reads RUNNEL_SNAPSHOT_INTERVAL", async () => {
@@ -255,7 +275,7 @@ Deno.test("a module without a Dataflow export is a usage error listing its expor
   assert.equal(code, 2);
   assert.equal(
     stderr,
-    `runnel: "no_flow.ts" has no default export and no export "flow"; exports: answer, helper\n` +
+    `runnel: "no_flow.ts" has no export "flow" and no default export; exports: answer, helper\n` +
       `Name the flow's export: 'no_flow.ts:<export>'.\n`,
   );
 });
@@ -265,7 +285,7 @@ Deno.test("a misspelt export is a usage error listing the exports", async () => 
   assert.equal(code, 2);
   assert.match(
     stderr,
-    /^runnel: "good_flow\.ts" has no export "flw"; exports: answer, brokenFactory, flow, madeOut, makeFlow, makeFlowLater, notAFactory, out\n/,
+    /^runnel: "good_flow\.ts" has no export "flw"; exports: answer, brokenFactory, flow, madeOut, makeFlow, makeFlowLater, notAFactory, out, scaled, scaledOut\n/,
   );
 });
 
@@ -284,10 +304,69 @@ Deno.test("an export that is not a Dataflow, or a factory returning something el
   );
 });
 
-Deno.test("factory arguments are a usage error: runnel calls factories with none", async () => {
-  const { code, stderr } = await cli(["run", "good_flow.ts:makeFlow(3)"]);
+Deno.test("runnel run module:factory(args) calls a factory with literal arguments", async () => {
+  const cases: [string, string[]][] = [
+    ['good_flow.ts:scaled(3, "x")', ["x:3", "x:6"]],
+    ["good_flow.ts:scaled(0.5, 'half', true)", ["half:0.5!", "half:1!"]],
+  ];
+  for (const [spec, expected] of cases) {
+    scaledOut.length = 0;
+    const { code, stderr } = await cli(["run", spec]);
+    assert.equal(code, 0, `${spec}: ${stderr}`);
+    assert.deepEqual(scaledOut, expected, spec);
+  }
+});
+
+Deno.test("a factory given fewer arguments than it declares is a usage error, exit 2", async () => {
+  for (
+    const [spec, given] of [["good_flow.ts:scaled", "none"], ["good_flow.ts:scaled(2)", "only 1"]]
+  ) {
+    scaledOut.length = 0;
+    const { code, stderr } = await cli(["run", spec]);
+    assert.equal(code, 2, spec);
+    assert.equal(
+      stderr,
+      `runnel: "good_flow.ts:scaled" takes 2 arguments and was given ${given}; ` +
+        `pass them as literals, as in 'good_flow.ts:scaled(3, "text", true)'\n`,
+    );
+    assert.deepEqual(scaledOut, []);
+  }
+  const { code, stderr } = await cli(["run", "good_flow.ts:scaled(two)"]);
   assert.equal(code, 2);
-  assert.match(stderr, /^runnel: cannot pass arguments to "makeFlow\(3\)"/);
+  assert.match(
+    stderr,
+    /^runnel: cannot read the arguments of "scaled\(two\)" at "two": write numbers/,
+  );
+});
+
+Deno.test("a module that cannot load (syntax error, missing import or export) is a usage error, exit 2", async () => {
+  await withTempDir(async (dir) => {
+    const modules: Record<string, string> = {
+      "syntax.ts": "export const flow = ;\n",
+      "missing_file.ts": 'import { x } from "./nope.ts";\nexport const flow = x;\n',
+      "missing_package.ts": 'import x from "no-such-package-runnel";\nexport const flow = x;\n',
+      "missing_export.ts": 'import { nothere } from "./ok.ts";\nexport const flow = nothere;\n',
+      "ok.ts": "export const here = 1;\n",
+    };
+    for (const [name, text] of Object.entries(modules)) await writeFile(join(dir, name), text);
+    for (
+      const name of ["syntax.ts", "missing_file.ts", "missing_package.ts", "missing_export.ts"]
+    ) {
+      const { code, stderr } = await cli(["run", join(dir, name)]);
+      assert.equal(code, 2, `${name}: ${stderr}`);
+      assert.match(stderr, new RegExp(`^runnel: cannot load "${join(dir, name)}": \\S`), name);
+      assert.equal(stderr.split("\n").length, 2, `${name}: one line: ${stderr}`);
+    }
+  });
+});
+
+Deno.test("a module whose own code throws a SyntaxError while it runs exits 1", async () => {
+  await withTempDir(async (dir) => {
+    await writeFile(join(dir, "parses.ts"), 'JSON.parse("{");\nexport const flow = 1;\n');
+    const { code, stderr } = await cli(["run", join(dir, "parses.ts")]);
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, /^runnel: cannot load ".*parses\.ts": SyntaxError: .*JSON/);
+  });
 });
 
 Deno.test("a module or factory that throws while building exits 1 with one line", async () => {
@@ -356,7 +435,7 @@ Deno.test("runnel visualize prints the top-level Mermaid flowchart", async () =>
     `flowchart TD
   subgraph visual["visual (Dataflow)"]
     visual_inp["inp (input)"]
-    visual_double["double (flatMapBatch)"]
+    visual_double["double (map)"]
     visual_big["big (branch)"]
     visual_big_out["big_out (output)"]
     visual_small_out["small_out (output)"]
@@ -383,8 +462,8 @@ Deno.test("runnel visualize --recursive draws composites as subgraphs", async ()
   subgraph nested["nested (Dataflow)"]
     nested_inp["inp (input)"]
     subgraph nested_outer["outer"]
-      nested_outer_lower["lower (flatMapBatch)"]
-      nested_outer_upper["upper (flatMapBatch)"]
+      nested_outer_lower["lower (map)"]
+      nested_outer_upper["upper (map)"]
     end
     nested_out["out (output)"]
     nested_inp --> nested_outer_lower
@@ -457,4 +536,43 @@ Deno.test("process: SIGINT closes the sinks and exits 130", async () => {
   assert.match(stdout, /tick 2\n/);
   assert.ok(stdout.endsWith("closed\n"), stdout.slice(-40));
   assert.equal(stderr, "runnel: interrupted; closing sinks (Ctrl-C again to quit at once)\n");
+});
+
+Deno.test("process: a module that runs a flow when imported is refused with a hint, not run twice", async () => {
+  for (const command of ["run", "visualize"]) {
+    const { code, stdout, stderr } = await spawn([command, "tests/fixtures/cli/runs_on_import.ts"]);
+    assert.equal(
+      stderr,
+      `runnel: "tests/fixtures/cli/runs_on_import.ts" ran a flow itself while it was imported; ` +
+        `runnel imports the module and runs its flow, so it would run twice\n` +
+        "Export the flow and run it only when the module is the program:\n" +
+        "  export const flow = new Dataflow(...);\n" +
+        "  if (import.meta.main) await run(flow);\n",
+      command,
+    );
+    assert.equal(code, 2, command);
+    // Run once, by the import.
+    assert.equal(stdout, "ran\n", command);
+  }
+});
+
+Deno.test("process: on Node, `node --import tsx cli.ts run` runs a flow module, as the README says", async () => {
+  const node = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
+    (resolve, reject) => {
+      const child = nodeSpawn(
+        "node",
+        ["--import", "tsx", "cli.ts", "run", "tests/fixtures/cli/print_flow.ts"],
+        { cwd: REPO, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] },
+      );
+      let stdout = "";
+      let stderr = "";
+      child.stdout!.on("data", (chunk) => stdout += chunk);
+      child.stderr!.on("data", (chunk) => stderr += chunk);
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code, stdout, stderr }));
+    },
+  );
+  assert.equal(node.stderr, "");
+  assert.equal(node.stdout, "to:2\nbe:2\nor:2\n");
+  assert.equal(node.code, 0);
 });

@@ -19,8 +19,11 @@ Usage:
   runnel --help | --version
 
 <module> is a path, relative to the current directory, or a URL. Without
-:export, runnel takes the module's default export, else its export "flow".
-The export is a Dataflow, or a function taking no arguments that returns one.
+:export, runnel takes the module's export "flow", else its default export.
+The export is a Dataflow, or a function that returns one (or a promise of one):
+'module:factory(3, "eu", true)' calls it with literal arguments (numbers,
+strings in quotes, true, false, null), and a factory declaring more
+parameters than it is given is refused.
 
 Options:
   -h, --help     show this help; 'runnel <command> --help' shows a command's options
@@ -38,13 +41,19 @@ export const RUN_HELP = `Usage: runnel run <module>[:export] [options]
 
 Imports <module>, takes its Dataflow and runs it in this process until every
 input ends. Ctrl-C stops the run: every sink is closed (flushed) and runnel
-exits with 130; a second Ctrl-C quits at once.
+exits with 130; a second Ctrl-C quits at once. SIGTERM and SIGHUP stop it the
+same way, exiting with 143 and 129. What the steps hold open (windows not yet
+closed, end-of-input aggregates) is dropped, unless --flush-on-interrupt is
+given: then the first signal stops the sources and the flow ends as if its
+input had, emitting its open windows and aggregates before the sinks close.
 
 Options:
   -s, --snapshot-interval SECONDS  seconds between snapshot barriers (epochs)
                                    env RUNNEL_SNAPSHOT_INTERVAL, default 10
   -w, --workers-per-process N      workers in this process; only 1 for now
                                    env RUNNEL_WORKERS_PER_PROCESS, default 1
+      --flush-on-interrupt         on the first signal, emit open windows and
+                                   aggregates before closing the sinks
   -h, --help                       show this help
 
 A flag wins over its environment variable. With RUNNEL_TRACE=1, a failure
@@ -52,9 +61,12 @@ also prints its stack trace.
 
 Exit status:
   0    the flow finished
-  1    the flow failed, or its module threw while loading
-  2    usage error: bad arguments, module or export not found, not a Dataflow
-  130  interrupted by Ctrl-C
+  1    the flow failed, or the module's own code threw while it ran
+  2    usage error: bad arguments; a module that cannot load (not found, a
+       syntax error, a missing import); export not found; not a Dataflow
+  129  stopped by SIGHUP
+  130  interrupted by Ctrl-C (SIGINT)
+  143  stopped by SIGTERM
 
 Examples:
   runnel run examples/wordcount.ts

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { platform } from "../runtime/platform/platform.ts";
+import { platform, type StopSignal } from "../runtime/platform/platform.ts";
 
 /**
  * The process services the CLI uses; tests pass fakes.
@@ -40,11 +40,12 @@ export interface CliIo {
   /** The directory relative module paths start from. */
   cwd(): string;
   /**
-   * Calls `handler` on Ctrl-C (SIGINT) instead of ending the process.
+   * Calls `handler` on Ctrl-C (SIGINT), SIGTERM and SIGHUP instead of
+   * ending the process.
    *
    * @returns A function that removes the handler.
    */
-  onInterrupt(handler: () => void): () => void;
+  onInterrupt(handler: (signal: StopSignal) => void): () => void;
 }
 
 const encoder = new TextEncoder();

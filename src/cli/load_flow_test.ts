@@ -15,13 +15,49 @@ Deno.test("parseFlowSpec() splits module:export and leaves paths and URLs whole"
     ["file:///tmp/a.ts:default", "file:///tmp/a.ts", "default"],
   ];
   for (const [spec, module, exportName] of cases) {
-    assert.deepEqual(parseFlowSpec(spec), { module, exportName }, spec);
+    const { args: _, ...parsed } = parseFlowSpec(spec);
+    assert.deepEqual(parsed, { module, exportName }, spec);
   }
 });
 
-Deno.test("parseFlowSpec() rejects an empty module and factory arguments", () => {
-  for (const spec of ["", "  ", "a.ts:make(1, 2)"]) {
+Deno.test("parseFlowSpec() rejects an empty module", () => {
+  for (const spec of ["", "  "]) {
     assert.throws(() => parseFlowSpec(spec), CliError, spec);
+  }
+});
+
+Deno.test("parseFlowSpec() reads a factory's literal arguments", () => {
+  const cases: [string, unknown[]][] = [
+    ["a.ts:make()", []],
+    ["a.ts:make( )", []],
+    ["a.ts:make(1, 2)", [1, 2]],
+    ["a.ts:make(-1.5e3,+2,.5)", [-1500, 2, 0.5]],
+    ['a.ts:make("eu:west", "say \\"hi\\"", "")', ["eu:west", 'say "hi"', ""]],
+    ["a.ts:make('it\\'s', 'a \"b\"', '\\n')", ["it's", 'a "b"', "\n"]],
+    ["a.ts:make(true, false, null)", [true, false, null]],
+  ];
+  for (const [spec, args] of cases) {
+    assert.deepEqual(parseFlowSpec(spec), { module: "a.ts", exportName: "make", args }, spec);
+  }
+  assert.deepEqual(parseFlowSpec("a.ts:make"), { module: "a.ts", exportName: "make" });
+});
+
+Deno.test("parseFlowSpec() refuses arguments that are not literals, naming where", () => {
+  const cases: [string, RegExp][] = [
+    ["a.ts:make(x)", /at "x\)?": write numbers, strings in quotes, true, false or null/],
+    ["a.ts:make(1 2)", /at "1 2"/],
+    ["a.ts:make(1,)", /nothing after the last comma/],
+    ['a.ts:make("open)', /at ""open"/],
+    ["a.ts:make(True)", /at "True"/],
+    ["a.ts:make([1])", /at "\[1\]"/],
+  ];
+  for (const [spec, message] of cases) {
+    assert.throws(
+      () => parseFlowSpec(spec),
+      (error: unknown) =>
+        error instanceof CliError && error.exitCode === 2 && message.test(error.message),
+      spec,
+    );
   }
 });
 

@@ -8,6 +8,7 @@ import denoJson from "../../deno.json" with { type: "json" };
 import type { Dataflow } from "../dataflow/dataflow.ts";
 import { toMermaid } from "../viz/mermaid.ts";
 import { run } from "../runtime/run.ts";
+import type { StopSignal } from "../runtime/platform/platform.ts";
 import { type OptionSpec, parseArgs } from "./args.ts";
 import { CliError, commandHint, HELP_HINT, oneLine, traceOf } from "./errors.ts";
 import { mainHelp, RUN_HELP, VISUALIZE_HELP } from "./help.ts";
@@ -24,6 +25,7 @@ const HELP: OptionSpec = { long: "help", short: "h" };
 const RUN_OPTIONS: readonly OptionSpec[] = [
   { long: "snapshot-interval", short: "s", value: "SECONDS" },
   { long: "workers-per-process", short: "w", value: "N" },
+  { long: "flush-on-interrupt" },
   HELP,
 ];
 
@@ -116,34 +118,61 @@ async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
   }
 
   const flow = await loadFlow(spec, io.cwd());
-  return await runFlow(flow, seconds * 1000, io);
+  return await runFlow(flow, {
+    epochInterval: seconds * 1000,
+    flushOnInterrupt: options.has("flush-on-interrupt"),
+  }, io);
 }
 
-async function runFlow(flow: Dataflow, epochInterval: number, io: CliIo): Promise<number> {
+// How a shell reports a process a signal ended: 128 plus the signal's number.
+const SIGNAL_EXIT_CODES: Readonly<Record<StopSignal, number>> = {
+  SIGHUP: 129,
+  SIGINT: 130,
+  SIGTERM: 143,
+};
+
+function stopNotice(signal: StopSignal, flushing: boolean): string {
+  const closing = flushing ? "closing open windows and sinks" : "closing sinks";
+  return signal === "SIGINT"
+    ? `runnel: interrupted; ${closing} (Ctrl-C again to quit at once)\n`
+    : `runnel: ${signal} received; ${closing} (a second signal quits at once)\n`;
+}
+
+async function runFlow(
+  flow: Dataflow,
+  settings: { epochInterval: number; flushOnInterrupt: boolean },
+  io: CliIo,
+): Promise<number> {
   const controller = new AbortController();
-  const interruption = new Error("Interrupted by Ctrl-C");
-  let interrupted = false;
-  const stopListening = io.onInterrupt(() => {
-    interrupted = true;
-    // Let a second Ctrl-C end the process the usual way, should closing hang.
+  const drain = new AbortController();
+  const interruption = new Error("Interrupted by a signal");
+  let stoppedBy: StopSignal | undefined;
+  const stopListening = io.onInterrupt((signal) => {
+    stoppedBy = signal;
+    // Let a second signal end the process the usual way, should closing hang.
     stopListening();
-    void io.stderr("runnel: interrupted; closing sinks (Ctrl-C again to quit at once)\n");
-    controller.abort(interruption);
+    void io.stderr(stopNotice(signal, settings.flushOnInterrupt));
+    if (settings.flushOnInterrupt) drain.abort();
+    else controller.abort(interruption);
   });
   try {
-    await run(flow, { epochInterval, signal: controller.signal });
+    await run(flow, {
+      epochInterval: settings.epochInterval,
+      signal: controller.signal,
+      drainSignal: settings.flushOnInterrupt ? drain.signal : undefined,
+    });
   } catch (error) {
     // Our reader has gone (`| head`): the run is over, quietly, as for Unix tools.
-    if (isStdoutClosed(error)) return interrupted ? 130 : 0;
-    if (!(interrupted && error === interruption)) {
+    if (isStdoutClosed(error)) return stoppedBy === undefined ? 0 : SIGNAL_EXIT_CODES[stoppedBy];
+    if (!(stoppedBy !== undefined && error === interruption)) {
       await io.stderr(`runnel: flow failed: ${oneLine(error)}\n`);
       if (isTraceOn(io)) await io.stderr(traceOf(error));
     }
-    return interrupted ? 130 : 1;
+    return stoppedBy !== undefined ? SIGNAL_EXIT_CODES[stoppedBy] : 1;
   } finally {
     stopListening();
   }
-  return interrupted ? 130 : 0;
+  return stoppedBy !== undefined ? SIGNAL_EXIT_CODES[stoppedBy] : 0;
 }
 
 async function visualizeCommand(args: readonly string[], io: CliIo): Promise<number> {
@@ -210,9 +239,11 @@ async function dispatch(args: readonly string[], io: CliIo): Promise<number> {
  * `| head` does; the run stops quietly, its sinks closed); `1` the flow
  * failed (one line on standard error,
  * `runnel: flow failed: <message>`, plus the stack with `RUNNEL_TRACE=1`) or
- * its module threw while loading; `2` a usage error (unknown command or
- * option, bad value, module or export not found, not a Dataflow); `130`
- * the run was interrupted with Ctrl-C, after every sink was closed.
+ * the module's own code threw while it ran; `2` a usage error (unknown
+ * command or option, bad value, a module that cannot load: not found, a
+ * syntax error, a missing import; export not found, not a Dataflow); `130`
+ * the run was interrupted with Ctrl-C, `143` stopped by SIGTERM, `129` by
+ * SIGHUP, each after every sink was closed.
  *
  * @param args The arguments after `runnel`, such as `["run", "flow.ts", "-s", "5"]`.
  * @param io Replacements for the process services (output, environment,

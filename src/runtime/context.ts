@@ -17,6 +17,8 @@ export interface WorkerContext {
   readonly clock: SystemTime;
   /** Aborts when the run stops: on the first error, or when the caller aborts. */
   readonly signal: AbortSignal;
+  /** When it aborts, the inputs end as if their data had ended (see `RunOptions.drainSignal`). */
+  readonly drainSignal?: AbortSignal;
   /** Milliseconds of system time between epoch barriers emitted by inputs. */
   readonly epochInterval: number;
   /** The run's epochs: every input emits barrier `e` when epoch `e` closes. */

@@ -13,6 +13,7 @@ import type { Dataflow } from "../dataflow/dataflow.ts";
 import type {
   BatchFn,
   FlatMapBatchNode,
+  InputNode,
   OutputNode,
   Port,
   StepContext,
@@ -23,7 +24,7 @@ import { compileFold, compileStages, type PathStage } from "./_compile.ts";
 import type { WorkerContext } from "./context.ts";
 import { broadcast, Fork } from "./fork.ts";
 import { mergeMessages } from "./merge_messages.ts";
-import { isBatch, type MessageStream } from "./message.ts";
+import { isBatch, type Message, type MessageStream } from "./message.ts";
 import { batchStep } from "./nodes/batch.ts";
 import { branchRoute } from "./nodes/branch.ts";
 import { inputStep } from "./nodes/input.ts";
@@ -33,6 +34,7 @@ import { outputStep } from "./nodes/output.ts";
 import { pipeStep } from "./nodes/pipe.ts";
 import { statefulBatchStep } from "./nodes/stateful_batch.ts";
 import { keyedFoldStep } from "./nodes/keyed_fold.ts";
+import { prepareTaskTurns } from "./_task_turn.ts";
 
 /** One worker's share of a run, ready to start. */
 export interface WorkerPlan {
@@ -60,6 +62,7 @@ export function planWorker(
   ctx: WorkerContext,
   tapped: readonly Port[] = [],
 ): WorkerPlan {
+  prepareTaskTurns();
   const outputs = flow.nodes.filter((node): node is OutputNode => node.kind === "output");
   if (outputs.length === 0 && tapped.length === 0) {
     throw new TypeError(
@@ -114,7 +117,9 @@ export function planWorker(
     const node = port.node;
     switch (node.kind) {
       case "input":
-        return inputStep(node, ctx);
+        return ctx.drainSignal === undefined
+          ? inputStep(node, ctx)
+          : drainableInput(node, ctx, ctx.drainSignal);
       case "flatMapBatch": {
         // The chain of batch steps ending here with no fan-out in between, upstream first.
         const chain: FlatMapBatchNode[] = [node];
@@ -165,6 +170,34 @@ export function planWorker(
   });
   const taps = tapped.map(consume);
   return { drains, taps };
+}
+
+// Why a drained input stopped reading; never seen outside this module.
+const DRAINED = Symbol("drained");
+
+/**
+ * An input that `drain` ends as if its data had: the partitions stop and
+ * close, and the steps after it see end of input, so they flush what they
+ * hold open. An abort of the run itself still fails it.
+ */
+async function* drainableInput(
+  node: InputNode,
+  ctx: WorkerContext,
+  drain: AbortSignal,
+): AsyncGenerator<Message, void, undefined> {
+  // Reading stops on either signal; only the run's own abort is an error.
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(ctx.signal.aborted ? ctx.signal.reason : DRAINED);
+  const signals = [ctx.signal, drain];
+  for (const signal of signals) signal.addEventListener("abort", onAbort, { once: true });
+  if (ctx.signal.aborted || drain.aborted) onAbort();
+  try {
+    yield* inputStep(node, { ...ctx, signal: controller.signal });
+  } catch (error) {
+    if (error !== DRAINED) throw error;
+  } finally {
+    for (const signal of signals) signal.removeEventListener("abort", onAbort);
+  }
 }
 
 /** The batch functions of a chain, each run of item stages compiled into one loop. */

@@ -66,11 +66,43 @@ export interface RunOptions {
    * back the watermark after a merge or join.
    */
   epochInterval?: number;
-  /** Stops the run; `run()` then rejects with the signal's reason. */
+  /**
+   * Stops the run; `run()` then rejects with the signal's reason. What steps
+   * hold open (windows not yet closed, end-of-input aggregates) is dropped.
+   */
   signal?: AbortSignal;
+  /**
+   * Drains the run when it aborts: the sources stop and close, and the
+   * inputs end as if their data had, so open windows close and end-of-input
+   * aggregates (`countFinal`, `collect`, ...) emit before the sinks close;
+   * `run()` then resolves. This is what `runnel run --flush-on-interrupt`
+   * does on the first Ctrl-C. (Recovery, which will resume open state in
+   * the next run instead, is planned.)
+   */
+  drainSignal?: AbortSignal;
 }
 
 const DEFAULT_EPOCH_INTERVAL_MS = 10_000;
+
+// Kept on globalThis under a registered symbol, so that a command line from
+// one copy of runnel sees runs started by a module importing another copy.
+const RUNS_STARTED = Symbol.for("runnel.runsStarted");
+
+/**
+ * How many runs (`run()` calls and iterations over a stream) this thread has
+ * started, counting every copy of runnel loaded in it. The CLI compares it
+ * before and after importing a flow module, to tell a module that runs its
+ * flow on import.
+ *
+ * @returns The count.
+ */
+export function runsStarted(): number {
+  return (globalThis as { [RUNS_STARTED]?: number })[RUNS_STARTED] ?? 0;
+}
+
+function countRun(): void {
+  (globalThis as { [RUNS_STARTED]?: number })[RUNS_STARTED] = runsStarted() + 1;
+}
 
 function workerContext(options: RunOptions, signal: AbortSignal): WorkerContext {
   const epochInterval = options.epochInterval ?? DEFAULT_EPOCH_INTERVAL_MS;
@@ -82,6 +114,7 @@ function workerContext(options: RunOptions, signal: AbortSignal): WorkerContext 
     workerCount: 1,
     clock: timeOf(options),
     signal,
+    drainSignal: options.drainSignal,
     epochInterval,
     epochs: new Epochs(),
   };
@@ -157,6 +190,7 @@ function linkAbort(controller: AbortController, signal: AbortSignal | undefined)
  * ```
  */
 export async function run(flow: Dataflow, options: RunOptions = {}): Promise<void> {
+  countRun();
   const controller = new AbortController();
   const unlink = linkAbort(controller, options.signal);
   let ticker: EpochTicker | undefined;
@@ -207,6 +241,7 @@ export async function* iterate<T>(
   stream: Stream<T>,
   options: RunOptions = {},
 ): AsyncGenerator<T, void, undefined> {
+  countRun();
   const controller = new AbortController();
   const unlink = linkAbort(controller, options.signal);
   let background: Promise<void> | undefined;

@@ -423,3 +423,149 @@ Deno.test("a sink whose build() fails stops a run that fans out to other outputs
     clearTimeout(timer);
   }
 });
+
+/** Counts up forever, synchronously; throws after `limitMs` of real time so a broken run ends. */
+function* busyCounter(limitMs = 5_000): Generator<number> {
+  const end = performance.now() + limitMs;
+  for (let n = 0;; n++) {
+    if ((n & 1023) === 0 && performance.now() > end) {
+      throw new Error(`no timer fired in ${limitMs} ms of synchronous work`);
+    }
+    yield n;
+  }
+}
+
+Deno.test("timers fire during a run whose every step completes synchronously", async () => {
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 1);
+  const enough = new Error("three ticks");
+  const controller = new AbortController();
+  const flow = new Dataflow("busy");
+  flow.input("inp", busyCounter())
+    .map("inc", (n) => n + 1)
+    .output("out", {
+      build: () => ({
+        writeBatch() {
+          if (ticks >= 3) controller.abort(enough);
+        },
+      }),
+    });
+  try {
+    await assert.rejects(run(flow, { signal: controller.signal }), enough);
+  } finally {
+    clearInterval(timer);
+  }
+});
+
+Deno.test("an abort signal fired by a timer stops an endless in-memory run and closes its sink", async () => {
+  let closed = 0;
+  let items = 0;
+  const flow = new Dataflow("busy");
+  flow.input("inp", busyCounter())
+    .output("out", {
+      build: () => ({
+        writeBatch: (batch) => void (items += batch.length),
+        close: () => void closed++,
+      }),
+    });
+  const controller = new AbortController();
+  const stop = new Error("stopped by a timer");
+  const timer = setTimeout(() => controller.abort(stop), 20);
+  try {
+    await assert.rejects(run(flow, { signal: controller.signal }), stop);
+  } finally {
+    clearTimeout(timer);
+  }
+  assert.equal(closed, 1);
+  assert.ok(items > 0);
+});
+
+Deno.test("timers fire while a for await over a stream of an endless in-memory flow runs", async () => {
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 1);
+  const flow = new Dataflow("busy");
+  const stream = flow.input("inp", busyCounter()).map("inc", (n) => n + 1);
+  let seen = 0;
+  try {
+    for await (const _ of iterate(stream)) {
+      seen++;
+      if (ticks >= 3) break;
+    }
+  } finally {
+    clearInterval(timer);
+  }
+  assert.ok(seen > 0);
+});
+
+Deno.test("a drainSignal ends the inputs: end-of-input aggregates emit, sources and sinks close, run() resolves", async () => {
+  const drain = new AbortController();
+  let seen = 0;
+  let sourceClosed = 0;
+  // Three words, then nothing, forever.
+  const words: DynamicSource<string> = {
+    build: () => {
+      let sent = false;
+      return {
+        nextBatch: () => sent ? [] : (sent = true, ["a", "b", "a"]),
+        close: () => void sourceClosed++,
+      };
+    },
+  };
+  const flow = new Dataflow("f");
+  const { sink, state } = recordingSink<[string, number]>();
+  flow.input("inp", words)
+    .inspect("seen", () => {
+      if (++seen === 3) drain.abort();
+    })
+    .countFinal("count", (word) => word)
+    .output("out", sink);
+  await run(flow, { drainSignal: drain.signal });
+  assert.deepEqual(state.items, [["a", 2], ["b", 1]]);
+  assert.equal(state.closed, 1);
+  assert.equal(sourceClosed, 1);
+});
+
+Deno.test("a drainSignal ends an endless in-memory input; the run's own signal still fails the run", async () => {
+  const drain = new AbortController();
+  const out: [string, number][] = [];
+  const flow = new Dataflow("f");
+  flow.input("inp", busyCounter())
+    .map("one", () => "n")
+    .countFinal("count", (n) => n)
+    .output("out", new TestingSink<[string, number]>(out));
+  const timer = setTimeout(() => drain.abort(), 20);
+  await run(flow, { drainSignal: drain.signal });
+  clearTimeout(timer);
+  assert.equal(out.length, 1);
+  assert.ok(out[0]![1] > 0);
+
+  const stop = new AbortController();
+  const drainLater = new AbortController();
+  const aborted = new Error("stopped");
+  const again = new Dataflow("g");
+  again.input("inp", busyCounter()).output("out", new TestingSink());
+  setTimeout(() => stop.abort(aborted), 20);
+  await assert.rejects(
+    run(again, { signal: stop.signal, drainSignal: drainLater.signal }),
+    aborted,
+  );
+});
+
+Deno.test("timers fire during a synchronous run whose steps hold every batch back until end of input", async () => {
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 1);
+  const enough = new Error("three ticks");
+  const controller = new AbortController();
+  const flow = new Dataflow("busy");
+  flow.input("inp", busyCounter())
+    .inspect("watch", () => {
+      if (ticks >= 3) controller.abort(enough);
+    })
+    .countFinal("count", () => "all")
+    .output("out", new TestingSink());
+  try {
+    await assert.rejects(run(flow, { signal: controller.signal }), enough);
+  } finally {
+    clearInterval(timer);
+  }
+});

@@ -6,7 +6,7 @@
  */
 
 import type { Dataflow } from "../dataflow/dataflow.ts";
-import { upstreamPorts } from "../dataflow/graph.ts";
+import { type StepNode, upstreamPorts } from "../dataflow/graph.ts";
 
 /** One top-level step. */
 export interface FlowBox {
@@ -72,6 +72,14 @@ export function uniqueEdges<E extends FlowEdge>(edges: Iterable<E>): E[] {
 }
 
 /**
+ * What a picture calls a core node: the method the user wrote for a per-item
+ * step (`map`, `keyOn`, ...; its stage says which), else the node's kind.
+ */
+export function stepName(node: StepNode): string {
+  return node.kind === "flatMapBatch" && node.stage !== undefined ? node.stage.kind : node.kind;
+}
+
+/**
  * The flow's top-level steps in the order they were added, and the edges
  * between them (edges inside a composite are left out).
  */
@@ -81,8 +89,9 @@ export function topLevelGraph(flow: Dataflow): { boxes: FlowBox[]; edges: FlowEd
     const path = topPath(node.path);
     const box = boxes.get(path);
     const composite = node.path !== path;
-    if (box === undefined) boxes.set(path, { path, kind: node.kind, composite });
-    else {
+    if (box === undefined) {
+      boxes.set(path, { path, kind: composite ? node.kind : stepName(node), composite });
+    } else {
       if (rank(node.kind) < rank(box.kind)) box.kind = node.kind;
       box.composite ||= composite;
     }

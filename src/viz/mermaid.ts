@@ -6,7 +6,7 @@
 
 import type { Dataflow } from "../dataflow/dataflow.ts";
 import { type StepNode, upstreamPorts } from "../dataflow/graph.ts";
-import { type FlowEdge, lastSegment, topLevelGraph, uniqueEdges } from "./_flow_graph.ts";
+import { type FlowEdge, lastSegment, stepName, topLevelGraph, uniqueEdges } from "./_flow_graph.ts";
 
 /**
  * Options for {@linkcode toMermaid}.
@@ -137,7 +137,7 @@ function renderGroup(group: Group, ids: IdTable, indent: string, lines: string[]
       renderGroup(child, ids, `${indent}  `, lines);
       lines.push(`${indent}end`);
     } else {
-      const text = label(`${lastSegment(child.path)} (${child.kind})`);
+      const text = label(`${lastSegment(child.path)} (${stepName(child)})`);
       lines.push(`${indent}${ids.id(child.path)}[${text}]`);
     }
   }
@@ -196,7 +196,7 @@ function everyNode(flow: Dataflow, ids: IdTable, indent: string): string[] {
  *   `flowchart TD
  *   subgraph demo["demo (Dataflow)"]
  *     demo_inp["inp (input)"]
- *     demo_double["double (flatMapBatch)"]
+ *     demo_double["double (map)"]
  *     demo_out["out (output)"]
  *     demo_inp --> demo_double
  *     demo_double --> demo_out

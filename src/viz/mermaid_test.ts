@@ -27,7 +27,7 @@ function compositeFlow(): Dataflow {
 const BRANCH_PICTURE = `flowchart TD
   subgraph demo["demo (Dataflow)"]
     demo_inp["inp (input)"]
-    demo_double["double (flatMapBatch)"]
+    demo_double["double (map)"]
     demo_big["big (branch)"]
     demo_big_out["big_out (output)"]
     demo_small_out["small_out (output)"]
@@ -68,8 +68,8 @@ Deno.test("toMermaid() recursive draws a composite as a subgraph of its inner st
   subgraph f["f (Dataflow)"]
     f_inp["inp (input)"]
     subgraph f_outer["outer"]
-      f_outer_lower["lower (flatMapBatch)"]
-      f_outer_upper["upper (flatMapBatch)"]
+      f_outer_lower["lower (map)"]
+      f_outer_upper["upper (map)"]
     end
     f_out["out (output)"]
     f_inp --> f_outer_lower
@@ -107,10 +107,10 @@ Deno.test("toMermaid() nests subgraphs for composites inside composites", () => 
     f_inp["inp (input)"]
     subgraph f_outer["outer"]
       subgraph f_outer_inner["inner"]
-        f_outer_inner_lower["lower (flatMapBatch)"]
-        f_outer_inner_upper["upper (flatMapBatch)"]
+        f_outer_inner_lower["lower (map)"]
+        f_outer_inner_upper["upper (map)"]
       end
-      f_outer_after["after (flatMapBatch)"]
+      f_outer_after["after (map)"]
     end
     f_out["out (output)"]
     f_inp --> f_outer_inner_lower
@@ -158,7 +158,7 @@ Deno.test("toMermaid() makes ids safe and unique, and escapes labels", () => {
     `flowchart TD
   subgraph end_["end (Dataflow)"]
     end_a_b["a-b (input)"]
-    end_a_b_2["a_b (flatMapBatch)"]
+    end_a_b_2["a_b (map)"]
     end_say__hi____["say#34;#60;hi#62;#35;#38;#96; (output)"]
     end_a_b --> end_a_b_2
     end_a_b_2 --> end_say__hi____
@@ -171,4 +171,28 @@ Deno.test("toMermaid() gives the same text for the same flow", () => {
   const flow = compositeFlow();
   assert.equal(toMermaid(flow, { recursive: true }), toMermaid(flow, { recursive: true }));
   assert.equal(toMermaid(compositeFlow()), toMermaid(compositeFlow()));
+});
+
+Deno.test("toMermaid() labels each stateless step with the method that added it", () => {
+  const flow = new Dataflow("f");
+  flow.input("inp", ["a b"])
+    .map("lower", (s) => s.toLowerCase())
+    .flatMap("words", (s) => s.split(" "))
+    .filter("long", (w) => w.length > 0)
+    .inspect("look", () => {})
+    .keyOn("by_word", (w) => w)
+    .mapValue("len", (w) => w.length)
+    .output("out", sink);
+  const labels = [...toMermaid(flow).matchAll(/\["(\w+ \(\w+\))"\]/g)].map((m) => m[1]);
+  assert.deepEqual(labels, [
+    "f (Dataflow)",
+    "inp (input)",
+    "lower (map)",
+    "words (flatMap)",
+    "long (filter)",
+    "look (inspect)",
+    "by_word (keyOn)",
+    "len (mapValue)",
+    "out (output)",
+  ]);
 });

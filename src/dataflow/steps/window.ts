@@ -596,49 +596,76 @@ export function windowWith<V, W, S = unknown>(
   options: WindowOptions<V>,
   builtin: BuiltinAggregation | undefined,
 ): WindowOut<V, W> {
-  checkOptions(stepPath(up, id), builder, options);
+  checkWindowOptions(stepPath(up, id), builder, options);
+  return up.then((inner) => windowSteps(inner, builder, options, builtin), id);
+}
+
+/**
+ * The steps of the window step (`window`, `down`, `late`, `meta`), added in
+ * the scope of `inner` rather than under an id of their own: a composite
+ * that adds steps before them (a key step, a join's merged sides) calls
+ * this, so its paths read `count.window`, not `count.count.window`. Check
+ * the options with {@linkcode checkWindowOptions} first.
+ *
+ * @internal For the built-in window aggregations.
+ */
+export function windowSteps<V, W, S = unknown>(
+  inner: KeyedStream<V>,
+  builder: WindowLogicBuilder<V, W, S>,
+  options: WindowOptions<V>,
+  builtin: BuiltinAggregation | undefined,
+): WindowOut<V, W> {
   const clock = builtin === undefined
     ? undefined
     : builtinClock(builtin.clock ?? options.clock as Clock<unknown>);
   const windower = builtinWindower(options.windower);
-  return up.then((inner) => {
-    let path = "";
-    let tagged: KeyedStream<Tagged>;
-    if (builtin !== undefined && clock !== undefined && windower !== undefined) {
-      const spec = {
-        clock,
-        windower,
-        agg: builtin.agg,
-        ordered: options.ordered ?? true,
-        shared: options.watermarkScope === "partition",
-        read: builtin.read,
-      };
-      tagged = keyedFold<KeyedStream<Tagged>>(inner, "window", (at) => windowFold(at, spec));
-    } else {
-      tagged = inner.statefulBatch(
-        "window",
-        windowBuilder(
-          () => path,
-          options as WindowOptions<unknown>,
-          builder as WindowLogicBuilder<unknown, unknown, unknown>,
-        ),
-      );
-    }
-    path = tagged.stepId;
-    const pick = <U>(name: string, tag: number): KeyedStream<[number, U]> =>
-      (tagged as Stream<[string, Tagged]>).filterMap(
-        name,
-        ([, t]) => t[0] === tag ? [t[1], [t[2], t[3] as U]] as [string, [number, U]] : undefined,
-      );
-    return {
-      down: pick<W>("down", DOWN),
-      late: pick<V>("late", LATE),
-      meta: pick<WindowMetadata>("meta", META),
+  let path = "";
+  let tagged: KeyedStream<Tagged>;
+  if (builtin !== undefined && clock !== undefined && windower !== undefined) {
+    const spec = {
+      clock,
+      windower,
+      agg: builtin.agg,
+      ordered: options.ordered ?? true,
+      shared: options.watermarkScope === "partition",
+      read: builtin.read,
     };
-  }, id);
+    tagged = keyedFold<KeyedStream<Tagged>>(inner, "window", (at) => windowFold(at, spec));
+  } else {
+    tagged = inner.statefulBatch(
+      "window",
+      windowBuilder(
+        () => path,
+        options as WindowOptions<unknown>,
+        builder as WindowLogicBuilder<unknown, unknown, unknown>,
+      ),
+    );
+  }
+  path = tagged.stepId;
+  const pick = <U>(name: string, tag: number): KeyedStream<[number, U]> =>
+    (tagged as Stream<[string, Tagged]>).filterMap(
+      name,
+      ([, t]) => t[0] === tag ? [t[1], [t[2], t[3] as U]] as [string, [number, U]] : undefined,
+    );
+  return {
+    down: pick<W>("down", DOWN),
+    late: pick<V>("late", LATE),
+    meta: pick<WindowMetadata>("meta", META),
+  };
 }
 
-function checkOptions(id: string, builder: unknown, options: WindowOptions<unknown>): void {
+/**
+ * Throws unless `builder` is a function and `options` hold a clock, a
+ * windower and a known watermark scope; errors name the step `id`, its
+ * full path.
+ *
+ * @internal For the built-in window aggregations.
+ */
+export function checkWindowOptions(
+  id: string,
+  builder: unknown,
+  options: WindowOptions<never>,
+): void {
   checkCallback(id, "builder", builder);
   if (typeof options?.clock?.build !== "function") {
     throw new TypeError(`Cannot add step "${id}": options.clock must be a Clock`);

@@ -9,7 +9,14 @@ import { checkCallback } from "../_errors.ts";
 import { stepPath } from "../_stream_core.ts";
 import type { KeyedStream, Stream } from "../stream.ts";
 import type { WindowAgg } from "./_window_state.ts";
-import { type WindowLogic, type WindowOptions, type WindowOut, windowWith } from "./window.ts";
+import {
+  checkWindowOptions,
+  type WindowLogic,
+  type WindowOptions,
+  type WindowOut,
+  windowSteps,
+  windowWith,
+} from "./window.ts";
 
 const NOTHING: readonly never[] = Object.freeze([]);
 
@@ -302,13 +309,17 @@ export function countWindow<T>(
   keyFn: (item: T) => string,
   options: WindowOptions<T>,
 ): WindowOut<T, number> {
-  checkCallback(stepPath(up, id), "keyFn", keyFn);
-  return up.then((inner) => {
-    const keyed = inner.keyOn("key", keyFn);
-    const build = (resume: number | undefined) =>
-      new FoldLogic<T, number>(resume ?? 0, (n) => n + 1, (a, b) => a + b);
-    return foldWith(keyed, "count", build, { ordered: false, ...options }, COUNT);
-  }, id);
+  const path = stepPath(up, id);
+  checkCallback(path, "keyFn", keyFn);
+  const build = (resume: number | undefined): WindowLogic<T, number, number> =>
+    new FoldLogic(resume ?? 0, (n) => n + 1, (a, b) => a + b);
+  const counting = { ordered: false, ...options };
+  checkWindowOptions(path, build, counting);
+  // The window steps sit beside the key step, not in a composite of their own.
+  return up.then(
+    (inner) => windowSteps(inner.keyOn("key", keyFn), build, counting, { agg: COUNT }),
+    id,
+  );
 }
 
 /**

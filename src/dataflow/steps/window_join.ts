@@ -11,7 +11,13 @@ import type { KeyedStream } from "../stream.ts";
 import type { Clock } from "../time/clock.ts";
 import type { WindowAgg } from "./_window_state.ts";
 import { checkJoinModes, type JoinInsertMode, type JoinOptions } from "./join.ts";
-import { type WindowLogic, type WindowOptions, type WindowOut, windowWith } from "./window.ts";
+import {
+  checkWindowOptions,
+  type WindowLogic,
+  type WindowOptions,
+  type WindowOut,
+  windowSteps,
+} from "./window.ts";
 
 /**
  * Options for {@linkcode joinWindow}: the window options (the clock reads
@@ -257,9 +263,12 @@ export function joinWindow(
       }
     },
   };
+  const joining = { ...options, clock: sideClock };
+  checkWindowOptions(stepPath(up, id), build, joining);
+  // The window steps sit beside the merged sides, not in a composite of their own.
   return up.then(
     (first, ...rest: KeyedStream<unknown>[]) =>
-      windowWith(mergeSides([first, ...rest]), "join", build, { ...options, clock: sideClock }, {
+      windowSteps(mergeSides([first, ...rest]), build, joining, {
         agg,
         clock: clock as Clock<unknown>,
         read: (tagged) => (tagged as [number, unknown])[1],

@@ -475,3 +475,36 @@ Deno.test("countWindow names its key function when it returns no string", async 
       'Cannot run step "f.count.key": expected the key function to return a string, got undefined',
   });
 });
+
+Deno.test("window composites do not repeat their id in their steps' paths", () => {
+  const flow = new Dataflow("f");
+  const options = {
+    clock: EventClock((e: { at: number }) => e.at, { waitForSystemDuration: 0 }),
+    windower: TumblingWindower({ length: 10, alignTo: 0 }),
+  };
+  const events = flow.input("inp", [{ w: "a", at: 0 }]);
+  events.countWindow("count", (e) => e.w, options).down.output("counts", new TestingSink());
+  const keyed = events.keyOn("key", (e) => e.w);
+  keyed.joinWindow("join", [keyed], options as never).down.output("joins", new TestingSink());
+  const paths = flow.nodes.map((node) => node.path);
+  assert.deepEqual(paths.filter((path) => path.startsWith("f.count.")), [
+    "f.count.key",
+    "f.count.window",
+    "f.count.down",
+    "f.count.late",
+    "f.count.meta",
+  ]);
+  assert.deepEqual(paths.filter((path) => path.startsWith("f.join.")), [
+    "f.join.side_0",
+    "f.join.side_1",
+    "f.join.merge",
+    "f.join.window",
+    "f.join.down",
+    "f.join.late",
+    "f.join.meta",
+  ]);
+  for (const path of paths) {
+    const segments = path.split(".");
+    assert.ok(segments.every((s, i) => i === 0 || segments[i - 1] !== s), path);
+  }
+});

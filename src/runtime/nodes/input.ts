@@ -17,6 +17,7 @@ import {
 import { delay } from "../../../operators/_abort.ts";
 import { isThenable } from "../../../operators/_thenable.ts";
 import type { WorkerContext } from "../context.ts";
+import { taskTurn } from "../_task_turn.ts";
 import { iterableSource } from "../../dataflow/iterable_source.ts";
 import { mergeMessages } from "../merge_messages.ts";
 import { Barrier, type Message, StreamStatus } from "../message.ts";
@@ -118,6 +119,9 @@ async function* readPartition(
   let ended = false;
   try {
     while (true) {
+      // Every batch starts here: after a stretch of synchronous work, let timers and signals in.
+      const turn = taskTurn();
+      if (turn !== undefined) await turn;
       signal.throwIfAborted();
       if (epochs.closed > sent) yield* due();
       const awake = partition.nextAwake?.();

@@ -40,7 +40,7 @@ Deno.test("statefulBatch() fires many keys' timers in time order, not key order"
       batchSize,
     );
     try {
-      await settle();
+      await open.read();
       assert.deepEqual(open.out, []);
       time.advance(1_000);
       await waitFor(() => open.out.length === 4);
@@ -65,7 +65,7 @@ Deno.test("statefulBatch() fires only the timers that are due as the clock moves
     4,
   );
   try {
-    await settle();
+    await open.read();
     time.advance(150);
     await waitFor(() => open.out.length === 1);
     assert.deepEqual(open.out, [["b", "fired@150"]]);
@@ -86,7 +86,7 @@ Deno.test("statefulBatch() re-arms a timer from onNotify", async () => {
   const time = new TestingTime(0);
   const open = startOpen<Kv, [string, unknown]>([["a", 10]], timers(10), time);
   try {
-    await settle();
+    await open.read();
     for (const t of [10, 20, 30]) {
       time.advance(10);
       await waitFor(() => open.out.length === t / 10);
@@ -102,8 +102,8 @@ Deno.test("statefulBatch() replaces a key's timer when notifyAt changes", async 
   // a first asks for 50, then (next batch) for 200: the old time must not fire.
   const open = startOpen<Kv, [string, unknown]>([["a", 50], ["a", 200]], timers(), time);
   try {
-    await settle();
-    time.advance(100);
+    await open.read();
+    time.advance(150);
     await settle();
     assert.deepEqual(open.out, []);
     time.advance(100);

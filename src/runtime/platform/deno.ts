@@ -12,6 +12,7 @@ import type {
   OpenReadOptions,
   OpenWriteOptions,
   Platform,
+  StopSignal,
 } from "./platform.ts";
 import { StdoutClosedError } from "./stdout_closed.ts";
 
@@ -174,13 +175,23 @@ export const denoPlatform: Platform = {
     return Deno.cwd();
   },
 
-  onInterrupt(handler: () => void): () => void {
-    Deno.addSignalListener("SIGINT", handler);
+  onInterrupt(handler: (signal: StopSignal) => void): () => void {
+    const listening: [StopSignal, () => void][] = [];
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+      const listener = () => handler(signal);
+      try {
+        Deno.addSignalListener(signal, listener);
+      } catch {
+        // Windows lets Deno listen to SIGINT (and SIGBREAK) only.
+        continue;
+      }
+      listening.push([signal, listener]);
+    }
     let removed = false;
     return () => {
       if (removed) return;
       removed = true;
-      Deno.removeSignalListener("SIGINT", handler);
+      for (const [signal, listener] of listening) Deno.removeSignalListener(signal, listener);
     };
   },
 

@@ -18,6 +18,7 @@ import type {
   OpenReadOptions,
   OpenWriteOptions,
   Platform,
+  StopSignal,
 } from "./platform.ts";
 import { StdoutClosedError } from "./stdout_closed.ts";
 
@@ -188,13 +189,15 @@ export const nodePlatform: Platform = {
     return process.cwd();
   },
 
-  onInterrupt(handler: () => void): () => void {
-    process.on("SIGINT", handler);
+  onInterrupt(handler: (signal: StopSignal) => void): () => void {
+    const signals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+    const listener = (signal: StopSignal) => handler(signal);
+    for (const signal of signals) process.on(signal, listener);
     let removed = false;
     return () => {
       if (removed) return;
       removed = true;
-      process.off("SIGINT", handler);
+      for (const signal of signals) process.off(signal, listener);
     };
   },
 

@@ -77,6 +77,9 @@ export interface OpenWriteOptions {
   truncateTo?: number;
 }
 
+/** The signals on which runnel stops a run rather than dying: see {@linkcode Platform.onInterrupt}. */
+export type StopSignal = "SIGINT" | "SIGTERM" | "SIGHUP";
+
 /** The services runnel needs from its host runtime. */
 export interface Platform {
   /** Which runtime this is. */
@@ -121,13 +124,15 @@ export interface Platform {
   /** The current working directory. */
   cwd(): string;
   /**
-   * Calls `handler` on Ctrl-C (SIGINT) instead of letting the process end,
-   * until the returned function is called. Once no handler is listening,
-   * Ctrl-C ends the process again.
+   * Calls `handler` with the signal's name on Ctrl-C (SIGINT), on SIGTERM
+   * (how `kill`, container runtimes and Kubernetes stop a process) and on
+   * SIGHUP (the terminal closed), where the system has them, instead of
+   * letting the process end, until the returned function is called. Once no
+   * handler is listening, these signals end the process again.
    *
    * @returns A function that removes the handler; calling it again is harmless.
    */
-  onInterrupt(handler: () => void): () => void;
+  onInterrupt(handler: (signal: StopSignal) => void): () => void;
   /**
    * Whether the module at `url` is the one the process was started with:
    * `import.meta.main`, for the runtimes that lack it (Node before 24.2).

@@ -133,7 +133,7 @@ for (const adapter of runtime === "deno" ? [denoPlatform, nodePlatform] : [nodeP
     assert.equal(adapter.env("RUNNEL_PLATFORM_TEST_UNSET"), undefined);
   });
 
-  Deno.test(`${label} adapter copies stdin to stdout, knows its main module, hears Ctrl-C and exits with a code`, async () => {
+  Deno.test(`${label} adapter copies stdin to stdout, knows its main module, hears SIGINT, SIGTERM and SIGHUP and exits with a code`, async () => {
     await withTempDir(async (dir) => {
       const module = new URL(`./${label}.ts`, import.meta.url).href;
       const script = `${dir}/echo.ts`;
@@ -145,18 +145,22 @@ const print = (value) => p.writeStdout(new TextEncoder().encode(JSON.stringify(v
 for await (const chunk of p.stdin()) await p.writeStdout(chunk);
 await print(p.args());
 await print([p.isMain(import.meta.url), p.isMain(${JSON.stringify(module)})]);
-const interrupted = new Promise((resolve) => {
-  // The timer also keeps Node's event loop alive: a signal listener does not.
-  const timer = setTimeout(() => resolve("no SIGINT within 10 s"), 10_000);
-  const remove = p.onInterrupt(() => {
-    clearTimeout(timer);
-    remove();
-    remove();
-    resolve("interrupted");
+const heard = [];
+for (const name of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  const interrupted = new Promise((resolve) => {
+    // The timer also keeps Node's event loop alive: a signal listener does not.
+    const timer = setTimeout(() => resolve("no " + name + " within 10 s"), 10_000);
+    const remove = p.onInterrupt((signal) => {
+      clearTimeout(timer);
+      remove();
+      remove();
+      resolve(signal);
+    });
   });
-});
-process.kill(process.pid, "SIGINT");
-await print(await interrupted);
+  process.kill(process.pid, name);
+  heard.push(await interrupted);
+}
+await print(heard);
 p.exit(3);
 `,
       );
@@ -166,7 +170,10 @@ p.exit(3);
       child.closeStdin();
       const { code, stdout, stderr } = await child.done;
       assert.equal(stderr, "");
-      assert.equal(stdout, 'line 1\nline 2 é\n["x","y"]\n[true,false]\n"interrupted"\n');
+      assert.equal(
+        stdout,
+        'line 1\nline 2 é\n["x","y"]\n[true,false]\n["SIGINT","SIGTERM","SIGHUP"]\n',
+      );
       assert.equal(code, 3);
     });
   });

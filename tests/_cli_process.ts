@@ -1,0 +1,62 @@
+/**
+ * Running the CLI as a child process for the signal tests: start it, wait
+ * for what it prints or writes, and wait for its end within a bound.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { stat } from "node:fs/promises";
+import { settle, waitFor } from "./_helpers.ts";
+import { type ModuleOutput, type SpawnedModule, spawnModule } from "./_runtime.ts";
+
+/** The repository's root directory, ending with a slash. */
+export const REPO: string = decodeURIComponent(new URL("../", import.meta.url).pathname);
+// Long enough for a runtime to start on a busy machine; a hang fails instead of stalling.
+const START_MS = 20_000;
+const EXIT_MS = 10_000;
+
+/** Starts `runnel <args>` on the runtime running the tests, with an empty standard input. */
+export function startCli(args: string[], cwd: string = REPO): SpawnedModule {
+  const cli = spawnModule(`${REPO}cli.ts`, args, { cwd, env: { NO_COLOR: "1" } });
+  cli.closeStdin();
+  return cli;
+}
+
+/** Waits until the child printed `text`; fails if it ends first. */
+export async function waitForOutput(cli: SpawnedModule, text: string): Promise<void> {
+  await waitFor(() => cli.stdout().includes(text) || cli.child.exitCode !== null, START_MS);
+  if (cli.child.exitCode !== null) {
+    const early = await cli.done;
+    assert.fail(`the flow ended before it was signalled (${early.code}): ${early.stderr}`);
+  }
+}
+
+/** Waits until the child has written to `path`; fails if it ends first. */
+export async function waitForFile(cli: SpawnedModule, path: string): Promise<void> {
+  const deadline = Date.now() + START_MS;
+  while (((await stat(path).catch(() => undefined))?.size ?? 0) === 0) {
+    if (cli.child.exitCode !== null) {
+      const early = await cli.done;
+      assert.fail(`the flow ended before it was signalled (${early.code}): ${early.stderr}`);
+    }
+    if (Date.now() > deadline) assert.fail(`nothing was written to ${path} in ${START_MS} ms`);
+    await settle(5);
+  }
+}
+
+/** The child's end, or a SIGKILL and a failure if it does not end in time. */
+export async function exitOf(cli: SpawnedModule): Promise<ModuleOutput> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      cli.kill("SIGKILL");
+      reject(new Error(`the process did not exit within ${EXIT_MS} ms of the signal`));
+    }, EXIT_MS);
+  });
+  try {
+    return await Promise.race([cli.done, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
