@@ -168,23 +168,22 @@ export interface DynamicSink<T> {
 }
 
 /**
- * Anything `stream.output()` accepts.
+ * Any sink: a {@linkcode FixedPartitionedSink} or a {@linkcode DynamicSink}.
+ * `stream.output()` takes a dynamic sink of the stream's items, and a
+ * fixed-partitioned sink only on a keyed stream (`[key, value]` items, the
+ * key choosing the partition), of its values.
  *
- * @example A flow that writes wherever its caller says
+ * @example Telling the two kinds apart
  * ```ts
- * import { Dataflow, run, type Sink } from "@runnel/runnel";
+ * import type { Sink } from "@runnel/runnel";
+ * import { FileSink } from "@runnel/runnel/connectors";
  * import { TestingSink } from "@runnel/runnel/testing";
  * import assert from "node:assert/strict";
  *
- * function shout(lines: string[], sink: Sink<string>): Dataflow {
- *   const flow = new Dataflow("shout");
- *   flow.input("inp", lines).map("upper", (line) => line.toUpperCase()).output("out", sink);
- *   return flow;
- * }
- * // In tests, a TestingSink; in production, a file or a queue.
- * const out: string[] = [];
- * await run(shout(["hi", "there"], new TestingSink(out)));
- * assert.deepEqual(out, ["HI", "THERE"]);
+ * // A dynamic sink is built once per worker; a fixed-partitioned one lists its parts.
+ * const kind = (sink: Sink<string>) => "listParts" in sink ? "fixed" : "dynamic";
+ * assert.equal(kind(new TestingSink<string>()), "dynamic");
+ * assert.equal(kind(new FileSink("out.txt")), "fixed");
  * ```
  */
 export type Sink<T> = FixedPartitionedSink<T> | DynamicSink<T>;
