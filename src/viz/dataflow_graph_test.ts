@@ -47,7 +47,7 @@ Deno.test("dataflowGraph() draws one box per top-level step and one edge per str
     boxes(svg).map((b) => [b.path, b.label, b.kind]),
     [
       ["wc.inp", "inp", "input"],
-      ["wc.split", "split", "flatMapBatch"],
+      ["wc.split", "split", "flatMap"],
       ["wc.count", "count", "keyedFold"],
       ["wc.out", "out", "output"],
     ],

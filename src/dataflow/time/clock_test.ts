@@ -161,7 +161,7 @@ Deno.test("joinWindow names the side's value, not its tagged pair, for a time th
     assert.ok(e instanceof TypeError);
     assert.match(
       e.message,
-      /^Cannot run step "f\.j\.join\.window": .* for item \{"at":"x"\}, got "x"$/,
+      /^Cannot run step "f\.j\.window": .* for item \{"at":"x"\}, got "x"$/,
     );
     return true;
   });

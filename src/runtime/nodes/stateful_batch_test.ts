@@ -103,7 +103,7 @@ Deno.test("statefulBatch() replaces a key's timer when notifyAt changes", async 
   const open = startOpen<Kv, [string, unknown]>([["a", 50], ["a", 200]], timers(), time);
   try {
     await open.read();
-    time.advance(150);
+    time.advance(100);
     await settle();
     assert.deepEqual(open.out, []);
     time.advance(100);
