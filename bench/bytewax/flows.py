@@ -4,8 +4,9 @@ Usage: python flows.py (wordcount | windows) INPUT RESULTS RUNS
 
 Builds the flow over INPUT, runs it RUNS times with `run_main` (one worker on
 this thread), writes the last run's results to RESULTS as JSON and prints one
-JSON line with the shortest time. Only `run_main` is timed: building the flow,
-Python start-up and writing RESULTS are not.
+JSON line with the shortest wall-clock and CPU (this process's) times. Only
+`run_main` is timed: building the flow, Python start-up and writing RESULTS are
+not.
 """
 
 import json
@@ -72,6 +73,7 @@ def windows(path, out):
 def main():
     subject, path, results, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     best = float("inf")
+    best_cpu = float("inf")
     for _ in range(runs):
         if subject == "wordcount":
             out = []
@@ -80,8 +82,10 @@ def main():
             out = {"down": [], "late": []}
             flow = windows(path, out)
         start = time.perf_counter()
+        start_cpu = time.process_time()
         run_main(flow)
         best = min(best, time.perf_counter() - start)
+        best_cpu = min(best_cpu, time.process_time() - start_cpu)
     if subject == "wordcount":
         data = {"counts": out}
     else:
@@ -89,7 +93,7 @@ def main():
         data = {"rows": rows, "late": len(out["late"])}
     with open(results, "w") as f:
         json.dump(data, f)
-    print(json.dumps({"seconds": best}))
+    print(json.dumps({"seconds": best, "cpu_seconds": best_cpu}))
 
 
 main()
