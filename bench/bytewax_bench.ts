@@ -5,7 +5,7 @@
  * - wordcount: a file of `words` (2,000,000) Zipf-distributed words, ten to
  *   a line with capitals and punctuation, through file source → map lower →
  *   flatMap tokenize (the tutorial's regular expression) → countFinal;
- * - windows: a file of `events` (400,000) `key,timestamp` lines, built like
+ * - windows: a file of `events` (1,000,000) `key,timestamp` lines, built like
  *   `bench:windows` (10,000 keys, out of order by up to 5 s), parsed and
  *   counted per key in 1-second tumbling windows by an `EventClock` waiting
  *   4 s, with system time standing still on both sides (runnel: a
@@ -31,7 +31,7 @@ import { seededRandom, zipf } from "./_data.ts";
 import { cpuUsage } from "node:process";
 
 const WORDS = Number(Deno.args[0] ?? 2_000_000);
-const EVENTS = Number(Deno.args[1] ?? 400_000);
+const EVENTS = Number(Deno.args[1] ?? 1_000_000);
 /** Runs of each flow on each side; the fastest counts. */
 const RUNS = 2;
 const VOCABULARY = 50_000;
