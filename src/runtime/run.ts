@@ -252,6 +252,9 @@ export async function* iterate<T>(
     const plan = planWorker(stream.flow, ctx, [portOf(stream)]);
     ticker = startTicker(ctx);
     background = runDrains(plan.drains, controller);
+    // Awaited once the tap is done; until then a failed drain must not count
+    // as unhandled when the input gives the event loop a turn.
+    background.catch(() => {});
     try {
       yield* itemsOf<T>(plan.taps[0]! as AsyncIterable<readonly T[]>);
     } catch (error) {

@@ -569,3 +569,24 @@ Deno.test("timers fire during a synchronous run whose steps hold every batch bac
     clearInterval(timer);
   }
 });
+
+Deno.test("iterate() reports a failing output once, even while its consumer waits on timers", async () => {
+  const flow = new Dataflow("f");
+  const numbers = flow.input("inp", [1, 2, 3]);
+  numbers.output("bad", {
+    build: () => ({
+      writeBatch() {
+        throw new Error("sink down");
+      },
+    }),
+  });
+  await assert.rejects(
+    (async () => {
+      for await (const _ of iterate(numbers)) {
+        // The failed output's error waits across event-loop turns for this loop to end.
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })(),
+    (error: unknown) => error instanceof StepError && error.stepId === "f.bad",
+  );
+});
