@@ -46,12 +46,7 @@ import {
   map,
   mapValue,
 } from "./steps/stateless.ts";
-import {
-  window,
-  type WindowLogicBuilder,
-  type WindowOptions,
-  type WindowOut,
-} from "./steps/window.ts";
+import { window, type WindowLogicBuilder, type WindowOptions } from "./steps/window.ts";
 import {
   type Collected,
   type CollectInto,
@@ -66,6 +61,7 @@ import {
   reduceWindow,
 } from "./steps/window_fold.ts";
 import { joinWindow, type JoinWindowOptions } from "./steps/window_join.ts";
+import type { WindowMetadata } from "./time/windowers.ts";
 
 /**
  * A stream of `[key, value]` pairs: what every stateful step needs. Keys are strings.
@@ -112,6 +108,50 @@ export interface BranchOut<T, F = T> {
   trues: Stream<T>;
   /** Items for which the predicate returned `false`. */
   falses: Stream<F>;
+}
+
+/**
+ * The three outputs of a window operator.
+ *
+ * @example Values, late items and metadata from one run
+ * ```ts
+ * import {
+ *   Dataflow,
+ *   EventClock,
+ *   run,
+ *   TumblingWindower,
+ *   type WindowMetadata,
+ *   type WindowOut,
+ * } from "@runnel/runnel";
+ * import { TestingSink } from "@runnel/runnel/testing";
+ * import assert from "node:assert/strict";
+ *
+ * const flow = new Dataflow("f");
+ * const out: WindowOut<number, number[]> = flow
+ *   .input("inp", [["k", 5], ["k", 15], ["k", 2]] as [string, number][])
+ *   .collectWindow("w", {
+ *     clock: EventClock((ms: number) => ms, { waitForSystemDuration: 0 }),
+ *     windower: TumblingWindower({ length: 10, alignTo: 0 }),
+ *   });
+ * const down = new TestingSink<[string, [number, number[]]]>();
+ * const late = new TestingSink<[string, [number, number]]>();
+ * const meta = new TestingSink<[string, [number, WindowMetadata]]>();
+ * out.down.output("down", down);
+ * out.late.output("late", late);
+ * out.meta.output("meta", meta);
+ * await run(flow);
+ * assert.deepEqual(down.list, [["k", [0, [5]]], ["k", [1, [15]]]]);
+ * assert.deepEqual(late.list, [["k", [0, 2]]]);
+ * assert.deepEqual(meta.list.map(([, [id, m]]) => [id, m.closeTime]), [[0, 10], [1, 20]]);
+ * ```
+ */
+export interface WindowOut<V, W> {
+  /** `[key, [windowId, value]]` per emitted value. */
+  down: KeyedStream<[number, W]>;
+  /** `[key, [windowId, item]]` for each window a late item would have entered. */
+  late: KeyedStream<[number, V]>;
+  /** `[key, [windowId, metadata]]` once per closed window (not for merged-away sessions). */
+  meta: KeyedStream<[number, WindowMetadata]>;
 }
 
 export type { MapAsyncOptions };
