@@ -34,7 +34,7 @@ import type { Stream } from "./src/dataflow/stream.ts";
 import { iterate } from "./src/runtime/run.ts";
 
 export { Dataflow } from "./src/dataflow/dataflow.ts";
-export { type BranchOut, type KeyedStream, Stream } from "./src/dataflow/stream.ts";
+export { type BranchOut, type KeyedStream, Stream, type WindowOut } from "./src/dataflow/stream.ts";
 export { describeValue, StepError, type StepErrorOptions } from "./src/dataflow/errors.ts";
 export type {
   DynamicSource,
@@ -88,7 +88,6 @@ export type {
   WindowLogic,
   WindowLogicBuilder,
   WindowOptions,
-  WindowOut,
 } from "./src/dataflow/steps/window.ts";
 export type {
   Collected,

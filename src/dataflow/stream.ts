@@ -1,13 +1,15 @@
 /**
  * {@linkcode Stream}: a handle on one output of a step, with fluent methods
- * that add the next steps.
+ * that add the next steps; and {@linkcode Dataflow}, the graph a flow is
+ * built into. The two are one module because each names the other: a flow's
+ * `input()` makes a stream, and a stream holds its flow.
  *
  * @module
  */
 
 import { checkInputs, compose, registerStream, runStream } from "./_stream_core.ts";
-import type { Dataflow } from "./dataflow.ts";
-import type { Port, StatefulBatchBuilder } from "./graph.ts";
+import type { Port, StatefulBatchBuilder, StepNode } from "./graph.ts";
+import { isDynamicSource, isFixedPartitionedSource, type Source } from "./inputs.ts";
 import type { DynamicSink, FixedPartitionedSink } from "./outputs.ts";
 import { mapAsync, type MapAsyncOptions, pipe } from "./steps/async.ts";
 import { collect, type CollectOptions } from "./steps/collect.ts";
@@ -46,12 +48,7 @@ import {
   map,
   mapValue,
 } from "./steps/stateless.ts";
-import {
-  window,
-  type WindowLogicBuilder,
-  type WindowOptions,
-  type WindowOut,
-} from "./steps/window.ts";
+import { window, type WindowLogicBuilder, type WindowOptions } from "./steps/window.ts";
 import {
   type Collected,
   type CollectInto,
@@ -66,6 +63,8 @@ import {
   reduceWindow,
 } from "./steps/window_fold.ts";
 import { joinWindow, type JoinWindowOptions } from "./steps/window_join.ts";
+import { checkId, joinPath } from "./step_id.ts";
+import type { WindowMetadata } from "./time/windowers.ts";
 
 /**
  * A stream of `[key, value]` pairs: what every stateful step needs. Keys are strings.
@@ -112,6 +111,50 @@ export interface BranchOut<T, F = T> {
   trues: Stream<T>;
   /** Items for which the predicate returned `false`. */
   falses: Stream<F>;
+}
+
+/**
+ * The three outputs of a window operator.
+ *
+ * @example Values, late items and metadata from one run
+ * ```ts
+ * import {
+ *   Dataflow,
+ *   EventClock,
+ *   run,
+ *   TumblingWindower,
+ *   type WindowMetadata,
+ *   type WindowOut,
+ * } from "@runnel/runnel";
+ * import { TestingSink } from "@runnel/runnel/testing";
+ * import assert from "node:assert/strict";
+ *
+ * const flow = new Dataflow("f");
+ * const out: WindowOut<number, number[]> = flow
+ *   .input("inp", [["k", 5], ["k", 15], ["k", 2]] as [string, number][])
+ *   .collectWindow("w", {
+ *     clock: EventClock((ms: number) => ms, { waitForSystemDuration: 0 }),
+ *     windower: TumblingWindower({ length: 10, alignTo: 0 }),
+ *   });
+ * const down = new TestingSink<[string, [number, number[]]]>();
+ * const late = new TestingSink<[string, [number, number]]>();
+ * const meta = new TestingSink<[string, [number, WindowMetadata]]>();
+ * out.down.output("down", down);
+ * out.late.output("late", late);
+ * out.meta.output("meta", meta);
+ * await run(flow);
+ * assert.deepEqual(down.list, [["k", [0, [5]]], ["k", [1, [15]]]]);
+ * assert.deepEqual(late.list, [["k", [0, 2]]]);
+ * assert.deepEqual(meta.list.map(([, [id, m]]) => [id, m.closeTime]), [[0, 10], [1, 20]]);
+ * ```
+ */
+export interface WindowOut<V, W> {
+  /** `[key, [windowId, value]]` per emitted value. */
+  down: KeyedStream<[number, W]>;
+  /** `[key, [windowId, item]]` for each window a late item would have entered. */
+  late: KeyedStream<[number, V]>;
+  /** `[key, [windowId, metadata]]` once per closed window (not for merged-away sessions). */
+  meta: KeyedStream<[number, WindowMetadata]>;
 }
 
 export type { MapAsyncOptions };
@@ -1455,5 +1498,109 @@ export class Stream<T> implements AsyncIterable<T> {
    */
   [Symbol.asyncIterator](): AsyncIterator<T> {
     return runStream(this) as AsyncIterator<T>;
+  }
+}
+
+/**
+ * A dataflow: a graph of steps from inputs to outputs, built with fluent
+ * calls and run by `run(flow)`, by `for await` over one of its streams, or by
+ * `runnel run flow.ts`.
+ *
+ * Building a flow runs nothing. Step ids are checked as the flow is built:
+ * each must be unique within its parent and contain no `.` (the path
+ * separator), so every step has a unique path such as `"wordcount.count"`.
+ *
+ * @example Building and running a flow
+ * ```ts
+ * import { Dataflow, run } from "@runnel/runnel";
+ * import { TestingSink } from "@runnel/runnel/testing";
+ * import assert from "node:assert/strict";
+ *
+ * const out: number[] = [];
+ * const flow = new Dataflow("double");
+ * flow.input("inp", [1, 2, 3])
+ *   .map("double", (x) => x * 2)
+ *   .output("out", new TestingSink(out));
+ *
+ * await run(flow);
+ * assert.deepEqual(out, [2, 4, 6]);
+ * ```
+ */
+export class Dataflow {
+  /** The flow id: the first segment of every step path. */
+  readonly id: string;
+  readonly #nodes: StepNode[] = [];
+  readonly #paths = new Set<string>();
+
+  /**
+   * Makes an empty flow.
+   *
+   * @param id The flow id: non-empty, no `.` and no white space.
+   * @throws {TypeError} When the id is malformed.
+   */
+  constructor(id: string) {
+    this.id = checkId("flow id", id);
+  }
+
+  /**
+   * Adds an input step reading from `source`.
+   *
+   * @typeParam T The items the source produces.
+   * @param id The step id, unique in the flow.
+   * @param source A `FixedPartitionedSource`, a `DynamicSource`, or any
+   *   `Iterable`/`AsyncIterable` (read by worker 0 only).
+   * @returns The stream of the source's items.
+   * @throws {TypeError} When the id is taken or malformed, or `source` is none of the above.
+   */
+  input<T>(id: string, source: Source<T>): Stream<T> {
+    const path = joinPath(this.id, checkId("step id", id));
+    if (
+      source === null || typeof source !== "object" ||
+      !(isFixedPartitionedSource(source) || isDynamicSource(source) ||
+        Symbol.iterator in source || Symbol.asyncIterator in source)
+    ) {
+      throw new TypeError(
+        `Cannot add input step "${path}": expected a source, an Iterable or an AsyncIterable, got ${
+          source === null ? "null" : typeof source
+        }`,
+      );
+    }
+    this.reservePath(this.id, id);
+    const node: StepNode = { kind: "input", path, source };
+    this.addNode(node);
+    return new Stream<T>(this, { node, name: "down" }, this.id);
+  }
+
+  /**
+   * The flow's nodes in the order they were added (upstream before downstream).
+   *
+   * @internal Used by the runtime and by graph renderers.
+   */
+  get nodes(): readonly StepNode[] {
+    return this.#nodes;
+  }
+
+  /**
+   * Checks `id` and reserves the path `parent.id`.
+   *
+   * @internal Used by {@linkcode Stream} when it adds steps.
+   */
+  reservePath(parent: string, id: string): string {
+    checkId("step id", id);
+    const path = joinPath(parent, id);
+    if (this.#paths.has(path)) {
+      throw new TypeError(`Cannot add step "${path}": a step with this id already exists`);
+    }
+    this.#paths.add(path);
+    return path;
+  }
+
+  /**
+   * Appends a node to the graph.
+   *
+   * @internal Used by {@linkcode Stream} when it adds steps.
+   */
+  addNode(node: StepNode): void {
+    this.#nodes.push(node);
   }
 }

@@ -13,17 +13,13 @@ import type {
   StepContext,
 } from "../graph.ts";
 import { checkCallback } from "../_errors.ts";
-import { keyedFold, stepPath } from "../_stream_core.ts";
-import type { KeyedStream, Stream } from "../stream.ts";
+import { compose, keyedFold, portOf, stepPath } from "../_stream_core.ts";
 import { builtinClock, type Clock, type ClockContext, type ClockLogic } from "../time/clock.ts";
-import {
-  builtinWindower,
-  type Windower,
-  type WindowerLogic,
-  type WindowMetadata,
-} from "../time/windowers.ts";
+import { builtinWindower, type Windower, type WindowerLogic } from "../time/windowers.ts";
 import { DOWN, LATE, META, type WindowAgg, windowFold } from "./_window_state.ts";
 import { warnIfSeconds } from "./_window_time.ts";
+import { statefulBatch } from "./stateful.ts";
+import { filterMap } from "./stateless.ts";
 
 /**
  * The state of one window, built when the window opens.
@@ -146,50 +142,6 @@ export interface WindowOptions<V> {
    * `window` step keeps its logic objects for every key seen.
    */
   watermarkScope?: "key" | "partition";
-}
-
-/**
- * The three outputs of a window operator.
- *
- * @example Values, late items and metadata from one run
- * ```ts
- * import {
- *   Dataflow,
- *   EventClock,
- *   run,
- *   TumblingWindower,
- *   type WindowMetadata,
- *   type WindowOut,
- * } from "@runnel/runnel";
- * import { TestingSink } from "@runnel/runnel/testing";
- * import assert from "node:assert/strict";
- *
- * const flow = new Dataflow("f");
- * const out: WindowOut<number, number[]> = flow
- *   .input("inp", [["k", 5], ["k", 15], ["k", 2]] as [string, number][])
- *   .collectWindow("w", {
- *     clock: EventClock((ms: number) => ms, { waitForSystemDuration: 0 }),
- *     windower: TumblingWindower({ length: 10, alignTo: 0 }),
- *   });
- * const down = new TestingSink<[string, [number, number[]]]>();
- * const late = new TestingSink<[string, [number, number]]>();
- * const meta = new TestingSink<[string, [number, WindowMetadata]]>();
- * out.down.output("down", down);
- * out.late.output("late", late);
- * out.meta.output("meta", meta);
- * await run(flow);
- * assert.deepEqual(down.list, [["k", [0, [5]]], ["k", [1, [15]]]]);
- * assert.deepEqual(late.list, [["k", [0, 2]]]);
- * assert.deepEqual(meta.list.map(([, [id, m]]) => [id, m.closeTime]), [[0, 10], [1, 20]]);
- * ```
- */
-export interface WindowOut<V, W> {
-  /** `[key, [windowId, value]]` per emitted value. */
-  down: KeyedStream<[number, W]>;
-  /** `[key, [windowId, item]]` for each window a late item would have entered. */
-  late: KeyedStream<[number, V]>;
-  /** `[key, [windowId, metadata]]` once per closed window (not for merged-away sessions). */
-  meta: KeyedStream<[number, WindowMetadata]>;
 }
 
 type Tagged = readonly [tag: number, key: string, windowId: number, payload: unknown];
@@ -562,12 +514,12 @@ class KeyLogic implements StatefulBatchLogic<unknown, Tagged, KeySnapshot> {
  * values then its metadata. Timers close windows with no new input, and end
  * of input closes everything. A key's watermark is kept for the run.
  */
-export function window<V, W, S = unknown>(
-  up: KeyedStream<V>,
+export function window<R, V, W, S = unknown>(
+  up: object,
   id: string,
   builder: WindowLogicBuilder<V, W, S>,
   options: WindowOptions<V>,
-): WindowOut<V, W> {
+): R {
   return windowWith(up, id, builder, options, undefined);
 }
 
@@ -589,15 +541,20 @@ export interface BuiltinAggregation {
  *
  * @internal For the built-in window aggregations.
  */
-export function windowWith<V, W, S = unknown>(
-  up: KeyedStream<V>,
+export function windowWith<R, V, W, S = unknown>(
+  up: object,
   id: string,
   builder: WindowLogicBuilder<V, W, S>,
   options: WindowOptions<V>,
   builtin: BuiltinAggregation | undefined,
-): WindowOut<V, W> {
+): R {
   checkWindowOptions(stepPath(up, id), builder, options);
-  return up.then((inner) => windowSteps(inner, builder, options, builtin), id);
+  return compose(
+    up,
+    (inner: object) => windowSteps(inner, builder, options, builtin),
+    id,
+    [],
+  );
 }
 
 /**
@@ -610,17 +567,17 @@ export function windowWith<V, W, S = unknown>(
  * @internal For the built-in window aggregations.
  */
 export function windowSteps<V, W, S = unknown>(
-  inner: KeyedStream<V>,
+  inner: object,
   builder: WindowLogicBuilder<V, W, S>,
   options: WindowOptions<V>,
   builtin: BuiltinAggregation | undefined,
-): WindowOut<V, W> {
+): { down: object; late: object; meta: object } {
   const clock = builtin === undefined
     ? undefined
     : builtinClock(builtin.clock ?? options.clock as Clock<unknown>);
   const windower = builtinWindower(options.windower);
   let path = "";
-  let tagged: KeyedStream<Tagged>;
+  let tagged: object;
   if (builtin !== undefined && clock !== undefined && windower !== undefined) {
     const spec = {
       clock,
@@ -630,9 +587,10 @@ export function windowSteps<V, W, S = unknown>(
       shared: options.watermarkScope === "partition",
       read: builtin.read,
     };
-    tagged = keyedFold<KeyedStream<Tagged>>(inner, "window", (at) => windowFold(at, spec));
+    tagged = keyedFold<object>(inner, "window", (at) => windowFold(at, spec));
   } else {
-    tagged = inner.statefulBatch(
+    tagged = statefulBatch<object>(
+      inner,
       "window",
       windowBuilder(
         () => path,
@@ -641,17 +599,14 @@ export function windowSteps<V, W, S = unknown>(
       ),
     );
   }
-  path = tagged.stepId;
-  const pick = <U>(name: string, tag: number): KeyedStream<[number, U]> =>
-    (tagged as Stream<[string, Tagged]>).filterMap(
+  path = portOf(tagged).node.path;
+  const pick = (name: string, tag: number): object =>
+    filterMap<object>(
+      tagged,
       name,
-      ([, t]) => t[0] === tag ? [t[1], [t[2], t[3] as U]] as [string, [number, U]] : undefined,
+      ([, t]: [string, Tagged]) => t[0] === tag ? [t[1], [t[2], t[3]]] : undefined,
     );
-  return {
-    down: pick<W>("down", DOWN),
-    late: pick<V>("late", LATE),
-    meta: pick<WindowMetadata>("meta", META),
-  };
+  return { down: pick("down", DOWN), late: pick("late", LATE), meta: pick("meta", META) };
 }
 
 /**

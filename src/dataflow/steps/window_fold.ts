@@ -6,14 +6,13 @@
  */
 
 import { checkCallback } from "../_errors.ts";
-import { stepPath } from "../_stream_core.ts";
-import type { KeyedStream, Stream } from "../stream.ts";
+import { compose, stepPath } from "../_stream_core.ts";
 import type { WindowAgg } from "./_window_state.ts";
+import { keyOn } from "./stateless.ts";
 import {
   checkWindowOptions,
   type WindowLogic,
   type WindowOptions,
-  type WindowOut,
   windowSteps,
   windowWith,
 } from "./window.ts";
@@ -47,13 +46,13 @@ export interface FoldWindowOptions<V, A> extends WindowOptions<V> {
 }
 
 /** `stream.foldWindow(id, builder, folder, options)`. */
-export function foldWindow<V, A>(
-  up: KeyedStream<V>,
+export function foldWindow<R, V, A>(
+  up: object,
   id: string,
   builder: () => A,
   folder: (acc: A, value: V) => A,
   options: FoldWindowOptions<V, A>,
-): WindowOut<V, A> {
+): R {
   checkCallback(stepPath(up, id), "builder", builder);
   checkCallback(stepPath(up, id), "folder", folder);
   checkCallback(stepPath(up, id), "merger", options?.merger);
@@ -74,13 +73,13 @@ function closeWithAcc(acc: unknown, emits: unknown[]): void {
 
 // The window step with a built-in aggregation, folded as plain values when
 // the clock and windower are built in.
-function foldWith<V, A, S>(
-  up: KeyedStream<V>,
+function foldWith<R, V, A, S>(
+  up: object,
   id: string,
   build: (resume: S | undefined) => WindowLogic<V, A, S>,
   options: WindowOptions<V>,
   agg: WindowAgg,
-): WindowOut<V, A> {
+): R {
   return windowWith(up, id, build, options, { agg });
 }
 
@@ -116,12 +115,12 @@ class FoldLogic<V, A> implements WindowLogic<V, A, A> {
 }
 
 /** `stream.reduceWindow(id, reducer, options)`: values arrive unordered. */
-export function reduceWindow<V>(
-  up: KeyedStream<V>,
+export function reduceWindow<R, V>(
+  up: object,
   id: string,
   reducer: (acc: V, value: V) => V,
   options: WindowOptions<V>,
-): WindowOut<V, V> {
+): R {
   checkCallback(stepPath(up, id), "reducer", reducer);
   const build = (resume: ReduceSnapshot<V> | undefined) => new ReduceLogic(resume ?? [], reducer);
   return foldWith(up, id, build, { ordered: false, ...options }, {
@@ -257,11 +256,11 @@ export interface CollectWindowOptions<V, I extends CollectInto = "array"> extend
 }
 
 /** `stream.collectWindow(id, options)`. */
-export function collectWindow<V, I extends CollectInto = "array">(
-  up: KeyedStream<V>,
+export function collectWindow<R, V, I extends CollectInto = "array">(
+  up: object,
   id: string,
   options: CollectWindowOptions<V, I>,
-): WindowOut<V, Collected<V, I>> {
+): R {
   const into = options?.into ?? "array";
   if (into !== "array" && into !== "set" && into !== "map") {
     throw new RangeError(
@@ -270,19 +269,19 @@ export function collectWindow<V, I extends CollectInto = "array">(
       }`,
     );
   }
-  let out: WindowOut<V, unknown>;
+  let out: R;
   if (into === "array") {
-    out = foldWindow<V, V[]>(up, id, () => [], (acc, v) => (acc.push(v), acc), {
+    out = foldWindow<R, V, V[]>(up, id, () => [], (acc, v) => (acc.push(v), acc), {
       ...options,
       merger: (a, b) => (a.push(...b), a),
     });
   } else if (into === "set") {
-    out = foldWindow<V, Set<V>>(up, id, () => new Set(), (acc, v) => acc.add(v), {
+    out = foldWindow<R, V, Set<V>>(up, id, () => new Set(), (acc, v) => acc.add(v), {
       ...options,
       merger: (a, b) => (b.forEach((v) => a.add(v)), a),
     });
   } else {
-    out = foldWindow<V, Map<unknown, unknown>>(up, id, () => new Map(), (acc, v) => {
+    out = foldWindow<R, V, Map<unknown, unknown>>(up, id, () => new Map(), (acc, v) => {
       if (!Array.isArray(v) || v.length !== 2) {
         throw new TypeError(`collectWindow into "map" needs [key, value] pairs, got ${typeof v}`);
       }
@@ -292,7 +291,7 @@ export function collectWindow<V, I extends CollectInto = "array">(
       merger: (a, b) => (b.forEach((v, k) => a.set(k, v)), a),
     });
   }
-  return out as WindowOut<V, Collected<V, I>>;
+  return out;
 }
 
 const COUNT: WindowAgg = {
@@ -303,12 +302,12 @@ const COUNT: WindowAgg = {
 };
 
 /** `stream.countWindow(id, keyFn, options)`: keys the stream, then counts per window. */
-export function countWindow<T>(
-  up: Stream<T>,
+export function countWindow<R, T>(
+  up: object,
   id: string,
   keyFn: (item: T) => string,
   options: WindowOptions<T>,
-): WindowOut<T, number> {
+): R {
   const path = stepPath(up, id);
   checkCallback(path, "keyFn", keyFn);
   const build = (resume: number | undefined): WindowLogic<T, number, number> =>
@@ -316,9 +315,11 @@ export function countWindow<T>(
   const counting = { ordered: false, ...options };
   checkWindowOptions(path, build, counting);
   // The window steps sit beside the key step, not in a composite of their own.
-  return up.then(
-    (inner) => windowSteps(inner.keyOn("key", keyFn), build, counting, { agg: COUNT }),
+  return compose(
+    up,
+    (inner: object) => windowSteps(keyOn(inner, "key", keyFn), build, counting, { agg: COUNT }),
     id,
+    [],
   );
 }
 
@@ -351,31 +352,31 @@ export interface ExtremeWindowOptions<V> extends WindowOptions<V> {
   by?: (value: V) => unknown;
 }
 
-function extremeWindow<V>(
-  up: KeyedStream<V>,
+function extremeWindow<R, V>(
+  up: object,
   id: string,
   options: ExtremeWindowOptions<V>,
   better: (a: unknown, b: unknown) => boolean,
-): WindowOut<V, V> {
+): R {
   const by = options?.by ?? ((value: V) => value);
   checkCallback(stepPath(up, id), "by", by);
   return reduceWindow(up, id, (a, b) => better(by(b), by(a)) ? b : a, options);
 }
 
 /** `stream.maxWindow(id, options)`. */
-export function maxWindow<V>(
-  up: KeyedStream<V>,
+export function maxWindow<R, V>(
+  up: object,
   id: string,
   options: ExtremeWindowOptions<V>,
-): WindowOut<V, V> {
+): R {
   return extremeWindow(up, id, options, (a, b) => (a as number) > (b as number));
 }
 
 /** `stream.minWindow(id, options)`. */
-export function minWindow<V>(
-  up: KeyedStream<V>,
+export function minWindow<R, V>(
+  up: object,
   id: string,
   options: ExtremeWindowOptions<V>,
-): WindowOut<V, V> {
+): R {
   return extremeWindow(up, id, options, (a, b) => (a as number) < (b as number));
 }

@@ -5,19 +5,13 @@
  */
 
 import { checkKeyed } from "../_errors.ts";
-import { batchStep, stepPath } from "../_stream_core.ts";
+import { batchStep, compose, stepPath } from "../_stream_core.ts";
 import type { BatchFn } from "../graph.ts";
-import type { KeyedStream } from "../stream.ts";
 import type { Clock } from "../time/clock.ts";
 import type { WindowAgg } from "./_window_state.ts";
 import { checkJoinModes, type JoinInsertMode, type JoinOptions } from "./join.ts";
-import {
-  checkWindowOptions,
-  type WindowLogic,
-  type WindowOptions,
-  type WindowOut,
-  windowSteps,
-} from "./window.ts";
+import { merge } from "./routing.ts";
+import { checkWindowOptions, type WindowLogic, type WindowOptions, windowSteps } from "./window.ts";
 
 /**
  * Options for {@linkcode joinWindow}: the window options (the clock reads
@@ -168,22 +162,20 @@ function tagSide(path: string, side: number): BatchFn {
  * Tags each side's values with the side's index (steps `side_0`, `side_1`,
  * …) and merges the sides (step `merge`), inside a composite step.
  */
-function mergeSides(
-  sides: readonly KeyedStream<unknown>[],
-): KeyedStream<[number, unknown]> {
+function mergeSides(sides: readonly object[]): object {
   const tagged = sides.map((side, i) =>
-    batchStep<KeyedStream<[number, unknown]>>(side, `side_${i}`, (path) => () => tagSide(path, i))
+    batchStep<object>(side, `side_${i}`, (path) => () => tagSide(path, i))
   );
-  return tagged.length === 1 ? tagged[0]! : tagged[0]!.merge("merge", ...tagged.slice(1));
+  return tagged.length === 1 ? tagged[0]! : merge<object>(tagged[0]!, "merge", tagged.slice(1));
 }
 
 /** `stream.joinWindow(id, sides, options)`; `late` carries `[side, value]` pairs. */
-export function joinWindow(
-  up: KeyedStream<unknown>,
+export function joinWindow<R>(
+  up: object,
   id: string,
-  others: readonly KeyedStream<unknown>[],
+  others: readonly object[],
   options: JoinWindowOptions,
-): WindowOut<[number, unknown], unknown[]> {
+): R {
   const { insertMode, emitMode } = checkJoinModes(stepPath(up, id), {
     insertMode: options?.insertMode,
     emitMode: options?.emitMode ?? "final",
@@ -266,14 +258,15 @@ export function joinWindow(
   const joining = { ...options, clock: sideClock };
   checkWindowOptions(stepPath(up, id), build, joining);
   // The window steps sit beside the merged sides, not in a composite of their own.
-  return up.then(
-    (first, ...rest: KeyedStream<unknown>[]) =>
+  return compose(
+    up,
+    (first: object, ...rest: object[]) =>
       windowSteps(mergeSides([first, ...rest]), build, joining, {
         agg,
         clock: clock as Clock<unknown>,
         read: (tagged) => (tagged as [number, unknown])[1],
       }),
     id,
-    ...others,
+    others,
   );
 }

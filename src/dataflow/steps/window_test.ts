@@ -1,19 +1,10 @@
 import assert from "node:assert/strict";
-import { Dataflow, type KeyedStream, run } from "../../../mod.ts";
+import { Dataflow, type KeyedStream, run, type WindowOut } from "../../../mod.ts";
 import type { Source } from "../inputs.ts";
 import { TestingSink, TestingSource, TestingTime } from "../../../connectors/testing.ts";
 import { EventClock, SystemClock } from "../time/clock.ts";
 import { SessionWindower, SlidingWindower, TumblingWindower } from "../time/windowers.ts";
-import type { WindowOptions, WindowOut } from "./window.ts";
-import {
-  collectWindow,
-  countWindow,
-  foldWindow,
-  maxWindow,
-  minWindow,
-  reduceWindow,
-} from "./window_fold.ts";
-import { joinWindow } from "./window_join.ts";
+import type { WindowOptions } from "./window.ts";
 import { FAR_EPOCH_INTERVAL, waitFor, watchSleeps } from "../../../tests/_helpers.ts";
 
 const T0 = Date.UTC(2023, 0, 1);
@@ -57,7 +48,7 @@ Deno.test("collectWindow() seed example: averages per 5 s tumbling window", asyn
   const out: unknown[] = [];
   const flow = new Dataflow("f");
   const keyed = flow.input("inp", events).keyOn("user", (e) => e.user);
-  const windows = collectWindow(keyed, "collect", {
+  const windows = keyed.collectWindow("collect", {
     clock: EventClock((e: E) => new Date(e.time), { waitForSystemDuration: 10_000 }),
     windower: TumblingWindower({ length: 5_000, alignTo: new Date("2023-01-01T00:00:00Z") }),
   });
@@ -72,7 +63,7 @@ Deno.test("TumblingWindower includes an item exactly at open time and excludes o
   const { down, meta } = await collectAll(
     [ev(0, 1), ev(4.999, 2), ev(5, 3), ev(10, 4)],
     (up) =>
-      collectWindow(up, "w", {
+      up.collectWindow("w", {
         clock: clockOf(0),
         windower: TumblingWindower({ length: 5000, alignTo: T0 }),
       }),
@@ -89,7 +80,7 @@ Deno.test("window ids count from alignTo, negative before it", async () => {
   const { down } = await collectAll(
     [ev(-1, 1), ev(3600, 2)],
     (up) =>
-      collectWindow(up, "w", {
+      up.collectWindow("w", {
         clock: clockOf(0),
         windower: TumblingWindower({ length: 5000, alignTo: T0 }),
       }),
@@ -101,7 +92,7 @@ Deno.test("window applies out-of-order items within the wait in timestamp order"
   const { down, late } = await collectAll(
     [ev(3, 3), ev(1, 1), ev(2, 2), ev(9, 9)],
     (up) =>
-      collectWindow(up, "w", {
+      up.collectWindow("w", {
         clock: clockOf(5),
         windower: TumblingWindower({ length: 5000, alignTo: T0 }),
       }),
@@ -114,7 +105,7 @@ Deno.test("window sends items beyond the wait to late with their window ids, and
   const { down, late } = await collectAll(
     [ev(1, 1), ev(12, 12), ev(6, 6), ev(2, 2), ev(7, 7)],
     (up) =>
-      collectWindow(up, "w", {
+      up.collectWindow("w", {
         clock: clockOf(5),
         windower: TumblingWindower({ length: 5000, alignTo: T0 }),
       }),
@@ -134,7 +125,7 @@ Deno.test("window with ordered: false applies items in arrival order", async () 
   const { down } = await collectAll(
     [ev(3, 3), ev(1, 1)],
     (up) =>
-      collectWindow(up, "w", {
+      up.collectWindow("w", {
         clock: clockOf(5),
         windower: TumblingWindower({ length: 5000, alignTo: T0 }),
         ordered: false,
@@ -147,7 +138,7 @@ Deno.test("SlidingWindower puts an item in every overlapping window", async () =
   const { down, meta } = await collectAll(
     [ev(0, 0), ev(5, 5), ev(12, 12)],
     (up) =>
-      collectWindow(up, "w", {
+      up.collectWindow("w", {
         clock: clockOf(0),
         windower: SlidingWindower({ length: 10_000, offset: 5_000, alignTo: T0 }),
       }),
@@ -165,7 +156,7 @@ Deno.test("SessionWindower extends sessions within the gap and merges bridged on
   const { down, meta } = await collectAll(
     [ev(0, 0), ev(10, 10), ev(3, 3), ev(6, 6), ev(30, 30)],
     (up) =>
-      collectWindow(up, "w", {
+      up.collectWindow("w", {
         clock: clockOf(100),
         windower: SessionWindower({ gap: 4_000 }),
         ordered: false,
@@ -182,8 +173,7 @@ Deno.test("SessionWindower extends sessions within the gap and merges bridged on
 Deno.test("SessionWindower closes a session once the watermark is past close + gap; late id is -1", async () => {
   const { down, late } = await collectAll(
     [ev(0, 0), ev(4, 4), ev(9, 9), ev(20, 20), ev(14, 14)],
-    (up) =>
-      collectWindow(up, "w", { clock: clockOf(0), windower: SessionWindower({ gap: 5_000 }) }),
+    (up) => up.collectWindow("w", { clock: clockOf(0), windower: SessionWindower({ gap: 5_000 }) }),
   );
   // 9 is exactly gap after 4: it joins. 14 is late (watermark 20).
   assert.deepEqual(values(down), [["k", 0, [0, 4, 9]], ["k", 1, [20]]]);
@@ -209,7 +199,7 @@ Deno.test("window closes windows on a timer with no new input", async () => {
     seenBeforeEof = [...down];
   }
   const flow = new Dataflow("f");
-  collectWindow(flow.input("inp", source()), "w", {
+  flow.input("inp", source()).collectWindow("w", {
     clock: clockOf(2),
     windower: TumblingWindower({ length: 5000, alignTo: T0 }),
   }).down.output("down", new TestingSink(down));
@@ -222,7 +212,7 @@ Deno.test("window closes every window at end of input", async () => {
   const { down } = await collectAll(
     [ev(1, 1), ev(100, 2)],
     (up) =>
-      collectWindow(up, "w", {
+      up.collectWindow("w", {
         clock: EventClock((e: Ev) => e.at, { waitForSystemDuration: Infinity }),
         windower: TumblingWindower({ length: 5000, alignTo: T0 }),
       }),
@@ -235,7 +225,7 @@ Deno.test("window keeps a key's watermark after its windows close", async () => 
   const { late } = await collectAll(
     [ev(1, 1), ev(20, 20), ev(2, 2)],
     (up) =>
-      collectWindow(up, "w", {
+      up.collectWindow("w", {
         clock: clockOf(0),
         windower: TumblingWindower({ length: 5000, alignTo: T0 }),
       }),
@@ -250,7 +240,7 @@ Deno.test("watermarkScope partition closes an idle key's windows when other keys
   ]];
   const byScope = async (watermarkScope: "key" | "partition") =>
     (await collectAll(new TestingSource(items), (up) =>
-      collectWindow(up, "w", {
+      up.collectWindow("w", {
         clock: clockOf(0),
         windower: TumblingWindower({ length: 5000, alignTo: T0 }),
         watermarkScope,
@@ -259,7 +249,7 @@ Deno.test("watermarkScope partition closes an idle key's windows when other keys
   // "a" at 2 s comes after "b" moved the shared watermark to 20 s.
   assert.deepEqual(await byScope("partition"), [["a", [0, items[2]![1]]]]);
   const { down } = await collectAll(new TestingSource(items), (up) =>
-    collectWindow(up, "w", {
+    up.collectWindow("w", {
       clock: clockOf(0),
       windower: TumblingWindower({ length: 5000, alignTo: T0 }),
       watermarkScope: "partition",
@@ -277,17 +267,17 @@ Deno.test("foldWindow, reduceWindow, maxWindow, minWindow aggregate per window",
   const sum = await collectAll(
     items,
     (up) =>
-      foldWindow(up, "sum", () => 0, (a, e) => a + e.v, { ...opts(), merger: (a, b) => a + b }),
+      up.foldWindow("sum", () => 0, (a, e) => a + e.v, { ...opts(), merger: (a, b) => a + b }),
   );
   assert.deepEqual(sum.down, [["k", [0, 16]], ["k", [1, 7]]]);
   const red = await collectAll(
     items,
-    (up) => reduceWindow(up, "red", (a, b) => ({ at: b.at, v: a.v + b.v }), opts()),
+    (up) => up.reduceWindow("red", (a, b) => ({ at: b.at, v: a.v + b.v }), opts()),
   );
   assert.deepEqual(red.down.map((x) => (x as [string, [number, Ev]])[1][1].v), [16, 7]);
-  const max = await collectAll(items, (up) => maxWindow(up, "max", { ...opts(), by: (e) => e.v }));
+  const max = await collectAll(items, (up) => up.maxWindow("max", { ...opts(), by: (e) => e.v }));
   assert.deepEqual(max.down.map((x) => (x as [string, [number, Ev]])[1][1].v), [9, 7]);
-  const min = await collectAll(items, (up) => minWindow(up, "min", { ...opts(), by: (e) => e.v }));
+  const min = await collectAll(items, (up) => up.minWindow("min", { ...opts(), by: (e) => e.v }));
   assert.deepEqual(min.down.map((x) => (x as [string, [number, Ev]])[1][1].v), [3, 7]);
 });
 
@@ -298,13 +288,13 @@ Deno.test("collectWindow into set and map", async () => {
     "inp",
     [["k", ["a", 1]], ["k", ["a", 2]], ["k", ["b", 3]]] as [string, [string, number]][],
   );
-  collectWindow(up, "m", {
+  up.collectWindow("m", {
     clock: SystemClock(),
     windower: TumblingWindower({ length: 1000, alignTo: 0 }),
     into: "map",
   })
     .down.mapValue("entries", ([, m]) => [...m]).output("out", new TestingSink(out));
-  collectWindow(up, "s", {
+  up.collectWindow("s", {
     clock: SystemClock(),
     windower: TumblingWindower({ length: 1000, alignTo: 0 }),
     into: "set",
@@ -321,7 +311,7 @@ Deno.test("countWindow keys the stream and counts per window", async () => {
     w: "a",
     at: T0 + 6000,
   }, { w: "a", at: T0 + 7000 }]);
-  countWindow(words, "count", (x: { w: string; at: number }) => x.w, {
+  words.countWindow("count", (x: { w: string; at: number }) => x.w, {
     clock: EventClock((x: { at: number }) => x.at, { waitForSystemDuration: 0 }),
     windower: TumblingWindower({ length: 5000, alignTo: T0 }),
   }).down.output("out", new TestingSink(out));
@@ -344,7 +334,7 @@ Deno.test("joinWindow emits per window: final, complete and running", async () =
       "r",
       [["k", { at: T0 + 1000, v: "r1" }]] as [string, { at: number; v: string }][],
     );
-    joinWindow(left as KeyedStream<unknown>, "join", [right as KeyedStream<unknown>], {
+    (left as KeyedStream<unknown>).joinWindow("join", [right as KeyedStream<unknown>], {
       clock: EventClock((x: unknown) => (x as { at: number }).at, {
         waitForSystemDuration: Infinity,
       }),
@@ -367,7 +357,7 @@ Deno.test("joinWindow emits per window: final, complete and running", async () =
 
 Deno.test("window fails with a TypeError naming the step and item for an invalid time", async () => {
   const flow = new Dataflow("f");
-  collectWindow(flow.input("inp", [["k", { at: "nope" }]] as [string, { at: unknown }][]), "w", {
+  flow.input("inp", [["k", { at: "nope" }]] as [string, { at: unknown }][]).collectWindow("w", {
     clock: EventClock((x: { at: unknown }) => x.at as number, { waitForSystemDuration: 0 }),
     windower: TumblingWindower({ length: 5000, alignTo: T0 }),
   }).down.output("out", new TestingSink([]));
@@ -393,7 +383,7 @@ Deno.test("SlidingWindower: an item exactly at a window's open is in it, exactly
   const { down } = await collectAll(
     [ev(10, 10)],
     (up) =>
-      collectWindow(up, "w", {
+      up.collectWindow("w", {
         clock: clockOf(0),
         windower: SlidingWindower({ length: 10_000, offset: 5_000, alignTo: T0 }),
       }),
@@ -411,7 +401,7 @@ Deno.test("joinWindow over sessions: merged sessions join both sides' values, pr
     [["k", { at: T0, v: "l0" }], ["k", { at: T0 + 5000, v: "l5" }]] as Side[],
   );
   const right = flow.input("r", [["k", { at: T0 + 10_000, v: "r10" }]] as Side[]);
-  joinWindow(left as KeyedStream<unknown>, "join", [right as KeyedStream<unknown>], {
+  (left as KeyedStream<unknown>).joinWindow("join", [right as KeyedStream<unknown>], {
     clock: EventClock((x: unknown) => (x as { at: number }).at, {
       waitForSystemDuration: Infinity,
     }),
@@ -437,12 +427,12 @@ Deno.test("joinWindow takes at most 31 sides, saying so when added", () => {
     windower: TumblingWindower({ length: 5000, alignTo: T0 }),
   };
   assert.throws(
-    () => joinWindow(first!, "jw", rest, options),
+    () => first!.joinWindow("jw", rest, options),
     (error: unknown) =>
       error instanceof RangeError &&
       /^Cannot add step "f\.jw": a window join takes at most 31 sides, got 32$/.test(error.message),
   );
-  assert.doesNotThrow(() => joinWindow(first!, "ok", rest.slice(1), options));
+  assert.doesNotThrow(() => first!.joinWindow("ok", rest.slice(1), options));
 });
 
 Deno.test("ordered windows apply a long in-order run in time order as the watermark passes", async () => {
@@ -453,7 +443,7 @@ Deno.test("ordered windows apply a long in-order run in time order as the waterm
   const { down, late } = await collectAll(
     new TestingSource(shuffled.map((s) => ev(s, s))),
     (up) =>
-      collectWindow(up, "w", {
+      up.collectWindow("w", {
         clock: clockOf(10),
         windower: TumblingWindower({ length: 1_000_000, alignTo: T0 }),
       }),
@@ -465,7 +455,7 @@ Deno.test("ordered windows apply a long in-order run in time order as the waterm
 Deno.test("countWindow names its key function when it returns no string", async () => {
   const flow = new Dataflow("f");
   const users = flow.input("inp", [{ user: "a", at: 0 }]);
-  countWindow(users, "count", (x) => (x as unknown as { usr: string }).usr, {
+  users.countWindow("count", (x) => (x as unknown as { usr: string }).usr, {
     clock: EventClock((x: { at: number }) => x.at, { waitForSystemDuration: 0 }),
     windower: TumblingWindower({ length: 10, alignTo: 0 }),
   }).down.output("out", new TestingSink());
