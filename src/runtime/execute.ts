@@ -38,6 +38,7 @@ import { statefulBatchStep } from "./nodes/stateful_batch.ts";
 import { keyedFoldStep } from "./nodes/keyed_fold.ts";
 import type { Exchanges } from "./exchange/exchanges.ts";
 import { routerFor } from "./exchange/routes.ts";
+import { counted } from "./run_stats.ts";
 
 /** One worker's share of a run, ready to start. */
 export interface WorkerPlan {
@@ -138,6 +139,10 @@ export function planWorker(
 
   // The stream input `side` of `node` reads: `port` itself, or its exchange.
   const input = (node: StepNode, side: number, port: Port): MessageStream => {
+    const stream = exchanged(node, side, port);
+    return ctx.stats ? counted(stream, ctx.stats, node.path, "in", ctx.workerIndex) : stream;
+  };
+  const exchanged = (node: StepNode, side: number, port: Port): MessageStream => {
     const pact = pactFor(node, side);
     if (pact === "pipeline") return consume(port);
     const key = exchangeKey(node, port, pact);
@@ -152,6 +157,10 @@ export function planWorker(
 
   // The stream a port produces; called once per port.
   const produce = (port: Port): MessageStream => {
+    const stream = produceUncounted(port);
+    return ctx.stats ? counted(stream, ctx.stats, port.node.path, "out", ctx.workerIndex) : stream;
+  };
+  const produceUncounted = (port: Port): MessageStream => {
     const node = port.node;
     switch (node.kind) {
       case "input":
@@ -164,7 +173,7 @@ export function planWorker(
           chain.unshift(up.node);
           up = up.node.up;
         }
-        return batchStep(chainFns(chain, stepCtx), consume(up));
+        return batchStep(chainFns(chain, stepCtx), input(chain[0]!, 0, up));
       }
       case "branch": {
         let fork = branchForks.get(node);
@@ -173,22 +182,22 @@ export function planWorker(
             readerCount({ node, name: "trues" }) > 0,
             readerCount({ node, name: "falses" }) > 0,
           ];
-          fork = new Fork(consume(node.up), open, branchRoute(node), ctx.signal);
+          fork = new Fork(input(node, 0, node.up), open, branchRoute(node), ctx.signal);
           branchForks.set(node, fork);
         }
         return fork.port(port.name === "trues" ? 0 : 1);
       }
       case "merge":
-        return mergeMessages(node.ups.map(consume));
+        return mergeMessages(node.ups.map((up, side) => input(node, side, up)));
       case "inspectDebug":
-        return inspectDebugStep(node, consume(node.up), ctx);
+        return inspectDebugStep(node, input(node, 0, node.up), ctx);
       case "redistribute":
         // Its input's exchange (round-robin) does the spreading; with one worker there is none.
         return input(node, 0, node.up);
       case "pipe":
-        return pipeStep(node, consume(node.up));
+        return pipeStep(node, input(node, 0, node.up));
       case "mapAsync":
-        return mapAsyncStep(node, consume(node.up), ctx);
+        return mapAsyncStep(node, input(node, 0, node.up), ctx);
       case "statefulBatch":
         return statefulBatchStep(node, input(node, 0, node.up), ctx, stepCtx);
       case "keyedFold": {

@@ -12,6 +12,7 @@ import { itemsOf } from "./execute.ts";
 import { Epochs, EpochTicker } from "./progress/mod.ts";
 import { realTime, type SystemTime } from "./system_time.ts";
 import { planWorkers, workerCountOf } from "./workers.ts";
+import type { RunStats } from "./run_stats.ts";
 
 /**
  * Options for {@linkcode run}.
@@ -81,6 +82,8 @@ export interface RunOptions {
    * reference.
    */
   workers?: number;
+  /** Counts items in and out per step and worker into this {@linkcode RunStats}. */
+  stats?: RunStats;
 }
 
 const DEFAULT_EPOCH_INTERVAL_MS = 10_000;
@@ -97,6 +100,7 @@ function workerContext(options: RunOptions, signal: AbortSignal): WorkerContext 
     signal,
     epochInterval,
     epochs: new Epochs(),
+    stats: options.stats,
   };
 }
 
