@@ -11,7 +11,7 @@ import type { WorkerContext } from "./context.ts";
 import { itemsOf } from "./execute.ts";
 import { Epochs, EpochTicker } from "./progress/mod.ts";
 import { realTime, type SystemTime } from "./system_time.ts";
-import { planWorkers, workerCountOf } from "./workers.ts";
+import { planWorkers, type RunPlan, workerCountOf } from "./workers.ts";
 import type { RunStats } from "./run_stats.ts";
 
 /**
@@ -198,12 +198,14 @@ export async function run(flow: Dataflow, options: RunOptions = {}): Promise<voi
   const controller = new AbortController();
   const unlink = linkAbort(controller, options.signal);
   let ticker: EpochTicker | undefined;
+  let plan: RunPlan | undefined;
   try {
     const ctx = workerContext(options, controller.signal);
-    const plan = planWorkers(flow, ctx, workerCountOf(options.workers));
+    plan = planWorkers(flow, ctx, workerCountOf(options.workers));
     ticker = startTicker(ctx);
     await runDrains(plan.drains, controller);
   } finally {
+    await plan?.settled();
     ticker?.stop();
     unlink();
   }
@@ -249,10 +251,11 @@ export async function* iterate<T>(
   const unlink = linkAbort(controller, options.signal);
   let background: Promise<void> | undefined;
   let ticker: EpochTicker | undefined;
+  let plan: RunPlan | undefined;
   let completed = false;
   try {
     const ctx = workerContext(options, controller.signal);
-    const plan = planWorkers(stream.flow, ctx, workerCountOf(options.workers), [portOf(stream)]);
+    plan = planWorkers(stream.flow, ctx, workerCountOf(options.workers), [portOf(stream)]);
     ticker = startTicker(ctx);
     background = runDrains(plan.drains, controller);
     try {
@@ -270,6 +273,7 @@ export async function* iterate<T>(
       if (!controller.signal.aborted) controller.abort(new Error("Iteration stopped early"));
       await background?.catch(() => {});
     }
+    await plan?.settled();
     ticker?.stop();
     unlink();
   }

@@ -11,6 +11,16 @@ import { InProcessExchanges } from "./exchange/exchanges.ts";
 import { planWorker, type WorkerPlan } from "./execute.ts";
 import { mergeMessages } from "./merge_messages.ts";
 
+/** Every worker's share of a run. */
+export interface RunPlan extends WorkerPlan {
+  /**
+   * Resolves once every exchange's senders stopped (at once with one
+   * worker): after the run ends or is stopped, so that no source is still
+   * being read when `run` returns.
+   */
+  readonly settled: () => Promise<void>;
+}
+
 /**
  * Checks a `workers` option: a positive integer, 1 by default.
  *
@@ -42,8 +52,10 @@ export function planWorkers(
   ctx: WorkerContext,
   workerCount: number,
   tapped: readonly Port[] = [],
-): WorkerPlan {
-  if (workerCount === 1) return planWorker(flow, ctx, tapped);
+): RunPlan {
+  if (workerCount === 1) {
+    return { ...planWorker(flow, ctx, tapped), settled: () => Promise.resolve() };
+  }
   const exchanges = new InProcessExchanges(workerCount, ctx.signal);
   const plans = Array.from(
     { length: workerCount },
@@ -52,5 +64,6 @@ export function planWorkers(
   return {
     drains: plans.flatMap((plan) => plan.drains),
     taps: tapped.map((_, i) => mergeMessages(plans.map((plan) => plan.taps[i]!))),
+    settled: () => exchanges.settled(),
   };
 }

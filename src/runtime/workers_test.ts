@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import fc from "fast-check";
-import { Dataflow, EventClock, run, StepError, TumblingWindower } from "../../mod.ts";
+import { Dataflow, EventClock, iterate, run, StepError, TumblingWindower } from "../../mod.ts";
 import type { FixedPartitionedSource, StatefulSourcePartition } from "../dataflow/inputs.ts";
 import type { KeyedStream, Stream } from "../dataflow/stream.ts";
 import { DirSource, FileSink } from "../../connectors/mod.ts";
@@ -234,6 +234,57 @@ Deno.test("workers: an item that is not a [key, value] pair is refused at the ex
     assert.match(error.message, /\[key, value\] pair/);
     return true;
   });
+});
+
+Deno.test("workers: stopping a run of 4 workers closes every worker's sink", async () => {
+  const controller = new AbortController();
+  let closes = 0;
+  let seen = 0;
+  const flow = new Dataflow("f");
+  flow.input("inp", {
+    build: () => {
+      let n = 0;
+      // Endless, one item per timer: only the signal ends this run.
+      return {
+        nextBatch: async () => {
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          return [[String(n % 10), n++]] as [string, number][];
+        },
+      };
+    },
+  }).statefulMap("sum", (s: number | undefined, x: number) => [(s ?? 0) + x, x])
+    .inspect("stop", () => {
+      if (++seen === 50) controller.abort(new Error("stop now"));
+    })
+    .output("out", { build: () => ({ writeBatch() {}, close: () => void closes++ }) });
+  await assert.rejects(run(flow, { workers: 4, signal: controller.signal }), {
+    message: "stop now",
+  });
+  assert.equal(closes, 4);
+});
+
+Deno.test("workers: breaking out of iterate() stops every worker", async () => {
+  let closed = 0;
+  const flow = new Dataflow("f");
+  const sums = flow.input("inp", {
+    build: (_id: string, worker: number) => {
+      let n = 0;
+      return {
+        nextBatch: async () => {
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          return [[`k${worker}-${n % 5}`, n++]] as [string, number][];
+        },
+        close: () => void closed++,
+      };
+    },
+  }).statefulMap("sum", (s: number | undefined, x: number) => [(s ?? 0) + x, (s ?? 0) + x]);
+  const seen: unknown[] = [];
+  for await (const item of iterate(sums, { workers: 3 })) {
+    seen.push(item);
+    if (seen.length === 20) break;
+  }
+  assert.equal(seen.length, 20);
+  assert.equal(closed, 3);
 });
 
 Deno.test("workers: workers must be a positive integer", async () => {

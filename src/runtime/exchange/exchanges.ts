@@ -83,6 +83,7 @@ export class InProcessExchanges implements Exchanges {
   readonly #workerCount: number;
   readonly #signal: AbortSignal;
   readonly #exchanges = new Map<string, InProcessChannel[][]>();
+  readonly #pumps: Promise<void>[] = [];
 
   /**
    * @param workerCount How many workers run.
@@ -114,12 +115,18 @@ export class InProcessExchanges implements Exchanges {
     const channels = this.#channels(id);
     const receiving = channels.map((row) => row[workerIndex]!.receive());
     const sending = channels[workerIndex]!;
+    const pumps = this.#pumps;
     return {
       [Symbol.asyncIterator]() {
         // This worker starts sending when it starts receiving: the exchange is on its path.
-        void pump(input, router, sending);
+        pumps.push(pump(input, router, sending));
         return mergeMessages(receiving);
       },
     };
+  }
+
+  /** Resolves once every sender that started has stopped; a pump never rejects. */
+  async settled(): Promise<void> {
+    await Promise.all(this.#pumps);
   }
 }
