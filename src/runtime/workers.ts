@@ -57,13 +57,23 @@ export function planWorkers(
     return { ...planWorker(flow, ctx, tapped), settled: () => Promise.resolve() };
   }
   const exchanges = new InProcessExchanges(workerCount, ctx.signal);
-  const plans = Array.from(
-    { length: workerCount },
-    (_, workerIndex) => planWorker(flow, { ...ctx, workerIndex, workerCount }, tapped, exchanges),
-  );
+  const plans = Array.from({ length: workerCount }, (_, workerIndex) => {
+    // Each worker's steps wait on a signal of its own, so that the run's signal has one
+    // listener per worker rather than one per wait of every worker.
+    const signal = followSignal(ctx.signal);
+    return planWorker(flow, { ...ctx, workerIndex, workerCount, signal }, tapped, exchanges);
+  });
   return {
     drains: plans.flatMap((plan) => plan.drains),
     taps: tapped.map((_, i) => mergeMessages(plans.map((plan) => plan.taps[i]!))),
     settled: () => exchanges.settled(),
   };
+}
+
+// A signal that aborts, with the same reason, when `signal` does.
+function followSignal(signal: AbortSignal): AbortSignal {
+  const controller = new AbortController();
+  if (signal.aborted) controller.abort(signal.reason);
+  else signal.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
+  return controller.signal;
 }

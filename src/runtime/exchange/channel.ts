@@ -4,7 +4,6 @@
  * @module
  */
 
-import { raceAbort } from "../../../operators/_abort.ts";
 import { deferred } from "../_async.ts";
 import { type Control, isBatch, type Message, type MessageStream } from "../message.ts";
 
@@ -54,13 +53,20 @@ export class InProcessChannel<T = unknown> implements Channel<T> {
   #ended = false;
   #failure: { error: unknown } | undefined;
   #closed = false;
+  #stopped: { reason: unknown } | undefined;
   #arrived = deferred();
   #taken = deferred();
-  readonly #signal: AbortSignal;
 
-  /** @param signal Ends a wait on either side when the run stops. */
-  constructor(signal: AbortSignal) {
-    this.#signal = signal;
+  /**
+   * Ends a wait on either side: the run stopped. One listener on the run's
+   * signal stops every channel (a listener per channel would be many).
+   *
+   * @param reason What either side then throws.
+   */
+  stop(reason: unknown): void {
+    this.#stopped ??= { reason };
+    this.#wake();
+    this.#credit();
   }
 
   get closed(): boolean {
@@ -83,7 +89,8 @@ export class InProcessChannel<T = unknown> implements Channel<T> {
 
   async #waitForCredit(): Promise<void> {
     while (this.#batches >= CHANNEL_CREDIT && !this.#closed) {
-      await raceAbort(this.#taken.promise, this.#signal);
+      if (this.#stopped) throw this.#stopped.reason;
+      await this.#taken.promise;
     }
   }
 
@@ -135,7 +142,8 @@ export class InProcessChannel<T = unknown> implements Channel<T> {
         }
         if (this.#failure) throw this.#failure.error;
         if (this.#ended) return;
-        await raceAbort(this.#arrived.promise, this.#signal);
+        if (this.#stopped) throw this.#stopped.reason;
+        await this.#arrived.promise;
       }
     } finally {
       this.#closed = true;

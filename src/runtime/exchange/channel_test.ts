@@ -11,7 +11,7 @@ async function take<T>(iterator: AsyncIterator<Message<T>>): Promise<Message<T>>
 }
 
 Deno.test("InProcessChannel coalesces the small batches it holds, up to COALESCE_LIMIT", async () => {
-  const channel = new InProcessChannel<number>(new AbortController().signal);
+  const channel = new InProcessChannel<number>();
   // A 1,024-item batch split 16 ways sends 64 items here per batch; 16 of them make one message.
   for (let i = 0; i < 16; i++) assert.equal(channel.sendBatch(range(i * 64, 64)), undefined);
   channel.sendBatch(range(1024, 1));
@@ -23,7 +23,7 @@ Deno.test("InProcessChannel coalesces the small batches it holds, up to COALESCE
 });
 
 Deno.test("InProcessChannel hands a lone batch over at once and keeps control messages in order", async () => {
-  const channel = new InProcessChannel<number>(new AbortController().signal);
+  const channel = new InProcessChannel<number>();
   const reader = channel.receive()[Symbol.asyncIterator]();
   const first = reader.next();
   channel.sendBatch([1]);
@@ -42,7 +42,7 @@ Deno.test("InProcessChannel hands a lone batch over at once and keeps control me
 });
 
 Deno.test("InProcessChannel makes its sender wait once it holds CHANNEL_CREDIT batches", async () => {
-  const channel = new InProcessChannel<number>(new AbortController().signal);
+  const channel = new InProcessChannel<number>();
   const big = () => range(0, COALESCE_LIMIT);
   for (let i = 0; i < CHANNEL_CREDIT - 1; i++) assert.equal(channel.sendBatch(big()), undefined);
   let released = false;
@@ -64,7 +64,7 @@ Deno.test("InProcessChannel makes its sender wait once it holds CHANNEL_CREDIT b
 });
 
 Deno.test("InProcessChannel delivers what it holds, then the sender's failure", async () => {
-  const channel = new InProcessChannel<number>(new AbortController().signal);
+  const channel = new InProcessChannel<number>();
   channel.sendBatch([1]);
   channel.fail(new TypeError("sender broke"));
   const got: unknown[] = [];
@@ -74,10 +74,15 @@ Deno.test("InProcessChannel delivers what it holds, then the sender's failure", 
   assert.deepEqual(got, [[1]]);
 });
 
-Deno.test("InProcessChannel ends a receiver's wait when the run stops", async () => {
-  const controller = new AbortController();
-  const channel = new InProcessChannel<number>(controller.signal);
+Deno.test("InProcessChannel.stop() ends a wait on either side", async () => {
+  const channel = new InProcessChannel<number>();
   const reading = channel.receive()[Symbol.asyncIterator]().next();
-  controller.abort(new Error("stopped"));
+  const big = () => Array.from({ length: COALESCE_LIMIT }, (_, i) => i);
+  const sender = new InProcessChannel<number>();
+  for (let i = 0; i < CHANNEL_CREDIT - 1; i++) sender.sendBatch(big());
+  const sending = sender.sendBatch(big());
+  channel.stop(new Error("stopped"));
+  sender.stop(new Error("stopped too"));
   await assert.rejects(reading, { message: "stopped" });
+  await assert.rejects(Promise.resolve(sending), { message: "stopped too" });
 });

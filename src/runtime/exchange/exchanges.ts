@@ -92,6 +92,13 @@ export class InProcessExchanges implements Exchanges {
   constructor(workerCount: number, signal: AbortSignal) {
     this.#workerCount = workerCount;
     this.#signal = signal;
+    const stop = () => {
+      for (const channels of this.#exchanges.values()) {
+        for (const row of channels) for (const channel of row) channel.stop(signal.reason);
+      }
+    };
+    if (signal.aborted) queueMicrotask(stop);
+    else signal.addEventListener("abort", stop, { once: true });
   }
 
   #channels(id: string): InProcessChannel[][] {
@@ -99,9 +106,12 @@ export class InProcessExchanges implements Exchanges {
     if (!channels) {
       channels = Array.from(
         { length: this.#workerCount },
-        () => Array.from({ length: this.#workerCount }, () => new InProcessChannel(this.#signal)),
+        () => Array.from({ length: this.#workerCount }, () => new InProcessChannel()),
       );
       this.#exchanges.set(id, channels);
+      if (this.#signal.aborted) {
+        for (const row of channels) for (const channel of row) channel.stop(this.#signal.reason);
+      }
     }
     return channels;
   }
