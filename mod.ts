@@ -61,6 +61,7 @@ export type {
 } from "./src/dataflow/graph.ts";
 export { stableHash } from "./src/dataflow/stable_hash.ts";
 export { iterate, run, type RunOptions } from "./src/runtime/run.ts";
+export { RunStats, type StepCounts } from "./src/runtime/run_stats.ts";
 export type { SystemTime } from "./src/runtime/system_time.ts";
 export { toMermaid, type ToMermaidOptions } from "./src/viz/mermaid.ts";
 export {

@@ -163,7 +163,7 @@ export interface InspectDebugNode extends NodeBase {
   readonly inspector: (stepId: string, item: unknown, epoch: number, worker: number) => void;
 }
 
-/** Spreads items over workers at random, to balance stateless work. */
+/** Deals items out to the workers in turn, to balance stateless work. */
 export interface RedistributeNode extends NodeBase {
   readonly kind: "redistribute";
   readonly up: Port;

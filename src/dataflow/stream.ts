@@ -602,21 +602,26 @@ export class Stream<T> implements AsyncIterable<T> {
   }
 
   /**
-   * Sends each item to a worker chosen at random, to balance CPU-heavy
-   * stateless steps that follow a source with few partitions. With one
-   * worker it changes nothing. Order across items is not kept.
+   * Deals items out to the workers in turn (round-robin), to balance
+   * CPU-heavy stateless steps that follow a source with few partitions.
+   * With one worker it changes nothing. Order across items is not kept.
    *
    * @param id The step id.
    * @returns The same items, spread over workers.
    *
    * @example Redistributing
    * ```ts
-   * import { Dataflow } from "@runnel/runnel";
+   * import { Dataflow, iterate } from "@runnel/runnel";
    * import assert from "node:assert/strict";
    *
    * const flow = new Dataflow("f");
-   * const out = flow.input("inp", [1, 2, 3]).redistribute("spread");
-   * assert.deepEqual((await Array.fromAsync(out)).sort(), [1, 2, 3]);
+   * const seen: [number, number][] = [];
+   * const out = flow.input("inp", [1, 2, 3, 4]) // a plain array: worker 0 reads it all
+   *   .redistribute("spread")
+   *   .inspectDebug("where", (_id, item, _epoch, worker) => seen.push([worker, item]));
+   * const items = await Array.fromAsync(iterate(out, { workers: 2 }));
+   * assert.deepEqual(items.sort(), [1, 2, 3, 4]);
+   * assert.deepEqual(seen.sort(), [[0, 1], [0, 3], [1, 2], [1, 4]]);
    * ```
    */
   redistribute(id: string): Stream<T> {
@@ -789,7 +794,7 @@ export class Stream<T> implements AsyncIterable<T> {
    * whose `onItem`, `onNotify` and `onEof` each return `[emits, discard]`.
    * `onNotify` runs once the time from `notifyAt()` passes, even when no new
    * item arrives. A discarded key starts fresh on its next item. At end of
-   * input `onEof` runs for every key, in sorted key order.
+   * input `onEof` runs for every key, in sorted key order (per worker when `workers` > 1).
    *
    * @typeParam V The values.
    * @typeParam W The values emitted.
@@ -922,7 +927,7 @@ export class Stream<T> implements AsyncIterable<T> {
 
   /**
    * Reduces each key's values with `reducer` and emits the result at end of
-   * input, in sorted key order. The reducer must be associative: values are
+   * input, in sorted key order (per worker when `workers` > 1). The reducer must be associative: values are
    * pre-reduced within each batch.
    *
    * @typeParam V The values.
@@ -952,7 +957,7 @@ export class Stream<T> implements AsyncIterable<T> {
 
   /**
    * Folds each key's values into an accumulator that starts as `builder()`,
-   * and emits it at end of input, in sorted key order.
+   * and emits it at end of input, in sorted key order (per worker when `workers` > 1).
    *
    * @typeParam V The values.
    * @typeParam A The accumulator.
@@ -983,7 +988,7 @@ export class Stream<T> implements AsyncIterable<T> {
 
   /**
    * Counts the items of this stream by the key `keyFn` gives them and emits
-   * `[key, count]` at end of input, in sorted key order. The stream need
+   * `[key, count]` at end of input, in sorted key order (per worker when `workers` > 1). The stream need
    * not be keyed.
    *
    * @param id The step id.
@@ -1006,7 +1011,7 @@ export class Stream<T> implements AsyncIterable<T> {
   }
 
   /**
-   * Emits each key's largest value at end of input, in sorted key order;
+   * Emits each key's largest value at end of input, in sorted key order (per worker when `workers` > 1);
    * on ties the earlier value wins.
    *
    * @typeParam V The values.
@@ -1030,7 +1035,7 @@ export class Stream<T> implements AsyncIterable<T> {
   }
 
   /**
-   * Emits each key's smallest value at end of input, in sorted key order;
+   * Emits each key's smallest value at end of input, in sorted key order (per worker when `workers` > 1);
    * on ties the earlier value wins.
    *
    * @typeParam V The values.

@@ -5,6 +5,7 @@
  */
 
 import type { Epochs } from "./progress/mod.ts";
+import type { RunStats } from "./run_stats.ts";
 import type { SystemTime } from "./system_time.ts";
 
 /** One worker's view of the run. */
@@ -23,4 +24,6 @@ export interface WorkerContext {
   readonly epochInterval: number;
   /** The run's epochs: every input emits barrier `e` when epoch `e` closes. */
   readonly epochs: Epochs;
+  /** Where steps count their items in and out, when the run was asked to. */
+  readonly stats?: RunStats;
 }

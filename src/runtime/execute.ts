@@ -5,6 +5,8 @@
  * runtime streams; a port read by several steps goes through a bounded
  * {@linkcode Fork}; chains of stateless batch steps fuse into one step.
  * Nothing that cannot reach an output (or a stream being iterated) runs.
+ * With several workers, a step input whose pact is not pipeline reads
+ * through an exchange (see `exchange/mod.ts`).
  *
  * @module
  */
@@ -20,6 +22,7 @@ import type {
   StepNode,
 } from "../dataflow/graph.ts";
 import { upstreamPorts } from "../dataflow/graph.ts";
+import { type Pact, pactOf } from "../dataflow/pact.ts";
 import { compileFold, compileStages, type PathStage } from "./_compile.ts";
 import type { WorkerContext } from "./context.ts";
 import { broadcast, Fork } from "./fork.ts";
@@ -35,6 +38,9 @@ import { pipeStep } from "./nodes/pipe.ts";
 import { statefulBatchStep } from "./nodes/stateful_batch.ts";
 import { keyedFoldStep } from "./nodes/keyed_fold.ts";
 import { prepareTaskTurns } from "./_task_turn.ts";
+import type { Exchanges } from "./exchange/exchanges.ts";
+import { routerFor } from "./exchange/routes.ts";
+import { counted } from "./run_stats.ts";
 
 /** One worker's share of a run, ready to start. */
 export interface WorkerPlan {
@@ -54,6 +60,9 @@ function portKey(port: Port): string {
  * @param flow The flow.
  * @param ctx The worker.
  * @param tapped Ports to hand back as streams (for `for await` over a stream).
+ * @param exchanges The transport between workers; with it and more than one
+ *   worker, every step input whose pact is not pipeline reads through an
+ *   exchange (one per producer port and pact).
  * @returns The drains and taps; nothing runs until they are started.
  * @throws {TypeError} When the flow has no output and nothing is tapped.
  */
@@ -61,6 +70,7 @@ export function planWorker(
   flow: Dataflow,
   ctx: WorkerContext,
   tapped: readonly Port[] = [],
+  exchanges?: Exchanges,
 ): WorkerPlan {
   prepareTaskTurns();
   const outputs = flow.nodes.filter((node): node is OutputNode => node.kind === "output");
@@ -70,19 +80,35 @@ export function planWorker(
     );
   }
 
-  // Only nodes upstream of an output or a tap run; count their readers per port.
+  // With one worker every input is pipeline: no exchange, today's path.
+  const pactFor = (node: StepNode, side: number): Pact =>
+    exchanges !== undefined && ctx.workerCount > 1 ? pactOf(node, side) : "pipeline";
+  // An exchange is shared by the readers of one port with one pact (a sink's routing is its own).
+  const exchangeKey = (node: StepNode, port: Port, pact: Pact): string =>
+    `${portKey(port)}\0${pact}${pact === "sinkPartition" ? `\0${node.path}` : ""}`;
+
+  // Only nodes upstream of an output or a tap run; count their readers per port and exchange.
   const live = new Set<StepNode>();
   const readers = new Map<string, number>();
+  const count = (key: string): boolean => {
+    const before = readers.get(key) ?? 0;
+    readers.set(key, before + 1);
+    return before === 0;
+  };
   const visit = (port: Port): void => {
-    const key = portKey(port);
-    readers.set(key, (readers.get(key) ?? 0) + 1);
+    count(portKey(port));
     if (live.has(port.node)) return;
     live.add(port.node);
-    for (const up of upstreamPorts(port.node)) visit(up);
+    upstreamPorts(port.node).forEach((up, side) => visitInput(port.node, side, up));
+  };
+  const visitInput = (node: StepNode, side: number, port: Port): void => {
+    const pact = pactFor(node, side);
+    if (pact === "pipeline") visit(port);
+    else if (count(exchangeKey(node, port, pact))) visit(port);
   };
   for (const output of outputs) {
     live.add(output);
-    visit(output.up);
+    visitInput(output, 0, output.up);
   }
   for (const port of tapped) visit(port);
 
@@ -96,15 +122,14 @@ export function planWorker(
 
   const readerCount = (port: Port): number => readers.get(portKey(port)) ?? 0;
 
-  // The stream one reader of `port` gets.
-  const consume = (port: Port): MessageStream => {
-    const count = readerCount(port);
-    if (count === 1) return produce(port);
-    const key = portKey(port);
+  // The stream one of `count` readers of `key` gets; `make` is called once.
+  const share = (key: string, make: () => MessageStream): MessageStream => {
+    const count = readers.get(key) ?? 0;
+    if (count === 1) return make();
     let entry = forks.get(key);
     if (!entry) {
       entry = {
-        fork: new Fork(produce(port), new Array(count).fill(true), broadcast(count), ctx.signal),
+        fork: new Fork(make(), new Array(count).fill(true), broadcast(count), ctx.signal),
         next: 0,
       };
       forks.set(key, entry);
@@ -112,8 +137,33 @@ export function planWorker(
     return entry.fork.port(entry.next++);
   };
 
+  // The stream one reader of `port` gets.
+  const consume = (port: Port): MessageStream => share(portKey(port), () => produce(port));
+
+  // The stream input `side` of `node` reads: `port` itself, or its exchange.
+  const input = (node: StepNode, side: number, port: Port): MessageStream => {
+    const stream = exchanged(node, side, port);
+    return ctx.stats ? counted(stream, ctx.stats, node.path, "in", ctx.workerIndex) : stream;
+  };
+  const exchanged = (node: StepNode, side: number, port: Port): MessageStream => {
+    const pact = pactFor(node, side);
+    if (pact === "pipeline") return consume(port);
+    const key = exchangeKey(node, port, pact);
+    return share(key, () =>
+      exchanges!.connect(
+        key,
+        ctx.workerIndex,
+        consume(port),
+        () => routerFor(node, pact, ctx.workerIndex, ctx.workerCount),
+      ));
+  };
+
   // The stream a port produces; called once per port.
   const produce = (port: Port): MessageStream => {
+    const stream = produceUncounted(port);
+    return ctx.stats ? counted(stream, ctx.stats, port.node.path, "out", ctx.workerIndex) : stream;
+  };
+  const produceUncounted = (port: Port): MessageStream => {
     const node = port.node;
     switch (node.kind) {
       case "input":
@@ -128,7 +178,7 @@ export function planWorker(
           chain.unshift(up.node);
           up = up.node.up;
         }
-        return batchStep(chainFns(chain, stepCtx), consume(up));
+        return batchStep(chainFns(chain, stepCtx), input(chain[0]!, 0, up));
       }
       case "branch": {
         let fork = branchForks.get(node);
@@ -137,27 +187,27 @@ export function planWorker(
             readerCount({ node, name: "trues" }) > 0,
             readerCount({ node, name: "falses" }) > 0,
           ];
-          fork = new Fork(consume(node.up), open, branchRoute(node), ctx.signal);
+          fork = new Fork(input(node, 0, node.up), open, branchRoute(node), ctx.signal);
           branchForks.set(node, fork);
         }
         return fork.port(port.name === "trues" ? 0 : 1);
       }
       case "merge":
-        return mergeMessages(node.ups.map(consume));
+        return mergeMessages(node.ups.map((up, side) => input(node, side, up)));
       case "inspectDebug":
-        return inspectDebugStep(node, consume(node.up), ctx);
+        return inspectDebugStep(node, input(node, 0, node.up), ctx);
       case "redistribute":
-        // One worker: nothing to spread. The exchange arrives with workers.
-        return consume(node.up);
+        // Its input's exchange (round-robin) does the spreading; with one worker there is none.
+        return input(node, 0, node.up);
       case "pipe":
-        return pipeStep(node, consume(node.up));
+        return pipeStep(node, input(node, 0, node.up));
       case "mapAsync":
-        return mapAsyncStep(node, consume(node.up), ctx);
+        return mapAsyncStep(node, input(node, 0, node.up), ctx);
       case "statefulBatch":
-        return statefulBatchStep(node, consume(node.up), ctx, stepCtx);
+        return statefulBatchStep(node, input(node, 0, node.up), ctx, stepCtx);
       case "keyedFold": {
         const fold = "step" in node.fold ? compileFold(node.path, node.fold) : node.fold;
-        return keyedFoldStep(fold, node.ups.map(consume), ctx, stepCtx);
+        return keyedFoldStep(fold, node.ups.map((up, side) => input(node, side, up)), ctx, stepCtx);
       }
       case "output":
         throw new TypeError(`Cannot read from output step "${node.path}"`);
@@ -165,8 +215,8 @@ export function planWorker(
   };
 
   const drains = outputs.map((node) => {
-    const input = consume(node.up);
-    return () => outputStep(node, input, ctx);
+    const stream = input(node, 0, node.up);
+    return () => outputStep(node, stream, ctx);
   });
   const taps = tapped.map(consume);
   return { drains, taps };

@@ -8,9 +8,11 @@ import type { Dataflow } from "../dataflow/dataflow.ts";
 import { portOf } from "../dataflow/_stream_core.ts";
 import type { Stream } from "../dataflow/stream.ts";
 import type { WorkerContext } from "./context.ts";
-import { itemsOf, planWorker } from "./execute.ts";
+import { itemsOf } from "./execute.ts";
 import { Epochs, EpochTicker } from "./progress/mod.ts";
 import { realTime, type SystemTime } from "./system_time.ts";
+import { planWorkers, type RunPlan, workerCountOf } from "./workers.ts";
+import type { RunStats } from "./run_stats.ts";
 
 /**
  * Options for {@linkcode run}.
@@ -80,6 +82,20 @@ export interface RunOptions {
    * the next run instead, is planned.)
    */
   drainSignal?: AbortSignal;
+  /**
+   * How many workers run the flow; 1 by default. Every worker runs the
+   * whole graph on its share: fixed source partitions are dealt out to
+   * workers, dynamic sources are built once per worker, a plain iterable is
+   * read by worker 0 only, and items reach keyed steps through an exchange
+   * by `stableHash(key) % workers`, so results match one worker's (sorted
+   * key order, as `countFinal`'s, then holds per worker). Today the workers
+   * are logical workers on this thread (deterministic, one core; a flow
+   * defined in a notebook cell works too); items pass between them by
+   * reference.
+   */
+  workers?: number;
+  /** Counts items in and out per step and worker into this {@linkcode RunStats}. */
+  stats?: RunStats;
 }
 
 const DEFAULT_EPOCH_INTERVAL_MS = 10_000;
@@ -117,6 +133,7 @@ function workerContext(options: RunOptions, signal: AbortSignal): WorkerContext 
     drainSignal: options.drainSignal,
     epochInterval,
     epochs: new Epochs(),
+    stats: options.stats,
   };
 }
 
@@ -188,18 +205,41 @@ function linkAbort(controller: AbortController, signal: AbortSignal | undefined)
  * await run(flow);
  * assert.deepEqual(out, ["HI", "THERE"]);
  * ```
+ *
+ * @example Several workers, keys spread over them
+ * ```ts
+ * import { Dataflow, run } from "@runnel/runnel";
+ * import { TestingSink } from "@runnel/runnel/testing";
+ * import assert from "node:assert/strict";
+ *
+ * const counts: [string, number][] = [];
+ * const where = new Map<string, number>();
+ * const flow = new Dataflow("wc");
+ * flow.input("inp", ["a b", "b c", "c a b"])
+ *   .flatMap("split", (line) => line.split(" "))
+ *   .countFinal("count", (word) => word)
+ *   .inspectDebug("where", (_id, [word], _epoch, worker) => where.set(word, worker))
+ *   .output("out", new TestingSink(counts));
+ * await run(flow, { workers: 2 });
+ * // The same counts as one worker; sorted by key per worker, so sort to compare.
+ * assert.deepEqual(counts.sort(), [["a", 2], ["b", 3], ["c", 2]]);
+ * // Each word was counted on worker stableHash(word) % 2.
+ * assert.deepEqual([...where].sort(), [["a", 0], ["b", 1], ["c", 0]]);
+ * ```
  */
 export async function run(flow: Dataflow, options: RunOptions = {}): Promise<void> {
   countRun();
   const controller = new AbortController();
   const unlink = linkAbort(controller, options.signal);
   let ticker: EpochTicker | undefined;
+  let plan: RunPlan | undefined;
   try {
     const ctx = workerContext(options, controller.signal);
-    const plan = planWorker(flow, ctx);
+    plan = planWorkers(flow, ctx, workerCountOf(options.workers));
     ticker = startTicker(ctx);
     await runDrains(plan.drains, controller);
   } finally {
+    await plan?.settled();
     ticker?.stop();
     unlink();
   }
@@ -246,10 +286,11 @@ export async function* iterate<T>(
   const unlink = linkAbort(controller, options.signal);
   let background: Promise<void> | undefined;
   let ticker: EpochTicker | undefined;
+  let plan: RunPlan | undefined;
   let completed = false;
   try {
     const ctx = workerContext(options, controller.signal);
-    const plan = planWorker(stream.flow, ctx, [portOf(stream)]);
+    plan = planWorkers(stream.flow, ctx, workerCountOf(options.workers), [portOf(stream)]);
     ticker = startTicker(ctx);
     background = runDrains(plan.drains, controller);
     // Awaited once the tap is done; until then a failed drain must not count
@@ -270,6 +311,7 @@ export async function* iterate<T>(
       if (!controller.signal.aborted) controller.abort(new Error("Iteration stopped early"));
       await background?.catch(() => {});
     }
+    await plan?.settled();
     ticker?.stop();
     unlink();
   }

@@ -1,7 +1,7 @@
 /**
  * End-of-input aggregates: `reduceFinal`, `foldFinal`, `countFinal`,
  * `maxFinal` and `minFinal`. Each emits one value per key when its input
- * ends, in sorted key order, so they suit finite input; windows are the
+ * ends, in sorted key order (per worker when `workers` > 1), so they suit finite input; windows are the
  * tool for infinite streams.
  *
  * Reductions are pre-combined within each batch before the keyed state

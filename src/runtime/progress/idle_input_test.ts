@@ -65,6 +65,7 @@ async function driveBusyAndQuiet(
   >,
   isBusyItem: (item: unknown, at: number) => boolean,
   after?: (combined: Stream<unknown>, clock: TestingTime) => void,
+  workers = 1,
 ): Promise<{ busy: Seen[]; quiet: Seen[]; combined: Seen[] }> {
   const clock = new TestingTime();
   const flow = new Dataflow("f");
@@ -91,7 +92,7 @@ async function driveBusyAndQuiet(
   );
   combined.output("out", new TestingSink());
   after?.(combined, clock);
-  const done = run(flow, { time: clock, epochInterval: INTERVAL });
+  const done = run(flow, { time: clock, epochInterval: INTERVAL, workers });
   await settle(0); // the inputs poll first at 0 ms, so their pauses count from there
   const stops = [...new Set([...BUSY_TIMES, QUIET_AT, ...BUSY_TIMES.map((t) => t - (t % 200))])]
     .filter((t) => t > 0)
@@ -154,6 +155,22 @@ Deno.test("a join of a busy and a quiet input delivers every update within an ep
   assert.deepEqual(rows.at(-1), [2_490, "quiet"]);
   const firstBoth = seen.combined.find((s) => (s.item as Row)[1][1] === "quiet")!;
   assert.deepEqual([firstBoth.item, firstBoth.at], [["k", [1_490, "quiet"]], QUIET_AT]);
+});
+
+Deno.test("a join across the exchange of 3 workers delivers every update within an epoch of its arrival", async () => {
+  // Each input is read by one worker; the join's exchange merges three senders per worker, two of
+  // them with nothing to send, and none of them may hold the join back.
+  type Row = [string, [unknown, unknown]];
+  const isBusyItem = (item: unknown, at: number) => (item as Row)[1][0] === at;
+  const seen = await driveBusyAndQuiet(
+    (busy, quiet) => busy.join("joined", quiet, { emitMode: "running" }) as Stream<unknown>,
+    isBusyItem,
+    undefined,
+    3,
+  );
+  checkBusyItemsPrompt(seen, isBusyItem);
+  assert.equal(seen.combined.length, BUSY_TIMES.length + 1);
+  assert.deepEqual(seen.combined.at(-1)!.item, ["k", [2_490, "quiet"]]);
 });
 
 Deno.test("a quiet input does not hold back the windows of a windowed step after a merge", async () => {

@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { decodeBatch, encodeBatch, UnencodableItemError } from "./codec.ts";
+
+const roundTrip = (batch: readonly unknown[]) => decodeBatch(encodeBatch("f.count", batch, true));
+
+Deno.test("encodeBatch() and decodeBatch() carry every kind that crosses workers", () => {
+  const batch = [
+    ["a", { text: "hé €", n: 1.5, big: 2n ** 70n, small: -5n, yes: true, no: false }],
+    ["b", [Infinity, -Infinity, NaN, 0, -1, 2 ** 53]],
+    ["c", { none: null, missing: undefined, nested: [[{ deep: "x" }]] }],
+    ["d", new Date(Date.UTC(2024, 0, 1, 12))],
+    ["e", new Map<unknown, unknown>([["k", 1], [2, new Set(["s"])]])],
+    ["f", new Set([1, "two", new Uint8Array([3])])],
+    ["g", new Uint8Array([0, 255, 7])],
+    ["h", Object.assign(Object.create(null), { bare: 1 })],
+    "not keyed",
+    42,
+  ];
+  const back = roundTrip(batch);
+  assert.deepEqual(back.slice(0, 7), batch.slice(0, 7));
+  assert.deepEqual(back.slice(8), batch.slice(8));
+  // A null-prototype object arrives as a plain object with the same fields.
+  assert.deepEqual({ ...(back[7] as [string, object])[1] }, { bare: 1 });
+  // Kinds are kept, not just shapes.
+  assert.ok((back[3] as [string, unknown])[1] instanceof Date);
+  assert.ok((back[4] as [string, unknown])[1] instanceof Map);
+  assert.ok((back[5] as [string, unknown])[1] instanceof Set);
+  assert.equal(((back[6] as [string, unknown])[1] as object).constructor, Uint8Array);
+  assert.equal(typeof (back[0] as [string, { big: unknown }])[1].big, "bigint");
+  assert.ok(Object.is((back[1] as [string, number[]])[1][2], NaN));
+});
+
+Deno.test("encodeBatch() refuses a value that cannot cross, naming step, key and path", () => {
+  class Point {
+    constructor(readonly x: number) {}
+    norm(): number {
+      return Math.abs(this.x);
+    }
+  }
+  const cases: [unknown, string | undefined, string, RegExp][] = [
+    [["k1", { a: [1, () => 2] }], "k1", "[1].a[1]", /is a function/],
+    [["k2", { s: Symbol("s") }], "k2", "[1].s", /is a Symbol/],
+    [["k3", { at: new Point(1) }], "k3", "[1].at", /is an instance of class Point/],
+    [["k4", new Map([["m", { f() {} }]])], "k4", '[1].get("m").f', /is a function/],
+    [["k5", new Set([Symbol.iterator])], "k5", "[1].<entry 0>", /is a Symbol/],
+    [["k6", { [Symbol("tag")]: 1 }], "k6", "[1][Symbol(tag)]", /Symbol-keyed property/],
+    [{ plain: { fn: Math.max } }, undefined, ".plain.fn", /is a function/],
+  ];
+  for (const [item, key, path, what] of cases) {
+    assert.throws(() => encodeBatch("f.count", [["ok", 1], item], true), (error: unknown) => {
+      assert.ok(error instanceof UnencodableItemError, String(error));
+      assert.equal(error.stepId, "f.count");
+      assert.equal(error.key, key);
+      assert.equal(error.path, path);
+      assert.match(error.message, /^Cannot send an item of step "f\.count" to another worker: /);
+      assert.match(error.message, what);
+      assert.ok(error.message.includes(`item${path} is`), error.message);
+      if (key !== undefined) assert.ok(error.message.includes(`key "${key}"`), error.message);
+      return true;
+    });
+  }
+});
