@@ -104,6 +104,13 @@ async function driveBusyAndQuiet(
         .catch(() => {
           throw new Error(`the busy item of ${at} ms never came through: the flow stalled`);
         });
+    } else if (at === QUIET_AT) {
+      // The quiet item too is waited for, through to the combined stream: one
+      // turn of the event loop is not enough when the input yields one first.
+      const hasQuiet = (s: Seen) => JSON.stringify(s.item).includes('"quiet"');
+      await waitFor(() => seen.combined.some(hasQuiet), STALLED_MS).catch(() => {
+        throw new Error(`the quiet item of ${at} ms never came through: the flow stalled`);
+      });
     } else {
       await settle(0);
     }
