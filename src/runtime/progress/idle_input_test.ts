@@ -16,7 +16,7 @@ import {
   TestingSource,
   TestingTime,
 } from "../../../connectors/testing.ts";
-import { settle, waitFor } from "../../../tests/_helpers.ts";
+import { settle, waitFor, watchSleeps } from "../../../tests/_helpers.ts";
 
 type Item = [string, number | string];
 
@@ -92,8 +92,15 @@ async function driveBusyAndQuiet(
   );
   combined.output("out", new TestingSink());
   after?.(combined, clock);
-  const done = run(flow, { time: clock, epochInterval: INTERVAL, workers });
-  await settle(0); // the inputs poll first at 0 ms, so their pauses count from there
+  const watched = watchSleeps(clock);
+  const done = run(flow, { time: watched.time, epochInterval: INTERVAL, workers });
+  // Both inputs must have started their first pause at 0 ms, so the pauses count from there:
+  // a turn of the event loop does not promise that on a busy machine.
+  const firstPauses = [BUSY_TIMES[0]!, QUIET_AT];
+  await waitFor(() => firstPauses.every((at) => watched.sleeps.includes(at)), STALLED_MS)
+    .catch(() => {
+      throw new Error(`the inputs never began their first pauses; waits: ${watched.sleeps}`);
+    });
   const stops = [...new Set([...BUSY_TIMES, QUIET_AT, ...BUSY_TIMES.map((t) => t - (t % 200))])]
     .filter((t) => t > 0)
     .sort((a, b) => a - b);
