@@ -15,7 +15,8 @@ export function iso(ms: number): string {
   return Math.abs(ms) <= MAX_TIME ? new Date(ms).toISOString() : String(ms);
 }
 
-const STEPS = [
+/** Steps for a time axis, in ms, from a millisecond to a week. */
+export const TIME_STEPS: readonly number[] = [
   1,
   2,
   5,
@@ -73,8 +74,10 @@ export function axis(lo: number, hi: number, px: number): Axis {
   const multiDay = day(lo) !== day(hi);
   let step = 0;
   for (let i = 0; step === 0; i++) {
-    const candidate = i < STEPS.length ? STEPS[i]! : 864e5 * [10, 20, 50][(i - STEPS.length) % 3]! *
-      10 ** Math.floor((i - STEPS.length) / 3);
+    const candidate = i < TIME_STEPS.length
+      ? TIME_STEPS[i]!
+      : 864e5 * [10, 20, 50][(i - TIME_STEPS.length) % 3]! *
+        10 ** Math.floor((i - TIME_STEPS.length) / 3);
     const chars = tickLabel(Math.round(lo), candidate, multiDay).length;
     if ((hi - lo) / candidate <= px / (chars * 6.5 + 18)) step = candidate;
   }

@@ -6,6 +6,7 @@
 
 import { Figure } from "./figure.ts";
 import { coord, escapeMarkup, FONT } from "./_markup.ts";
+import { TIME_STEPS } from "./_timeline_axis.ts";
 
 /** One series of a {@linkcode plot}. */
 export interface PlotSeries {
@@ -37,37 +38,6 @@ const PALETTE = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2
 const TEXT = "#1f2937";
 const GRID = "#e5e7eb";
 const AXIS = "#6b7280";
-
-// Steps for a time axis, in ms: seconds to days.
-const TIME_STEPS = [
-  1,
-  2,
-  5,
-  10,
-  20,
-  50,
-  100,
-  200,
-  500,
-  1e3,
-  2e3,
-  5e3,
-  1e4,
-  15e3,
-  3e4,
-  6e4,
-  12e4,
-  3e5,
-  6e5,
-  9e5,
-  18e5,
-  36e5,
-  72e5,
-  108e5,
-  216e5,
-  432e5,
-  864e5,
-];
 
 function niceStep(span: number, count: number, time: boolean): number {
   const raw = span / count;
