@@ -31,6 +31,8 @@ const numbers = flow.input("inp", new TestingSource(paced));
 numbers.output("out", { build: () => ({ writeBatch() {}, close() { closed = true; } }) });
 await live(numbers, { every: 200 });
 console.log(`sink closed: ${closed}`);
+// Deno's kernel can drop stream output that arrives as a cell ends: let it go out first.
+await new Promise((resolve) => setTimeout(resolve, 200));
 """
 
 
@@ -75,7 +77,11 @@ def main():
         assert not errors, f"the cell failed: {errors}"
         assert panels and panels[-1].startswith("stopped: interrupted: "), panels
         assert "sink closed: true" in printed, printed
-        after = execute(client, manager, 'console.log("alive", 6 * 7)')
+        after = execute(
+            client,
+            manager,
+            'console.log("alive", 6 * 7); await new Promise((resolve) => setTimeout(resolve, 200));',
+        )
         assert ("stream", "alive 42\n") in after, after
         print(f"ok: {panels[-1]}; sink closed; the kernel still runs cells")
     finally:
