@@ -1,0 +1,74 @@
+/**
+ * What recovery keeps, and the interface of the store that keeps it.
+ *
+ * At aligned barrier `e` every stateful step encodes (synchronously, with
+ * the runtime's codec) the keys whose state changed in epoch `e`, each
+ * source partition its resume position and each sink partition its own,
+ * and hands them to the store as {@linkcode SnapshotRow}s. Once every
+ * worker's rows of epoch `e` are written, the coordinator commits `e`; an
+ * epoch counts only once committed. A new run over the same store resumes
+ * from the last committed epoch: each worker takes the rows of the keys and
+ * partitions it owns now (the worker count may differ from the last run's).
+ *
+ * Implementations: the Deno KV store (a recovery directory of partitions,
+ * `runnel recovery init DIR N`), and an in-memory store for tests.
+ *
+ * @module
+ */
+
+/** One key of one step as of one epoch. */
+export interface SnapshotRow {
+  /** The step id: a stateful step, an input or an output. */
+  readonly step: string;
+  /** The state key, or the partition key of a source or sink. */
+  readonly key: string;
+  /**
+   * The state encoded with the runtime's codec, or `undefined` when the key
+   * was discarded in this epoch (a tombstone: the key is absent on resume).
+   */
+  readonly state: Uint8Array | undefined;
+}
+
+/** Where a run resumes: the last committed epoch and every row live then. */
+export interface ResumePoint {
+  /** The last committed epoch; 0 when the store holds no committed epoch. */
+  readonly epoch: number;
+  /**
+   * Every live row as of `epoch`, by step id then key: for each (step, key)
+   * the state of the latest epoch that wrote it, tombstoned keys left out.
+   */
+  readonly rows: ReadonlyMap<string, ReadonlyMap<string, Uint8Array>>;
+}
+
+/** A recovery store, opened for one run. */
+export interface RecoveryStore {
+  /**
+   * Opens the store for a run of the flow `flowId`: checks that it belongs to
+   * this flow, takes the store's lock (a second run on the same store is
+   * refused with a clear error), drops rows of epochs after the last commit,
+   * and reads where to resume.
+   *
+   * @param flowId The flow's id.
+   * @returns Where to resume.
+   */
+  open(flowId: string): Promise<ResumePoint>;
+  /**
+   * Writes rows of epoch `epoch`: the changes since the epoch before. May be
+   * called several times for one epoch (once per worker and step); rows of
+   * one call may be written in several commits under the store's limits.
+   * Resolves once they are durable.
+   *
+   * @param epoch The epoch whose barrier the rows were taken at.
+   * @param rows The rows.
+   */
+  write(epoch: number, rows: readonly SnapshotRow[]): Promise<void>;
+  /**
+   * Marks `epoch` complete, atomically, once every write of it resolved.
+   * Guarded: a commit never replaces a newer one.
+   *
+   * @param epoch The epoch.
+   */
+  commit(epoch: number): Promise<void>;
+  /** Releases the lock and closes the store. */
+  close(): Promise<void>;
+}
