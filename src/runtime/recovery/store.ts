@@ -72,3 +72,15 @@ export interface RecoveryStore {
   /** Releases the lock and closes the store. */
   close(): Promise<void>;
 }
+
+/** How a run snapshots and resumes: `run(flow, { recovery })`. */
+export interface RecoveryOptions {
+  /** Where snapshots go and where the run resumes from. */
+  readonly store: RecoveryStore;
+  /**
+   * Runs inputs that cannot rewind (a plain iterable, stdin, a WebSocket)
+   * under recovery anyway: what they delivered before a crash is not read
+   * again. Refused by default.
+   */
+  readonly allowNonReplayable?: boolean;
+}
