@@ -1,0 +1,88 @@
+/**
+ * Helpers for the cluster transport's tests: free loopback ports and
+ * clusters of processes opened side by side in one test process.
+ *
+ * @module
+ */
+
+import { sockets, type SocketAddress } from "../../platform/socket.ts";
+import type { Message, MessageStream } from "../../message.ts";
+import { type Cluster, type ClusterOptions, openCluster } from "./cluster.ts";
+
+/** A loopback port nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  const listener = await sockets.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.port;
+  listener.close();
+  return port;
+}
+
+/** `count` loopback addresses on free ports. */
+export async function loopbackAddresses(count: number): Promise<SocketAddress[]> {
+  const addresses: SocketAddress[] = [];
+  for (let i = 0; i < count; i++) addresses.push({ hostname: "127.0.0.1", port: await freePort() });
+  return addresses;
+}
+
+/** What each process of {@linkcode openClusters} logged. */
+export type Logs = string[][];
+
+/**
+ * Opens every process of a cluster in this test process.
+ *
+ * @param count How many processes.
+ * @param overrides Options per process index (after the shared ones).
+ * @returns The clusters, by index, and their logs.
+ */
+export async function openClusters(
+  count: number,
+  overrides: (index: number) => Partial<ClusterOptions> = () => ({}),
+): Promise<{ clusters: Cluster[]; logs: Logs }> {
+  const addresses = await loopbackAddresses(count);
+  const logs: Logs = addresses.map(() => []);
+  const clusters = await Promise.all(addresses.map((_, index) =>
+    openCluster({
+      addresses,
+      processIndex: index,
+      workersPerProcess: 1,
+      flowId: "flow",
+      fingerprint: "graph-1",
+      version: "0.1.0",
+      startupTimeoutMs: 20_000,
+      log: (line) => logs[index]!.push(line),
+      ...overrides(index),
+    })
+  ));
+  return { clusters, logs };
+}
+
+/** Everything a stream yields, with its error if it failed. */
+export async function collect<T>(
+  stream: MessageStream<T>,
+): Promise<{ messages: Message<T>[]; error?: unknown }> {
+  const messages: Message<T>[] = [];
+  try {
+    for await (const message of stream) messages.push(message);
+  } catch (error) {
+    return { messages, error };
+  }
+  return { messages };
+}
+
+/** Resolves after `ms` of real time. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `condition` every 5 ms until it holds, failing after `ms` (generous, for a busy machine). */
+export async function eventually(
+  condition: () => boolean,
+  what: string,
+  ms = 20_000,
+): Promise<void> {
+  const until = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error(`Timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
