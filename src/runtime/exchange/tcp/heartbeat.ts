@@ -7,7 +7,23 @@
  */
 
 import { realTime, type SystemTime } from "../../system_time.ts";
-import { PeerLostError, type TcpConnection } from "./connection.ts";
+import { type ConnectionEnd, PeerLostError } from "./connection.ts";
+
+/** What {@linkcode watchPeers} needs of a connection (a `TcpConnection` has it). */
+export interface WatchedPeer {
+  /** The peer's process index. */
+  readonly peerIndex: number;
+  /** The peer's address. */
+  readonly address: string;
+  /** When something last arrived from the peer. */
+  readonly lastHeard: number;
+  /** Settles when the connection ended. */
+  readonly ended: Promise<ConnectionEnd>;
+  /** Sends a heartbeat. */
+  heartbeat(): void;
+  /** Drops the connection. */
+  abort(reason: unknown): void;
+}
 
 /** Options for {@linkcode watchPeers}. */
 export interface WatchPeersOptions {
@@ -46,7 +62,7 @@ export interface WatchPeersOptions {
  * @returns A function that stops watching.
  */
 export function watchPeers(
-  connections: Iterable<TcpConnection>,
+  connections: Iterable<WatchedPeer>,
   options: WatchPeersOptions,
 ): () => void {
   const time = options.time ?? realTime;
@@ -60,8 +76,8 @@ export function watchPeers(
   }
   const stop = new AbortController();
   const watched = [...connections];
-  const reported = new Set<TcpConnection>();
-  const report = (connection: TcpConnection, error: PeerLostError) => {
+  const reported = new Set<WatchedPeer>();
+  const report = (connection: WatchedPeer, error: PeerLostError) => {
     if (stop.signal.aborted || reported.has(connection)) return;
     reported.add(connection);
     options.onLost(error);
