@@ -5,7 +5,7 @@
  * @module
  */
 
-import { sockets, type SocketAddress } from "../../platform/socket.ts";
+import { type SocketAddress, sockets } from "../../platform/socket.ts";
 import type { Message, MessageStream } from "../../message.ts";
 import { type Cluster, type ClusterOptions, openCluster } from "./cluster.ts";
 

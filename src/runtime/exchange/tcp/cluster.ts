@@ -7,7 +7,7 @@
  */
 
 import { deferred } from "../../_async.ts";
-import { sockets, type SocketAddress } from "../../platform/socket.ts";
+import { type SocketAddress, sockets } from "../../platform/socket.ts";
 import type { Listener, Socket } from "../../platform/socket.ts";
 import { realTime, type SystemTime } from "../../system_time.ts";
 import type { Channel } from "../channel.ts";
@@ -217,7 +217,9 @@ export async function openCluster(options: ClusterOptions): Promise<Cluster> {
   const own = options.listen ?? addresses[processIndex]!;
   const listener = count > 1 ? await sockets.listen(own) : undefined;
   const stop = new AbortController();
-  const handshakeOptions = (checkPeer: (index: number) => string | undefined): HandshakeOptions => ({
+  const handshakeOptions = (
+    checkPeer: (index: number) => string | undefined,
+  ): HandshakeOptions => ({
     version: options.version,
     flowId: options.flowId,
     fingerprint: options.fingerprint,
@@ -243,33 +245,33 @@ export async function openCluster(options: ClusterOptions): Promise<Cluster> {
   // Handshakes under way on accepted sockets: cut short when startup ends.
   const pending = new Map<Socket, Promise<void>>();
   if (inbound === 0) allInbound.resolve();
-  const accepting = listener === undefined
-    ? Promise.resolve()
-    : acceptPeers(listener, (socket) => {
-      const framed = new FramedSocket(socket, MAX_HANDSHAKE_FRAME_BYTES);
-      const shaking = handshake(
-        framed,
-        handshakeOptions((index) => {
-          if (index < processIndex) {
-            return `process ${index} should wait for process ${processIndex} to connect to it`;
-          }
-          if (connections[index] !== undefined) return `process ${index} is connected already`;
-          return undefined;
-        }),
-      ).then((hello) => {
-        if (stop.signal.aborted || connections[hello.processIndex] !== undefined) {
-          socket.close();
-          return;
+  const accepting = listener === undefined ? Promise.resolve() : acceptPeers(listener, (socket) => {
+    const framed = new FramedSocket(socket, MAX_HANDSHAKE_FRAME_BYTES);
+    const shaking = handshake(
+      framed,
+      handshakeOptions((index) => {
+        if (index < processIndex) {
+          return `process ${index} should wait for process ${processIndex} to connect to it`;
         }
-        open(framed, hello.processIndex);
-        if (--inbound === 0) allInbound.resolve();
-      }, (error) => {
-        log(`runnel cluster: process ${processIndex} dropped a connection from ${socket.remoteAddress}: ${
+        if (connections[index] !== undefined) return `process ${index} is connected already`;
+        return undefined;
+      }),
+    ).then((hello) => {
+      if (stop.signal.aborted || connections[hello.processIndex] !== undefined) {
+        socket.close();
+        return;
+      }
+      open(framed, hello.processIndex);
+      if (--inbound === 0) allInbound.resolve();
+    }, (error) => {
+      log(
+        `runnel cluster: process ${processIndex} dropped a connection from ${socket.remoteAddress}: ${
           error instanceof HandshakeError ? error.reason : message(error)
-        }`);
-      }).finally(() => pending.delete(socket));
-      pending.set(socket, shaking);
-    });
+        }`,
+      );
+    }).finally(() => pending.delete(socket));
+    pending.set(socket, shaking);
+  });
 
   const dial = async (index: number): Promise<void> => {
     const address = addresses[index]!;
@@ -284,9 +286,9 @@ export async function openCluster(options: ClusterOptions): Promise<Cluster> {
         const now = time.now();
         if (now >= deadline) {
           throw new ClusterStartupError(
-            `Cannot reach cluster process ${index} at ${formatAddress(address)} within ${startupTimeoutMs} ms: ${
-              message(lastError)
-            }`,
+            `Cannot reach cluster process ${index} at ${
+              formatAddress(address)
+            } within ${startupTimeoutMs} ms: ${message(lastError)}`,
           );
         }
         await time.sleepUntil(Math.min(deadline, now + wait), stop.signal);
@@ -300,7 +302,9 @@ export async function openCluster(options: ClusterOptions): Promise<Cluster> {
           handshakeOptions((peer) =>
             peer === index
               ? undefined
-              : `the process at ${formatAddress(address)} should be process ${index}, it says it is ${peer}`
+              : `the process at ${
+                formatAddress(address)
+              } should be process ${index}, it says it is ${peer}`
           ),
         );
       } catch (error) {
@@ -330,7 +334,9 @@ export async function openCluster(options: ClusterOptions): Promise<Cluster> {
         }
       }
       throw new ClusterStartupError(
-        `Cluster process ${processIndex}: ${missing.join(", ")} did not connect within ${startupTimeoutMs} ms`,
+        `Cluster process ${processIndex}: ${
+          missing.join(", ")
+        } did not connect within ${startupTimeoutMs} ms`,
       );
     }
   };

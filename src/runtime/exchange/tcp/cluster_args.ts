@@ -26,7 +26,9 @@ export interface ClusterArgs {
 
 function parseAddress(text: string, position: number, from: string): SocketAddress {
   const fail = (why: string): never => {
-    throw new TypeError(`Cannot read address ${position} of ${from} ${JSON.stringify(text)}: ${why}`);
+    throw new TypeError(
+      `Cannot read address ${position} of ${from} ${JSON.stringify(text)}: ${why}`,
+    );
   };
   let hostname: string;
   let port: string;
@@ -77,7 +79,9 @@ export function parseClusterArgs(
   if (addressText === undefined || addressText.trim() === "") {
     if (idText !== undefined && idText.trim() !== "") {
       throw new TypeError(
-        `Cannot join a cluster: ${idFrom} is ${JSON.stringify(idText)} but no addresses were given ` +
+        `Cannot join a cluster: ${idFrom} is ${
+          JSON.stringify(idText)
+        } but no addresses were given ` +
           `(-a "host0:port;host1:port" or RUNNEL_ADDRESSES)`,
       );
     }
@@ -108,7 +112,9 @@ export function parseClusterArgs(
   } else {
     const trimmed = idText.trim();
     if (!/^\d+$/.test(trimmed)) {
-      throw new TypeError(`Cannot read ${idFrom}: ${JSON.stringify(idText)} is not a process index`);
+      throw new TypeError(
+        `Cannot read ${idFrom}: ${JSON.stringify(idText)} is not a process index`,
+      );
     }
     processIndex = Number(trimmed);
     if (processIndex >= addresses.length) {

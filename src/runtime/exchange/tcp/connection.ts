@@ -10,7 +10,7 @@ import { type Deferred, deferred } from "../../_async.ts";
 import { Barrier, type Control, type Message, StreamStatus, Watermark } from "../../message.ts";
 import type { MessageStream } from "../../message.ts";
 import { realTime, type SystemTime } from "../../system_time.ts";
-import { CHANNEL_CREDIT, type Channel, COALESCE_LIMIT } from "../channel.ts";
+import { type Channel, CHANNEL_CREDIT, COALESCE_LIMIT } from "../channel.ts";
 import { decodeBatch, encodeBatch } from "../codec.ts";
 import {
   FrameType,
@@ -342,7 +342,10 @@ export class TcpConnection {
               } else if (message instanceof Watermark) {
                 writer.channelNumber(FrameType.WATERMARK, channel.number, message.time);
               } else {
-                writer.channelFrame(message.idle ? FrameType.IDLE : FrameType.ACTIVE, channel.number);
+                writer.channelFrame(
+                  message.idle ? FrameType.IDLE : FrameType.ACTIVE,
+                  channel.number,
+                );
               }
               break;
             }
@@ -628,7 +631,9 @@ export class TcpSender<T = unknown> implements Channel<T> {
 
   /** @throws {TypeError} Always: the receiving end is on the peer. */
   receive(): MessageStream<T> {
-    throw new TypeError(`Cannot receive on channel "${this.#channel.name}": this is its sending end`);
+    throw new TypeError(
+      `Cannot receive on channel "${this.#channel.name}": this is its sending end`,
+    );
   }
 }
 
@@ -648,7 +653,9 @@ export class TcpReceiver<T = unknown> implements Channel<T> {
   }
 
   #refuse(): never {
-    throw new TypeError(`Cannot send on channel "${this.#channel.name}": this is its receiving end`);
+    throw new TypeError(
+      `Cannot send on channel "${this.#channel.name}": this is its receiving end`,
+    );
   }
 
   /** @throws {TypeError} Always: the sending end is on the peer. */

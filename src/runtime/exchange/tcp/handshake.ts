@@ -128,7 +128,9 @@ function mismatch(
   if (theirs.protocol !== mine.protocol) {
     return differs("the protocol version", mine.protocol, theirs.protocol);
   }
-  if (theirs.version !== mine.version) return differs("runnel's version", mine.version, theirs.version);
+  if (theirs.version !== mine.version) {
+    return differs("runnel's version", mine.version, theirs.version);
+  }
   if (theirs.flowId !== mine.flowId) return differs("the flow id", mine.flowId, theirs.flowId);
   if (theirs.fingerprint !== mine.fingerprint) {
     return differs("the graph fingerprint", mine.fingerprint, theirs.fingerprint);
@@ -215,7 +217,9 @@ async function exchange(framed: FramedSocket, options: HandshakeOptions): Promis
     );
     const got = (await expect(framed, FrameType.PROOF, "proof of the secret")).payload;
     const wanted = await proof(secret, theirs.processIndex, mine.nonce, theirs.nonce);
-    if (!sameBytes(got, wanted)) throw new Refused("the peer does not know the cluster secret", false);
+    if (!sameBytes(got, wanted)) {
+      throw new Refused("the peer does not know the cluster secret", false);
+    }
   }
   await framed.socket.write(encodeFrame(FrameType.ACCEPT));
   await expect(framed, FrameType.ACCEPT, "acceptance");

@@ -88,7 +88,11 @@ export function watchPeers(
         report(
           connection,
           end.error ??
-            new PeerLostError(connection.peerIndex, connection.address, "the connection was dropped"),
+            new PeerLostError(
+              connection.peerIndex,
+              connection.address,
+              "the connection was dropped",
+            ),
         );
       }
     });
