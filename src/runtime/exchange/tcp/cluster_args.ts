@@ -56,10 +56,15 @@ function parseAddress(text: string, position: number, from: string): SocketAddre
  * is a cluster of one.
  *
  * @example A process of a two-process cluster, from its environment
- * ```ts ignore
- * const args = parseClusterArgs({}, (name) =>
- *   ({ RUNNEL_ADDRESSES: "a:7001;b:7001", RUNNEL_PROCESS_ID: "1" })[name]);
- * // { addresses: [{ hostname: "a", port: 7001 }, { hostname: "b", port: 7001 }], processIndex: 1 }
+ * ```ts
+ * import { parseClusterArgs } from "./cluster_args.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const env: Record<string, string> = { RUNNEL_ADDRESSES: "a:7001;b:7001", RUNNEL_PROCESS_ID: "1" };
+ * assert.deepEqual(parseClusterArgs({}, (name) => env[name]), {
+ *   addresses: [{ hostname: "a", port: 7001 }, { hostname: "b", port: 7001 }],
+ *   processIndex: 1,
+ * });
  * ```
  *
  * @param flags `-a` and `-i` as given on the command line.
