@@ -522,7 +522,7 @@ export class TcpConnection {
   }
 
   /** @internal */
-  async *read(channel: Incoming): AsyncGenerator<Message, void, undefined> {
+  async *read(channel: Incoming, decode: boolean): AsyncGenerator<Message, void, undefined> {
     if (channel.reading) throw new TypeError(`Channel "${channel.name}" is already being read`);
     channel.reading = true;
     try {
@@ -532,7 +532,8 @@ export class TcpConnection {
           if ("body" in next) {
             this.took(channel);
             const pieces = splitPieces(next.body);
-            if (pieces.length === 1) yield decodeBatch(pieces[0]!);
+            if (!decode) yield pieces;
+            else if (pieces.length === 1) yield decodeBatch(pieces[0]!);
             else yield pieces.flatMap((piece) => decodeBatch(piece));
           } else {
             yield next;
@@ -679,6 +680,17 @@ export class TcpReceiver<T = unknown> implements Channel<T> {
   }
 
   receive(): MessageStream<T> {
-    return this.#connection.read(this.#channel) as MessageStream<T>;
+    return this.#connection.read(this.#channel, true) as MessageStream<T>;
+  }
+
+  /**
+   * Receives without decoding, for a worker thread that decodes itself (the
+   * bytes can be handed over by transfer): each batch arrives as the list
+   * of {@linkcode encodeBatch} buffers it was coalesced from, in order.
+   * Credit and control messages are as with {@linkcode receive}; read
+   * either stream, once.
+   */
+  receiveEncoded(): MessageStream<Uint8Array> {
+    return this.#connection.read(this.#channel, false) as MessageStream<Uint8Array>;
   }
 }

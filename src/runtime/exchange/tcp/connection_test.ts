@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Barrier, isBatch, StreamStatus, Watermark } from "../../message.ts";
 import { CHANNEL_CREDIT } from "../channel.ts";
-import { UnencodableItemError } from "../codec.ts";
+import { decodeBatch, encodeBatch, UnencodableItemError } from "../codec.ts";
 import { PeerLostError } from "./connection.ts";
 import { collect, eventually, openClusters, sleep } from "./_test_cluster.ts";
 
@@ -234,6 +234,31 @@ Deno.test("TcpConnection splits nothing and loses nothing over many batches", as
       assert.equal(value, i);
       assert.equal(key, `k${i}`);
     });
+  } finally {
+    await Promise.all([a!.close(), b!.close()]);
+  }
+});
+
+Deno.test("TcpConnection hands encoded batches through without decoding them", async () => {
+  const { clusters: [a, b] } = await openClusters(2);
+  try {
+    const sender = a!.connection(1).sender<number>("raw");
+    const receiver = b!.connection(0).receiver<number>("raw");
+    const received = collect(receiver.receiveEncoded());
+    // Two batches coalesced into one frame, then one on its own.
+    void sender.sendEncoded(encodeBatch("raw", [1, 2], false), 2);
+    void sender.sendEncoded(encodeBatch("raw", [3], false), 1);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    sender.sendControl(new Barrier(4));
+    await sender.sendBatch([5]);
+    sender.end();
+    const { messages, error } = await received;
+    assert.equal(error, undefined);
+    assert.equal(messages.length, 3);
+    const [first, barrier, last] = messages as [Uint8Array[], Barrier, Uint8Array[]];
+    assert.deepEqual(first.map((bytes) => decodeBatch(bytes)), [[1, 2], [3]]);
+    assert.deepEqual(barrier, new Barrier(4));
+    assert.deepEqual(last.map((bytes) => decodeBatch(bytes)), [[5]]);
   } finally {
     await Promise.all([a!.close(), b!.close()]);
   }
