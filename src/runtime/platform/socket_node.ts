@@ -25,7 +25,8 @@ class NodeSocket implements Socket {
     this.remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`;
     socket.setNoDelay(true);
     socket.on("data", (chunk: Uint8Array) => {
-      this.#chunks.push(chunk);
+      // A plain view of the Buffer, as the other runtimes give.
+      this.#chunks.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
       if (this.#chunks.length >= PAUSE_AT) socket.pause();
       this.#wake();
     });
