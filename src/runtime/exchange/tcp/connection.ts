@@ -98,6 +98,13 @@ type Op =
   | { readonly kind: "end"; readonly channel: Outgoing }
   | { readonly kind: "fail"; readonly channel: Outgoing; readonly message: string };
 
+interface Link {
+  queue(op: Op): void;
+  waitForCredit(channel: Outgoing): Promise<void>;
+  failure(): PeerLostError | undefined;
+  read(channel: Incoming, decode: boolean): AsyncGenerator<Message, void, undefined>;
+}
+
 type Queued = { readonly body: Uint8Array } | Control;
 
 interface Incoming {
@@ -152,6 +159,13 @@ export class TcpConnection {
   #ended: ConnectionEnd | undefined;
   readonly #end = deferred<ConnectionEnd>();
   #lastHeard: number;
+  // What the channel ends reach of their connection.
+  readonly #link: Link = {
+    queue: (op) => this.#queue(op),
+    waitForCredit: (channel) => this.#waitForCredit(channel),
+    failure: () => this.#ended?.error,
+    read: (channel, decode) => this.#read(channel, decode),
+  };
 
   /**
    * Starts reading: call it once the handshake accepted the peer.
@@ -167,7 +181,7 @@ export class TcpConnection {
     this.#lastHeard = this.#time.now();
     framed.reader.maxFrameBytes = options.maxFrameBytes ?? MAX_FRAME_BYTES;
     framed.onChunk = () => this.#lastHeard = this.#time.now();
-    this.#read();
+    this.#readFrames();
   }
 
   /** When something last arrived from the peer, on the connection's clock. */
@@ -204,7 +218,7 @@ export class TcpConnection {
       this.#outgoing.set(name, channel);
       this.#outgoingByNumber.push(channel);
     }
-    return new TcpSender(this, channel, options);
+    return new TcpSender(this.#link, channel, options);
   }
 
   /**
@@ -215,7 +229,7 @@ export class TcpConnection {
    * @returns The channel.
    */
   receiver<T = unknown>(name: string): TcpReceiver<T> {
-    return new TcpReceiver(this, this.#incomingNamed(name));
+    return new TcpReceiver(this.#link, this.#incomingNamed(name));
   }
 
   #incomingNamed(name: string): Incoming {
@@ -282,16 +296,10 @@ export class TcpConnection {
 
   // --- sending ---
 
-  /** @internal */
-  queue(op: Op): void {
+  #queue(op: Op): void {
     if (op.kind === "batch") op.channel.inFlight++;
     this.#ops.push(op);
     this.#schedule();
-  }
-
-  /** @internal */
-  waitForCredit(channel: Outgoing): Promise<void> {
-    return this.#waitForCredit(channel);
   }
 
   async #waitForCredit(channel: Outgoing): Promise<void> {
@@ -299,11 +307,6 @@ export class TcpConnection {
       await channel.credit.promise;
     }
     if (this.#ended?.error && !channel.ended) throw this.#ended.error;
-  }
-
-  /** @internal */
-  failure(): PeerLostError | undefined {
-    return this.#ended?.error;
   }
 
   #credit(channel: Outgoing): void {
@@ -391,15 +394,13 @@ export class TcpConnection {
 
   // --- receiving ---
 
-  /** @internal */
-  took(channel: Incoming): void {
+  #took(channel: Incoming): void {
     if (channel.number === undefined || this.#ended || this.#goodbyeSent) return;
     this.#credits.set(channel.number, (this.#credits.get(channel.number) ?? 0) + 1);
     this.#schedule();
   }
 
-  /** @internal */
-  stoppedReading(channel: Incoming): void {
+  #stoppedReading(channel: Incoming): void {
     channel.closed = true;
     channel.queue.length = 0;
     if (channel.number === undefined || this.#ended || this.#goodbyeSent) return;
@@ -413,7 +414,7 @@ export class TcpConnection {
     arrived.resolve();
   }
 
-  async #read(): Promise<void> {
+  async #readFrames(): Promise<void> {
     try {
       while (true) {
         const frame = await this.#framed.next();
@@ -521,8 +522,7 @@ export class TcpConnection {
     this.#end.resolve(ended);
   }
 
-  /** @internal */
-  async *read(channel: Incoming, decode: boolean): AsyncGenerator<Message, void, undefined> {
+  async *#read(channel: Incoming, decode: boolean): AsyncGenerator<Message, void, undefined> {
     if (channel.reading) throw new TypeError(`Channel "${channel.name}" is already being read`);
     channel.reading = true;
     try {
@@ -530,7 +530,7 @@ export class TcpConnection {
         const next = channel.queue.shift();
         if (next !== undefined) {
           if ("body" in next) {
-            this.took(channel);
+            this.#took(channel);
             const pieces = splitPieces(next.body);
             if (!decode) yield pieces;
             else if (pieces.length === 1) yield decodeBatch(pieces[0]!);
@@ -545,7 +545,7 @@ export class TcpConnection {
         await channel.arrived.promise;
       }
     } finally {
-      this.stoppedReading(channel);
+      this.#stoppedReading(channel);
     }
   }
 }
@@ -557,13 +557,13 @@ export class TcpConnection {
  * up to {@linkcode COALESCE_LIMIT} items.
  */
 export class TcpSender<T = unknown> implements Channel<T> {
-  readonly #connection: TcpConnection;
+  readonly #connection: Link;
   readonly #channel: Outgoing;
   readonly #stepId: string;
   readonly #keyed: boolean;
 
   /** @internal */
-  constructor(connection: TcpConnection, channel: Outgoing, options: TcpSenderOptions) {
+  constructor(connection: Link, channel: Outgoing, options: TcpSenderOptions) {
     this.#connection = connection;
     this.#channel = channel;
     this.#stepId = options.stepId ?? channel.name;
@@ -640,11 +640,11 @@ export class TcpSender<T = unknown> implements Channel<T> {
 
 /** The receiving end of a logical channel on a {@linkcode TcpConnection}. */
 export class TcpReceiver<T = unknown> implements Channel<T> {
-  readonly #connection: TcpConnection;
+  readonly #connection: Link;
   readonly #channel: Incoming;
 
   /** @internal */
-  constructor(connection: TcpConnection, channel: Incoming) {
+  constructor(connection: Link, channel: Incoming) {
     this.#connection = connection;
     this.#channel = channel;
   }

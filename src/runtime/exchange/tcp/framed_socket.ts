@@ -13,7 +13,7 @@ export class FramedSocket {
   readonly socket: Socket;
   /** The frame reader; its limit may be raised once the peer is trusted. */
   readonly reader: FrameReader;
-  /** Called with the time of every chunk that arrives (liveness). */
+  /** Called whenever a chunk arrives (the connection counts it as a sign of life). */
   onChunk: (() => void) | undefined;
 
   /**
