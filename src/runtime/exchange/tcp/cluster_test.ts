@@ -97,6 +97,12 @@ Deno.test("openCluster() refuses a peer that claims the wrong process index", as
     openCluster(options(swapped, 2, log2)),
     /should be process 1, it says it is 0/,
   );
+  // Only the dialer saw the mismatch; the listener logs the reason it was sent.
+  await eventually(() => log0.length > 0, "the listener to log the refusal");
+  assert.match(
+    log0[0]!,
+    /dropped a connection from 127\.0\.0\.1:\d+: .*should be process 1, it says it is 0/,
+  );
   await Promise.all([
     first.then((c) => c.close()),
     openCluster(options(addresses, 1, [])).then((c) => c.close()),

@@ -240,9 +240,10 @@ async function exchange(framed: FramedSocket, options: HandshakeOptions): Promis
 export async function handshake(framed: FramedSocket, options: HandshakeOptions): Promise<Hello> {
   const address = framed.socket.remoteAddress;
   const stop = new AbortController();
+  const timeoutReason = `no handshake within ${options.timeoutMs} ms`;
   const timeout = options.time.sleepUntil(options.time.now() + options.timeoutMs, stop.signal)
     .then(() => {
-      throw new Refused(`no handshake within ${options.timeoutMs} ms`, false);
+      throw new Refused(timeoutReason, false);
     });
   try {
     return await Promise.race([exchange(framed, options), timeout]);
@@ -251,10 +252,20 @@ export async function handshake(framed: FramedSocket, options: HandshakeOptions)
       ? error
       : new Refused(error instanceof Error ? error.message : String(error), false);
     if (!refused.byPeer) {
-      // Best effort, and briefly: the peer may be gone or not reading.
+      // Best effort, and briefly: the peer may be gone or not reading. Then, unless a read
+      // is still under way (the time ran out), wait for the peer to close first: closing with
+      // its bytes unread would reset the connection, and it might never read the reason.
       const waited = new AbortController();
+      const timedOut = refused.reason === timeoutReason;
       await Promise.race([
         framed.socket.write(encodeFrame(FrameType.REFUSE, encoder.encode(refused.reason)))
+          .then(async () => {
+            if (timedOut) return;
+            // Until the peer closes, or refuses too (then neither waits for the other).
+            for (let frame = await framed.next(); frame !== null; frame = await framed.next()) {
+              if (frame.type === FrameType.REFUSE) return;
+            }
+          })
           .catch(() => {}),
         options.time.sleepUntil(options.time.now() + 1_000, waited.signal).catch(() => {}),
       ]);
