@@ -46,8 +46,11 @@ export class PeerLostError extends Error {
 export interface ConnectionEnd {
   /** Whether the peer said goodbye first (a clean end). */
   readonly goodbye: boolean;
-  /** Why it ended, when it was not clean. */
-  readonly error?: PeerLostError;
+  /**
+   * Why it ended, when it was not clean: a {@linkcode PeerLostError} when
+   * the peer went away, or the reason given to {@linkcode TcpConnection.abort}.
+   */
+  readonly error?: unknown;
 }
 
 /** Options for a {@linkcode TcpConnection}. */
@@ -101,7 +104,7 @@ type Op =
 interface Link {
   queue(op: Op): void;
   waitForCredit(channel: Outgoing): Promise<void>;
-  failure(): PeerLostError | undefined;
+  failure(): { error: unknown } | undefined;
   read(channel: Incoming, decode: boolean): AsyncGenerator<Message, void, undefined>;
 }
 
@@ -163,7 +166,7 @@ export class TcpConnection {
   readonly #link: Link = {
     queue: (op) => this.#queue(op),
     waitForCredit: (channel) => this.#waitForCredit(channel),
-    failure: () => this.#ended?.error,
+    failure: () => this.#ended && !this.#ended.goodbye ? { error: this.#ended.error } : undefined,
     read: (channel, decode) => this.#read(channel, decode),
   };
 
@@ -240,7 +243,7 @@ export class TcpConnection {
         number: undefined,
         queue: [],
         ended: false,
-        failure: this.#ended?.error ? { error: this.#ended.error } : undefined,
+        failure: this.#ended ? { error: this.#ended.error ?? this.#closedError() } : undefined,
         closed: false,
         reading: false,
         arrived: deferred(),
@@ -306,7 +309,8 @@ export class TcpConnection {
     while (channel.inFlight >= CHANNEL_CREDIT && !channel.closed) {
       await channel.credit.promise;
     }
-    if (this.#ended?.error && !channel.ended) throw this.#ended.error;
+    const failure = this.#link.failure();
+    if (failure && !channel.ended) throw failure.error;
   }
 
   #credit(channel: Outgoing): void {
@@ -492,6 +496,14 @@ export class TcpConnection {
     return channel;
   }
 
+  #closedError(): PeerLostError {
+    return new PeerLostError(
+      this.peerIndex,
+      this.address,
+      "the connection closed before this channel ended",
+    );
+  }
+
   #lost(why: string): void {
     if (this.#ended) return;
     if (this.#goodbyeReceived) return this.#finish({ goodbye: true });
@@ -501,13 +513,9 @@ export class TcpConnection {
 
   #finish(end: ConnectionEnd, reason?: unknown): void {
     if (this.#ended) return;
-    const error = reason ?? end.error ?? new PeerLostError(
-      this.peerIndex,
-      this.address,
-      "the connection closed before this channel ended",
-    );
+    const error = reason ?? end.error ?? this.#closedError();
     const ended: ConnectionEnd = end.error === undefined && reason !== undefined
-      ? { goodbye: end.goodbye, error: error as PeerLostError }
+      ? { goodbye: end.goodbye, error }
       : end;
     this.#ended = ended;
     this.#framed.socket.close();
@@ -590,7 +598,7 @@ export class TcpSender<T = unknown> implements Channel<T> {
   sendEncoded(bytes: Uint8Array, count: number): void | Promise<void> {
     const channel = this.#channel;
     const failure = this.#connection.failure();
-    if (failure && !channel.ended) throw failure;
+    if (failure && !channel.ended) throw failure.error;
     if (channel.closed) return;
     const open = channel.open;
     if (open !== undefined && open.count + count <= COALESCE_LIMIT) {

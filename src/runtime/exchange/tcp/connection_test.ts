@@ -211,6 +211,27 @@ Deno.test("TcpConnection ends cleanly on close, and a receiver left open fails n
   assert.ok(error instanceof PeerLostError, String(error));
   assert.equal(error.processIndex, 0);
   assert.match(error.message, /process 0 at 127\.0\.0\.1:\d+/);
+  // A channel opened after the end fails at once rather than waiting forever.
+  const late = await collect(b!.channel<number>("late", 0, 1).receive());
+  assert.ok(late.error instanceof PeerLostError, String(late.error));
+});
+
+Deno.test("TcpConnection.abort() fails both ends of every channel on this side with its reason", async () => {
+  const { clusters: [a, b] } = await openClusters(2);
+  const sender = a!.channel<number>("out", 0, 1);
+  const received = collect(a!.channel<number>("in", 1, 0).receive());
+  const remote = collect(b!.channel<number>("out", 0, 1).receive());
+  const reason = new Error("the run failed");
+  a!.abort(reason);
+  assert.throws(() => sender.sendBatch([1]), (error) => error === reason);
+  assert.equal((await received).error, reason);
+  assert.equal((await a!.connection(1).ended).error, reason);
+  const { error } = await remote;
+  assert.ok(error instanceof PeerLostError, String(error));
+  assert.equal(
+    error.message,
+    `Lost cluster process 0 at ${b!.addressOf(0)}: closed the connection without a goodbye`,
+  );
 });
 
 Deno.test("TcpConnection splits nothing and loses nothing over many batches", async () => {

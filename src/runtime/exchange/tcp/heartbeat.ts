@@ -84,7 +84,8 @@ export function watchPeers(
   };
   for (const connection of watched) {
     connection.ended.then((end) => {
-      if (!end.goodbye) {
+      // A connection this process dropped for a reason of its own is not a lost peer.
+      if (!end.goodbye && (end.error === undefined || end.error instanceof PeerLostError)) {
         report(
           connection,
           end.error ??

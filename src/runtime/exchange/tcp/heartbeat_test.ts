@@ -114,9 +114,18 @@ Deno.test("a peer that drops its connection without a goodbye is reported lost a
     timeoutMs: 60_000,
     onLost: (error) => lost.push(error),
   });
+  const lostByB: PeerLostError[] = [];
+  const stopB = watchPeers(b!.connections, {
+    intervalMs: 100,
+    timeoutMs: 60_000,
+    onLost: (error) => lostByB.push(error),
+  });
   try {
     b!.abort(new Error("the run failed"));
     await eventually(() => lost.length === 1, "the loss");
+    await b!.connection(0).ended;
+    await sleep(20);
+    assert.equal(lostByB.length, 0, "the process that dropped the connection lost no peer");
     assert.equal(lost[0]!.processIndex, 1);
     assert.equal(
       lost[0]!.message,
@@ -124,6 +133,7 @@ Deno.test("a peer that drops its connection without a goodbye is reported lost a
     );
   } finally {
     stop();
+    stopB();
   }
 });
 
