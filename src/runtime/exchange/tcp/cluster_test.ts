@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { type Socket, type SocketAddress, sockets } from "../../platform/socket.ts";
 import { type Cluster, type ClusterOptions, ClusterStartupError, openCluster } from "./cluster.ts";
-import { collect, eventually, loopbackAddresses, sleep } from "./_test_cluster.ts";
+import { collect, eventually, loopbackAddresses, openClusters, sleep } from "./_test_cluster.ts";
 
 function options(
   addresses: SocketAddress[],
@@ -258,4 +258,41 @@ Deno.test("openCluster() fails after the startup timeout naming the unreachable 
       } did not connect within 600 ms$`,
     ),
   );
+});
+
+Deno.test("three processes of two workers each: every worker reaches every worker on another process", async () => {
+  const { clusters } = await openClusters(3, () => ({ workersPerProcess: 2 }));
+  try {
+    for (const cluster of clusters) {
+      assert.deepEqual(
+        cluster.connections.map((c) => c.peerIndex),
+        [0, 1, 2].filter((i) => i !== cluster.processIndex),
+      );
+    }
+    const workers = [0, 1, 2, 3, 4, 5];
+    const processOf = (w: number) => Math.floor(w / 2);
+    const results: Promise<{ from: number; to: number; got: unknown[] }>[] = [];
+    for (const from of workers) {
+      for (const to of workers) {
+        if (processOf(from) === processOf(to)) continue;
+        const receiver = clusters[processOf(to)]!.channel<string>("all", from, to);
+        results.push(
+          collect(receiver.receive()).then(({ messages }) => ({ from, to, got: messages })),
+        );
+        const sender = clusters[processOf(from)]!.channel<string>("all", from, to);
+        await sender.sendBatch([`${from}->${to}`]);
+        sender.end();
+      }
+    }
+    for (const { from, to, got } of await Promise.all(results)) {
+      assert.deepEqual(got, [[`${from}->${to}`]]);
+    }
+    assert.throws(() => clusters[0]!.channel("all", 0, 1), /exactly one end must be remote/);
+    assert.throws(
+      () => clusters[0]!.connection(0),
+      /the cluster has processes 0\.\.2 and this is 0/,
+    );
+  } finally {
+    await Promise.all(clusters.map((c) => c.close()));
+  }
 });
