@@ -54,7 +54,11 @@ export interface ClusterOptions {
 
 /** Cluster startup failed: a peer was unreachable, never connected, or was refused. */
 export class ClusterStartupError extends Error {
-  /** @param message What failed. */
+  /**
+   * Makes the error.
+   *
+   * @param message What failed.
+   */
   constructor(message: string) {
     super(message);
     this.name = "ClusterStartupError";

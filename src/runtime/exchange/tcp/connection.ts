@@ -30,6 +30,8 @@ export class PeerLostError extends Error {
   readonly address: string;
 
   /**
+   * Makes the error.
+   *
    * @param processIndex The lost process's index.
    * @param address Its address.
    * @param why What happened, such as `"closed the connection without a goodbye"`.
@@ -638,7 +640,11 @@ export class TcpSender<T = unknown> implements Channel<T> {
     this.#connection.queue({ kind: "fail", channel, message });
   }
 
-  /** @throws {TypeError} Always: the receiving end is on the peer. */
+  /**
+   * Refuses: this is the sending end.
+   *
+   * @throws {TypeError} Always: the receiving end is on the peer.
+   */
   receive(): MessageStream<T> {
     throw new TypeError(
       `Cannot receive on channel "${this.#channel.name}": this is its sending end`,
@@ -667,22 +673,38 @@ export class TcpReceiver<T = unknown> implements Channel<T> {
     );
   }
 
-  /** @throws {TypeError} Always: the sending end is on the peer. */
+  /**
+   * Refuses: this is the receiving end.
+   *
+   * @throws {TypeError} Always: the sending end is on the peer.
+   */
   sendBatch(): never {
     this.#refuse();
   }
 
-  /** @throws {TypeError} Always. */
+  /**
+   * Refuses: this is the receiving end.
+   *
+   * @throws {TypeError} Always.
+   */
   sendControl(): never {
     this.#refuse();
   }
 
-  /** @throws {TypeError} Always. */
+  /**
+   * Refuses: this is the receiving end.
+   *
+   * @throws {TypeError} Always.
+   */
   end(): never {
     this.#refuse();
   }
 
-  /** @throws {TypeError} Always. */
+  /**
+   * Refuses: this is the receiving end.
+   *
+   * @throws {TypeError} Always.
+   */
   fail(): never {
     this.#refuse();
   }

@@ -72,6 +72,8 @@ export class HandshakeError extends Error {
   readonly byPeer: boolean;
 
   /**
+   * Makes the error.
+   *
    * @param address The peer's address.
    * @param reason Why.
    * @param byPeer Whether the peer refused.
