@@ -122,9 +122,10 @@ export interface KvAtomic {
   /**
    * Applies the writes durably.
    *
-   * @returns `ok: false` when a check failed (nothing was written).
+   * @returns `ok: false` when a check failed (nothing was written); else
+   *   the version the written entries now have.
    */
-  commit(): Promise<{ ok: boolean }>;
+  commit(): Promise<{ ok: boolean; versionstamp?: string }>;
 }
 
 /** A Deno KV database file, as runnel's recovery store uses it. */
