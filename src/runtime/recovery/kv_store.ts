@@ -755,10 +755,9 @@ async function readRows(
       const step = segments[0]!.step;
       let live = rows.get(step);
       if (live === undefined) rows.set(step, live = new Map());
-      // Groups hold disjoint keys, so reading one into the step's map is safe.
-      const group = new Map<string, Uint8Array>();
-      await readGroup(part, segments, epoch, group);
-      for (const [key, state] of group) live.set(key, state);
+      // Groups hold disjoint keys (a key's group is fixed by its hash), so
+      // each applies its base and deltas straight to the step's map.
+      await readGroup(part, segments, epoch, live);
     }
   }));
   for (const [step, live] of rows) if (live.size === 0) rows.delete(step);
