@@ -30,6 +30,14 @@ let listeningToStdoutErrors = false;
 // Deno KV values are bytes in runnel; a value of any other kind would need
 // V8's serializer, which Bun lacks (its `node:v8` writes another format), so
 // every runtime refuses it the same way.
+const KV_PACKAGE = "@deno/kv";
+
+// The part of the package's `openKv` used here.
+type OpenKv = (
+  path: string,
+  options: { encodeV8: (value: unknown) => Uint8Array; decodeV8: (bytes: Uint8Array) => unknown },
+) => Promise<unknown>;
+
 function refuseNonBytes(): never {
   throw new TypeError("runnel stores only bytes (Uint8Array) in Deno KV");
 }
@@ -224,8 +232,10 @@ export const nodePlatform: Platform = {
   },
 
   async openKv(path: string): Promise<KvDatabase> {
-    // Loaded on first use: its native module is needed only by recovery.
-    const { openKv } = await import("@deno/kv");
+    // Loaded on first use, by a name that is not a literal: only recovery
+    // needs its native module, and a flow that never opens a store should
+    // not make a first run resolve or download the package.
+    const { openKv } = await import(KV_PACKAGE) as { openKv: OpenKv };
     const kv = await openKv(path, { encodeV8: refuseNonBytes, decodeV8: refuseNonBytes });
     return kv as unknown as KvDatabase;
   },
