@@ -134,8 +134,8 @@ interface PartitionState extends OpenPartition {
  * of a partition, one segment of many rows encoded with the runtime's codec
  * and cut into pieces under Deno KV's limits, never one KV entry per key, so
  * a resume reads large values rather than listing millions of entries.
- * After each commit, a bucket whose deltas outweigh its last base gets a new
- * base (every live row as of the committed epoch), and segments no longer
+ * After each commit, a bucket whose later deltas outweigh its last base (or
+ * its first delta) gets a new base (every live row as of the committed epoch), and segments no longer
  * needed to rebuild an epoch committed within `backup` seconds are deleted.
  *
  * `open` checks every partition (present, of this store, of this flow,
@@ -781,8 +781,15 @@ async function compact(part: PartitionState, epoch: number, keepSince: number): 
     const current = segmentsAsOf(segments, epoch);
     const base = current[0]?.writer === 0 ? current[0] : undefined;
     const deltas = base === undefined ? current : current.slice(1);
-    const deltaBytes = deltas.reduce((sum, s) => sum + s.bytes, 0);
-    if (deltas.length > 0 && (deltas.length >= MAX_DELTAS || deltaBytes > (base?.bytes ?? 0))) {
+    // Without a base the first delta stands in for one: a large first epoch
+    // is not written twice, only once later deltas outweigh it.
+    const anchor = base ?? deltas[0];
+    const later = base === undefined ? deltas.slice(1) : deltas;
+    const laterBytes = later.reduce((sum, s) => sum + s.bytes, 0);
+    if (
+      anchor !== undefined && later.length > 0 &&
+      (deltas.length >= MAX_DELTAS || laterBytes > anchor.bytes)
+    ) {
       const live = new Map<string, Uint8Array>();
       await readGroup(part, segments, epoch, live);
       const { step, bucket } = segments[0]!;

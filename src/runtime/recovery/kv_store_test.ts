@@ -416,7 +416,7 @@ Deno.test("KvRecoveryStore.open() refuses a corrupt or truncated segment, naming
     await store.commit(1);
     await store.close();
     const path = partitionPath(dir, 0);
-    const pieceKeys = (await keysOf(path)).filter((key) => key[0] === "seg" && key[4] === 0);
+    const pieceKeys = (await keysOf(path)).filter((key) => key[0] === "seg");
     assert.ok(pieceKeys.length >= 2, `${pieceKeys.length} pieces`);
     const original = await withKv(
       path,
