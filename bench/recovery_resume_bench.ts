@@ -6,11 +6,18 @@
  * in the same run, is the layout the store avoids, one KV entry per key:
  * listing 100,000 such entries, scaled to 1,000,000.
  *
- * The last line: `{"bench":"recovery_resume","resume_ms_1m_keys":…,"ratio_per_key_vs_segments":…}`.
+ * A second baseline is the least any resume must do: fill a `Map` of
+ * 1,000,000 string keys with byte arrays (the `ResumePoint` it returns).
+ * On a loaded machine wall times stretch; the process CPU time of the
+ * resume (all threads) and the ratios, measured in the same run, say more.
+ *
+ * The last line: `{"bench":"recovery_resume","resume_ms_1m_keys":…,"resume_cpu_ms_1m_keys":…,
+ * "ratio_per_key_vs_segments":…,"ratio_resume_vs_bare_map":…}`.
  *
  * @module
  */
 
+import process from "node:process";
 import { KvRecoveryStore } from "../recovery.ts";
 import { encodeValue } from "../src/runtime/exchange/codec.ts";
 import { platform } from "../src/runtime/platform/platform.ts";
@@ -51,11 +58,15 @@ try {
     bytes += (await Deno.stat(`${dir}/store/part-${p}.kv`)).size;
   }
   const resumes: number[] = [];
+  const resumeCpu: number[] = [];
   for (let round = 0; round < 3; round++) {
     const store = new KvRecoveryStore(`${dir}/store`);
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const resume = await store.open("bench");
+    const cpu = process.cpuUsage(cpu0);
     resumes.push(performance.now() - t0);
+    resumeCpu.push((cpu.user + cpu.system) / 1000);
     const keys = resume.rows.get("bench.count")?.size;
     await store.close();
     if (resume.epoch !== 2 || keys !== KEYS) {
@@ -84,6 +95,17 @@ try {
   perKey.close();
   if (listed !== PER_KEY_SAMPLE) throw new Error(`listed ${listed} per-key entries`);
 
+  // The least a resume does: a Map of every key to its state's bytes.
+  const bareKeys = Array.from({ length: KEYS }, (_, i) => `${keyOf(i)}`);
+  const shared = encodeValue({ n: 1, seen: 3 });
+  const bare: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    const t2 = performance.now();
+    const map = new Map<string, Uint8Array>();
+    for (let i = 0; i < KEYS; i++) map.set(bareKeys[i]!, shared.subarray(0, 8));
+    bare.push(performance.now() - t2);
+  }
+
   const resumeMs = Math.min(...resumes);
   console.log(JSON.stringify({
     bench: "recovery_resume",
@@ -94,12 +116,16 @@ try {
     store_bytes: bytes,
     kv_entries_partition_0: entries,
     resume_ms_runs: resumes.map(Math.round),
+    resume_cpu_ms_runs: resumeCpu.map(Math.round),
+    bare_map_ms_runs: bare.map(Math.round),
   }));
   console.log(JSON.stringify({
     bench: "recovery_resume",
     resume_ms_1m_keys: Math.round(resumeMs),
+    resume_cpu_ms_1m_keys: Math.round(Math.min(...resumeCpu)),
     per_key_list_ms_1m_keys: Math.round(perKeyMs),
     ratio_per_key_vs_segments: +(perKeyMs / resumeMs).toFixed(2),
+    ratio_resume_vs_bare_map: +(resumeMs / Math.min(...bare)).toFixed(2),
   }));
 } finally {
   await Deno.remove(dir, { recursive: true });
