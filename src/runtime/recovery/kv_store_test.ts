@@ -550,3 +550,60 @@ Deno.test("KvRecoveryStore takes at once the lock of a run of this host that was
     assert.deepEqual([...resume.rows.get("s")!.get("k")!], [7]);
   });
 });
+
+Deno.test("KvRecoveryStore: an epoch written in many atomic commits counts only once committed; a crash during a commit rolls the partitions ahead back", async () => {
+  await withTempDir(async (dir) => {
+    await KvRecoveryStore.init(dir, 2, { buckets: 2 });
+    const store = new KvRecoveryStore(dir);
+    await store.open("f");
+    await store.write(1, [{ step: "s", key: "k", state: bytes("one") }]);
+    await store.commit(1);
+    // Epoch 2: about 4 MB, so dozens of atomic commits per partition.
+    const big = Array.from({ length: 64 }, (_, i) => ({
+      step: "s",
+      key: `big-${i}`,
+      state: new Uint8Array(60_000).fill(i),
+    }));
+    await store.write(2, big);
+    await store.close(); // killed after the writes, before the commit
+    let resume = await reopen(dir);
+    assert.equal(resume.epoch, 1);
+    assert.deepEqual(plain(resume), { s: { k: "one" } });
+    for (let p = 0; p < 2; p++) {
+      const left = (await keysOf(partitionPath(dir, p))).filter((key) =>
+        key[0] !== "exec" && key[1] === 2
+      );
+      assert.deepEqual(
+        left,
+        [],
+        `partition ${p} kept rows of the uncommitted epoch: ${JSON.stringify(left)}`,
+      );
+    }
+
+    // Killed during commit(2): partition 1 has the marker, partition 0 not.
+    const again = new KvRecoveryStore(dir);
+    await again.open("f");
+    await again.write(2, big);
+    await again.close();
+    await withKv(
+      partitionPath(dir, 1),
+      (kv) => kv.atomic().set(["commit"], encodeValue({ epoch: 2, at: 0 })).commit(),
+    );
+    resume = await reopen(dir);
+    assert.equal(resume.epoch, 1);
+    assert.deepEqual(plain(resume), { s: { k: "one" } });
+    await withKv(partitionPath(dir, 1), async (kv) => {
+      assert.equal(
+        (decodeValue((await kv.get(["commit"])).value as Uint8Array) as { epoch: number }).epoch,
+        1,
+      );
+    });
+    // The next run commits epoch 2 in both partitions again.
+    const next = new KvRecoveryStore(dir);
+    await next.open("f");
+    await next.write(2, [{ step: "s", key: "k", state: bytes("two") }]);
+    await next.commit(2);
+    await next.close();
+    assert.deepEqual(plain(await reopen(dir)), { s: { k: "two" } });
+  });
+});
