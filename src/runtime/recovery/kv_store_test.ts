@@ -607,3 +607,39 @@ Deno.test("KvRecoveryStore: an epoch written in many atomic commits counts only 
     assert.deepEqual(plain(await reopen(dir)), { s: { k: "two" } });
   });
 });
+
+Deno.test("KvRecoveryStore: a run suspended past its lock's heartbeats loses the store, and its commit is refused", async () => {
+  await withTempDir(async (dir) => {
+    await KvRecoveryStore.init(dir, 2);
+    const script = new URL("../../../tests/fixtures/recovery/stale_run.ts", import.meta.url);
+    const child = spawnModule(script, [dir], { denoFlags: ["--allow-all", "--unstable-kv"] });
+    try {
+      for (let i = 0; i < 600 && !child.stdout().includes("holding"); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.equal(child.stdout(), "holding\n", "the run started");
+      // Suspended (alive, but no longer renewing its lock): the next run
+      // takes the store over once three heartbeats were missed.
+      child.kill("SIGSTOP");
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const newer = new KvRecoveryStore(dir);
+      const resume = await newer.open("f");
+      assert.equal(resume.epoch, 1);
+      await newer.write(2, [{ step: "s", key: "k", state: bytes("newer") }]);
+      await newer.commit(2);
+      // The old run wakes up and tries to commit its epoch 2.
+      child.kill("SIGCONT");
+      await child.write(bytes("commit\n"));
+      child.closeStdin();
+      const { stdout } = await child.done;
+      assert.match(
+        stdout,
+        /^holding\nrefused: .*(another run took the store over|was taken over by another run)/,
+      );
+      await newer.close();
+    } finally {
+      if (child.child.exitCode === null) child.kill("SIGKILL");
+    }
+    assert.deepEqual(plain(await reopen(dir)), { s: { k: "newer" } });
+  });
+});
