@@ -42,6 +42,13 @@ function refuseNonBytes(): never {
   throw new TypeError("runnel stores only bytes (Uint8Array) in Deno KV");
 }
 
+// A value someone else stored with V8's serializer is not decoded (Bun
+// cannot, and runnel has no use for it): it reads as this marker, which the
+// reader reports as not bytes, naming its file, as Deno's decoded value is.
+function notBytes(bytes: Uint8Array): unknown {
+  return { notBytes: bytes.length };
+}
+
 // EPIPE: the reader of the pipe is gone; once it was seen the stream is
 // destroyed, and later writes fail with ERR_STREAM_DESTROYED.
 function isClosedPipe(error: unknown): boolean {
@@ -236,7 +243,7 @@ export const nodePlatform: Platform = {
     // needs its native module, and a flow that never opens a store should
     // not make a first run resolve or download the package.
     const { openKv } = await import(KV_PACKAGE) as { openKv: OpenKv };
-    const kv = await openKv(path, { encodeV8: refuseNonBytes, decodeV8: refuseNonBytes });
+    const kv = await openKv(path, { encodeV8: refuseNonBytes, decodeV8: notBytes });
     return kv as unknown as KvDatabase;
   },
 

@@ -205,7 +205,8 @@ export interface Platform {
    * `Deno.openKv` in Deno (which needs `--unstable-kv`, or `"unstable":
    * ["kv"]` in `deno.json`), the `@deno/kv` package in Node and Bun. One file
    * is readable from every runtime. Only bytes may be stored: another value
-   * is refused on write, and a value that is not bytes fails to read.
+   * is refused on write; a value of another kind written by someone else
+   * reads as something that is not a `Uint8Array`.
    *
    * @param path The database file.
    */

@@ -120,7 +120,8 @@ export function bytesOf(path: string, key: KvKey, value: unknown): Uint8Array {
   throw new RecoveryStoreError(
     path,
     `The recovery partition ${path} is corrupt: its entry ${JSON.stringify(key)} holds ` +
-      `${value === null ? "nothing" : `a ${typeof value}`}, not the bytes runnel writes`,
+      `${value === null ? "nothing" : `a value of another kind (${typeof value})`}, not the ` +
+      "bytes runnel writes",
   );
 }
 

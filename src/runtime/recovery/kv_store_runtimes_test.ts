@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { KvRecoveryStore } from "./kv_store.ts";
+import { KvRecoveryStore, RecoveryStoreError } from "./kv_store.ts";
+import { partitionPath } from "./_partitions.ts";
 import type { ResumePoint, SnapshotRow } from "./store.ts";
 import { runtime, withTempDir } from "../../../tests/_runtime.ts";
 
@@ -68,6 +69,32 @@ Deno.test(`a store written on ${runtime} opens and reads the same on Deno, Node 
       assert.equal(new TextDecoder().decode(after.rows.get("from")!.get(name)), name);
       expected = digest(after);
     }
+
+    // A value another program stored with V8's serializer (Deno's `set` of a
+    // string) is reported as not runnel's, naming the file, on every runtime.
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn("deno", [
+        "run",
+        "--allow-all",
+        "--unstable-kv",
+        `${REPO}tests/fixtures/recovery/put_string.ts`,
+        partitionPath(dir, 0),
+      ], { cwd: REPO, stdio: "inherit" });
+      child.on("error", reject);
+      child.on(
+        "close",
+        (code) => code === 0 ? resolve() : reject(new Error(`deno exited with ${code}`)),
+      );
+    });
+    await assert.rejects(readBack(dir), (error: unknown) => {
+      assert.ok(error instanceof RecoveryStoreError, String(error));
+      assert.equal(error.path, partitionPath(dir, 0));
+      assert.match(
+        error.message,
+        /part-0\.kv is corrupt: its entry \["commit"\] holds a value of another kind \((string|object)\), not the bytes runnel writes/,
+      );
+      return true;
+    });
   });
 });
 
