@@ -153,20 +153,9 @@ function recoveryStore(
     env: "RUNNEL_BACKUP_INTERVAL",
   });
   if (dir === undefined) {
-    for (
-      const [given, what] of [[backup?.source, "a backup interval"], [
-        options.has("fresh") ? "--fresh" : undefined,
-        "starting over",
-      ]] as const
-    ) {
-      if (given !== undefined) {
-        throw new CliError(
-          `${given} needs a recovery directory (-r DIR): ${what} applies to snapshots`,
-          {
-            hint,
-          },
-        );
-      }
+    const given = backup?.source ?? (options.has("fresh") ? "--fresh" : undefined);
+    if (given !== undefined) {
+      throw new CliError(`${given} needs a recovery directory (-r DIR)`, { hint });
     }
     return undefined;
   }
