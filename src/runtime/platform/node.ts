@@ -27,9 +27,6 @@ import { isLiveProcStat } from "./proc_stat.ts";
 
 let listeningToStdoutErrors = false;
 
-// Deno KV values are bytes in runnel; a value of any other kind would need
-// V8's serializer, which Bun lacks (its `node:v8` writes another format), so
-// every runtime refuses it the same way.
 const KV_PACKAGE = "@deno/kv";
 
 // The part of the package's `openKv` used here.
@@ -38,6 +35,9 @@ type OpenKv = (
   options: { encodeV8: (value: unknown) => Uint8Array; decodeV8: (bytes: Uint8Array) => unknown },
 ) => Promise<unknown>;
 
+// Deno KV values are bytes in runnel; a value of any other kind would need
+// V8's serializer, which Bun lacks (its `node:v8` writes another format), so
+// every runtime refuses it the same way.
 function refuseNonBytes(): never {
   throw new TypeError("runnel stores only bytes (Uint8Array) in Deno KV");
 }
