@@ -12,6 +12,8 @@
  * - `["flow"]`: the id of the flow the store belongs to;
  * - `["commit"]`: the partition's last committed epoch and when;
  * - `["epoch", e]`: when epoch `e` was committed (for `backup`);
+ * - `["floor"]`: the oldest epoch the partition can still rebuild, once
+ *   compaction deleted older segments;
  * - `["idx", e, step, bucket, writer]`: one segment: the rows of (step,
  *   bucket) one write of epoch `e` gave (a delta), or, with writer 0, every
  *   live row of (step, bucket) as of `e` (a base, written by compaction);
@@ -35,16 +37,23 @@ export const FORMAT = 1;
 export const DEFAULT_BUCKETS = 32;
 /** Deno KV's limit on a value. */
 export const MAX_VALUE_BYTES = 64 * 1024;
-/** Deno KV's limits on one atomic commit, with room for the keys' encoding overhead. */
+/** Deno KV's limit on mutations in one atomic commit. */
 export const MAX_COMMIT_MUTATIONS = 1000;
+/** Deno KV's limit on the bytes of one atomic commit (800 KiB), less room for key overhead. */
 export const MAX_COMMIT_BYTES = 800 * 1024 - 16 * 1024;
 /** The longest step id, in UTF-8 bytes, that fits a KV key with room to spare. */
 export const MAX_STEP_ID_BYTES = 1024;
 
+/** The partition's identity, written by `init`. */
 export const META: KvKey = ["meta"];
+/** The id of the flow the store belongs to. */
 export const FLOW: KvKey = ["flow"];
+/** The partition's last committed epoch. */
 export const COMMIT: KvKey = ["commit"];
+/** The run holding the store (partition 0 only). */
 export const LOCK: KvKey = ["lock"];
+/** The oldest epoch the partition can still rebuild. */
+export const FLOOR: KvKey = ["floor"];
 
 /** A recovery directory cannot be used as it is: names the file and what is wrong. */
 export class RecoveryStoreError extends Error {

@@ -16,6 +16,7 @@ import {
   decodeRecord,
   DEFAULT_BUCKETS,
   encodeRecord,
+  FLOOR,
   FLOW,
   FORMAT,
   groupId,
@@ -108,8 +109,6 @@ function randomId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(8));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
-
-const FLOOR = ["floor"] as const;
 
 interface PartitionState extends OpenPartition {
   committed: number;
