@@ -61,7 +61,11 @@ export interface KvRecoveryStoreOptions {
   backup?: number;
   /** Starts over: `open` drops every snapshot and the flow the store belonged to (`--fresh`). */
   fresh?: boolean;
-  /** The time commits are stamped with and the lock's heartbeat runs on. Defaults to real time. */
+  /**
+   * The time commits are stamped with (for `backup`) and the lock's
+   * heartbeat and waits run on. Defaults to real time. With a hand-driven
+   * time, `open` on a store another run holds waits until the time is moved.
+   */
   time?: SystemTime;
   /**
    * Milliseconds between renewals of the store's lock. A run whose lock was
