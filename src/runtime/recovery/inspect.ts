@@ -94,6 +94,7 @@ export interface RecoveryReport {
  *
  * @example Inspecting a store after two epochs
  * ```ts
+ * import { table } from "@runnel/runnel";
  * import { inspectRecovery, KvRecoveryStore } from "@runnel/runnel/recovery";
  * import assert from "node:assert/strict";
  *
@@ -117,6 +118,9 @@ export interface RecoveryReport {
  *   report.steps.map(({ step, keys, bytes }) => [step, keys, bytes]),
  *   [["wordcount.count", 2, 20]],
  * );
+ * // In a notebook, the steps as a table (the last expression of a cell is drawn).
+ * const html = String(table(report.steps, { columns: ["step", "keys", "bytes"] }));
+ * assert.deepEqual(html.match(/(?<=<td[^>]*>)[^<]+/g), ["wordcount.count", "2", "20"]);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
