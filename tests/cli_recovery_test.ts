@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { rm } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { main } from "../cli.ts";
 import { KvRecoveryStore } from "../recovery.ts";
 import { encodeValue } from "../src/runtime/exchange/codec.ts";
@@ -50,6 +50,11 @@ Deno.test("runnel recovery init DIR N creates N partitions, relative to the work
     assert.equal(report.partitions, 3);
     assert.equal(report.committedEpoch, 0);
     assert.equal(report.flow, undefined);
+
+    await writeFile(`${dir}/a-file`, "");
+    const onFile = await cli(["recovery", "init", "a-file", "2"], dir);
+    assert.equal(onFile.code, 1);
+    assert.match(onFile.stderr, /^runnel: Cannot create the recovery store .*a-file: /);
 
     const again = await cli(["recovery", "init", "snaps", "2"], dir);
     assert.equal(again.code, 1);

@@ -6,7 +6,7 @@
  */
 
 import { encodeValue } from "../exchange/codec.ts";
-import { platform } from "../platform/platform.ts";
+import { type KvDatabase, platform } from "../platform/platform.ts";
 import { realTime, type SystemTime } from "../system_time.ts";
 import {
   applyRows,
@@ -211,12 +211,24 @@ export class KvRecoveryStore implements RecoveryStore {
         `Cannot create a recovery store: the bucket count must be a whole number from 1 to 65536, got ${buckets}`,
       );
     }
-    await platform.mkdir(dir);
-    const existing = (await platform.readDir(dir)).filter((e) => /^part-\d+\.kv$/.test(e.name));
+    const cannot = (path: string, error: unknown) =>
+      new RecoveryStoreError(
+        path,
+        `Cannot create the recovery store ${dir}: ${(error as Error)?.message ?? String(error)}`,
+        { cause: error },
+      );
+    let names: string[];
+    try {
+      await platform.mkdir(dir);
+      names = (await platform.readDir(dir)).map((e) => e.name);
+    } catch (error) {
+      throw cannot(dir, error);
+    }
+    const existing = names.filter((name) => /^part-\d+\.kv$/.test(name));
     if (existing.length > 0) {
       throw new RecoveryStoreError(
         dir,
-        `The directory ${dir} already holds a recovery store (${existing[0]!.name}); ` +
+        `The directory ${dir} already holds a recovery store (${existing[0]}); ` +
           "delete it first, or run with --fresh to start that store over",
       );
     }
@@ -224,7 +236,12 @@ export class KvRecoveryStore implements RecoveryStore {
     const created = Date.now();
     for (let partition = 0; partition < partitions; partition++) {
       const path = partitionPath(dir, partition);
-      const kv = await platform.openKv(path);
+      let kv: KvDatabase;
+      try {
+        kv = await platform.openKv(path);
+      } catch (error) {
+        throw cannot(path, error);
+      }
       try {
         const meta = { format: FORMAT, store, partition, partitions, buckets, created };
         const result = await kv.atomic().check({ key: META, versionstamp: null })
