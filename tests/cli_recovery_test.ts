@@ -147,6 +147,10 @@ Deno.test("runnel recovery inspect of a missing directory or partition exits 1 n
       missing.stderr,
       /^runnel: The recovery directory .*nowhere does not exist; create it with 'runnel recovery init DIR N'\n$/,
     );
+    await writeFile(`${dir}/a-file`, "");
+    const notDir = await cli(["recovery", "inspect", "a-file"], dir);
+    assert.equal(notDir.code, 1);
+    assert.match(notDir.stderr, /^runnel: Cannot read the recovery directory .*a-file: /);
     await wordcountStore(`${dir}/snaps`);
     await rm(partitionPath(`${dir}/snaps`, 1));
     const partial = await cli(["recovery", "inspect", "snaps", "--json"], dir);

@@ -183,7 +183,11 @@ function files(dir: string): Promise<string[]> {
             "'runnel recovery init DIR N'",
         );
       }
-      throw error;
+      throw new RecoveryStoreError(
+        dir,
+        `Cannot read the recovery directory ${dir}: ${(error as Error)?.message ?? String(error)}`,
+        { cause: error },
+      );
     },
   );
 }
