@@ -61,6 +61,12 @@ export type {
 } from "./src/dataflow/graph.ts";
 export { stableHash } from "./src/dataflow/stable_hash.ts";
 export { iterate, run, type RunOptions } from "./src/runtime/run.ts";
+export type {
+  RecoveryOptions,
+  RecoveryStore,
+  ResumePoint,
+  SnapshotRow,
+} from "./src/runtime/recovery/store.ts";
 export { RunStats, type StepCounts } from "./src/runtime/run_stats.ts";
 export type { SystemTime } from "./src/runtime/system_time.ts";
 export { toMermaid, type ToMermaidOptions } from "./src/viz/mermaid.ts";

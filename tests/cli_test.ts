@@ -110,7 +110,7 @@ Deno.test("an unknown command is a usage error naming the commands", async () =>
   assert.equal(code, 2);
   assert.equal(
     stderr,
-    `runnel: unknown command "runn"; commands: run, visualize\nTry 'runnel --help'.\n`,
+    `runnel: unknown command "runn"; commands: run, visualize, recovery\nTry 'runnel --help'.\n`,
   );
 });
 

@@ -16,6 +16,8 @@ export function mainHelp(version: string): string {
 Usage:
   runnel run <module>[:export] [options]        run a dataflow until its inputs end
   runnel visualize <module>[:export] [options]  print a dataflow as a Mermaid flowchart
+  runnel recovery init DIR N                    create a recovery store of N partitions
+  runnel recovery inspect DIR [--json]          show what a recovery store holds
   runnel --help | --version
 
 <module> is a path, relative to the current directory, or a URL. Without
@@ -32,6 +34,7 @@ Options:
 Examples:
   runnel run examples/wordcount.ts
   runnel run flows.ts:buildFlow -s 5
+  runnel recovery init snapshots 4 && runnel run examples/wordcount.ts -r snapshots
   runnel visualize examples/wordcount.ts --recursive
 `;
 }
@@ -54,6 +57,16 @@ Options:
                                    env RUNNEL_WORKERS_PER_PROCESS, default 1
       --flush-on-interrupt         on the first signal, emit open windows and
                                    aggregates before closing the sinks
+  -r, --recovery-directory DIR     snapshot state into the recovery store DIR
+                                   at every epoch and resume from its last
+                                   committed epoch ('runnel recovery init'
+                                   creates it); env RUNNEL_RECOVERY_DIRECTORY
+  -b, --backup-interval SECONDS    keep older complete epochs this long before
+                                   deleting them, so backups of single
+                                   partitions still meet at a common epoch
+                                   env RUNNEL_BACKUP_INTERVAL, default 0
+      --fresh                      with -r: drop the store's snapshots and
+                                   start over
   -h, --help                       show this help
 
 A flag wins over its environment variable. With RUNNEL_TRACE=1, a failure
@@ -61,7 +74,9 @@ also prints its stack trace.
 
 Exit status:
   0    the flow finished
-  1    the flow failed, or the module's own code threw while it ran
+  1    the flow failed, or the module's own code threw while it ran, or the
+       recovery store cannot be used (missing or mixed partitions, another
+       flow's, corrupt, held by another run)
   2    usage error: bad arguments; a module that cannot load (not found, a
        syntax error, a missing import); export not found; not a Dataflow
   129  stopped by SIGHUP
@@ -72,6 +87,7 @@ Examples:
   runnel run examples/wordcount.ts
   runnel run flows.ts:buildFlow -s 2
   RUNNEL_SNAPSHOT_INTERVAL=30 runnel run examples/wordcount.ts
+  runnel run examples/wordcount.ts -r snapshots -s 5 -b 30
 `;
 
 /** The help for `runnel visualize --help`. */
@@ -89,4 +105,33 @@ Options:
 
 Example:
   runnel visualize examples/wordcount.ts --recursive
+`;
+
+/** The help for `runnel recovery --help`. */
+export const RECOVERY_HELP = `Usage: runnel recovery init DIR N
+       runnel recovery inspect DIR [--json]
+
+A recovery store is a directory of N partitions (part-0.kv …), each a Deno KV
+database. 'runnel run flow.ts -r DIR' snapshots the flow's state into it at
+every epoch (-s) and, run again after a crash, resumes from the last epoch
+every partition committed. Keys are spread over the partitions by a hash of
+(step, key); put partitions on different disks, or back them up one by one
+(-b keeps older epochs so such backups still meet at a common epoch).
+
+Commands:
+  init DIR N          create DIR (if missing) with N partitions; refused when
+                      DIR already holds a store
+  inspect DIR         print the runs that used DIR, the committed epoch, each
+                      step's keys and bytes, and the values of steps of at
+                      most 16 keys (each source and sink partition's position)
+      --json          print the same as one JSON object
+
+Exit status:
+  0  done
+  1  the store cannot be used: the message names the file and what is wrong
+  2  usage error
+
+Examples:
+  runnel recovery init snapshots 4
+  runnel recovery inspect snapshots --json
 `;

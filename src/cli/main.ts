@@ -1,5 +1,5 @@
 /**
- * The `runnel` command: `run`, `visualize`, `--help`, `--version`.
+ * The `runnel` command: `run`, `visualize`, `recovery`, `--help`, `--version`.
  *
  * @module
  */
@@ -11,21 +11,26 @@ import { run } from "../runtime/run.ts";
 import type { StopSignal } from "../runtime/platform/platform.ts";
 import { type OptionSpec, parseArgs } from "./args.ts";
 import { CliError, commandHint, HELP_HINT, oneLine, traceOf } from "./errors.ts";
-import { mainHelp, RUN_HELP, VISUALIZE_HELP } from "./help.ts";
+import { mainHelp, RECOVERY_HELP, RUN_HELP, VISUALIZE_HELP } from "./help.ts";
 import { type CliIo, processIo } from "./io.ts";
 import { loadFlow } from "./load_flow.ts";
 import { isStdoutClosed } from "../runtime/platform/stdout_closed.ts";
+import { KvRecoveryStore } from "../runtime/recovery/kv_store.ts";
+import { recoveryCommand, resolvePath } from "./recovery.ts";
 
 /** runnel's version, from `deno.json`. */
 export const VERSION: string = denoJson.version;
 
-const COMMANDS = ["run", "visualize"];
+const COMMANDS = ["run", "visualize", "recovery"];
 const HELP: OptionSpec = { long: "help", short: "h" };
 
 const RUN_OPTIONS: readonly OptionSpec[] = [
   { long: "snapshot-interval", short: "s", value: "SECONDS" },
   { long: "workers-per-process", short: "w", value: "N" },
   { long: "flush-on-interrupt" },
+  { long: "recovery-directory", short: "r", value: "DIR" },
+  { long: "backup-interval", short: "b", value: "SECONDS" },
+  { long: "fresh" },
   HELP,
 ];
 
@@ -117,11 +122,57 @@ async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
     }
   }
 
+  const store = recoveryStore(options, io);
   const flow = await loadFlow(spec, io.cwd());
-  return await runFlow(flow, {
-    epochInterval: seconds * 1000,
-    flushOnInterrupt: options.has("flush-on-interrupt"),
-  }, io);
+  try {
+    return await runFlow(flow, {
+      epochInterval: seconds * 1000,
+      flushOnInterrupt: options.has("flush-on-interrupt"),
+      store,
+    }, io);
+  } finally {
+    // The run closes the store it opened; closing again is harmless.
+    await store?.close();
+  }
+}
+
+// The recovery store of `-r DIR` (with `-b` and `--fresh`), or none.
+function recoveryStore(
+  options: Map<string, string | true>,
+  io: CliIo,
+): KvRecoveryStore | undefined {
+  const hint = commandHint("run");
+  const dir = setting(options, io, {
+    long: "recovery-directory",
+    short: "r",
+    env: "RUNNEL_RECOVERY_DIRECTORY",
+  });
+  const backup = setting(options, io, {
+    long: "backup-interval",
+    short: "b",
+    env: "RUNNEL_BACKUP_INTERVAL",
+  });
+  if (dir === undefined) {
+    const given = backup?.source ?? (options.has("fresh") ? "--fresh" : undefined);
+    if (given !== undefined) {
+      throw new CliError(`${given} needs a recovery directory (-r DIR)`, { hint });
+    }
+    return undefined;
+  }
+  let seconds = 0;
+  if (backup !== undefined) {
+    seconds = Number(backup.value);
+    if (backup.value.trim() === "" || !Number.isFinite(seconds) || seconds < 0) {
+      throw new CliError(
+        `${backup.source} must be a number of seconds of at least 0, got "${backup.value}"`,
+        { hint },
+      );
+    }
+  }
+  return new KvRecoveryStore(resolvePath(io.cwd(), dir.value), {
+    backup: seconds,
+    fresh: options.has("fresh"),
+  });
 }
 
 // How a shell reports a process a signal ended: 128 plus the signal's number.
@@ -140,7 +191,7 @@ function stopNotice(signal: StopSignal, flushing: boolean): string {
 
 async function runFlow(
   flow: Dataflow,
-  settings: { epochInterval: number; flushOnInterrupt: boolean },
+  settings: { epochInterval: number; flushOnInterrupt: boolean; store?: KvRecoveryStore },
   io: CliIo,
 ): Promise<number> {
   const controller = new AbortController();
@@ -160,6 +211,7 @@ async function runFlow(
       epochInterval: settings.epochInterval,
       signal: controller.signal,
       drainSignal: settings.flushOnInterrupt ? drain.signal : undefined,
+      recovery: settings.store === undefined ? undefined : { store: settings.store },
     });
   } catch (error) {
     // Our reader has gone (`| head`): the run is over, quietly, as for Unix tools.
@@ -211,6 +263,7 @@ async function dispatch(args: readonly string[], io: CliIo): Promise<number> {
     const topic = rest[0];
     if (topic === "run") await io.stdout(RUN_HELP);
     else if (topic === "visualize") await io.stdout(VISUALIZE_HELP);
+    else if (topic === "recovery") await io.stdout(RECOVERY_HELP);
     else if (topic === undefined) await io.stdout(mainHelp(VERSION));
     else {
       throw new CliError(`unknown command "${topic}"; commands: ${COMMANDS.join(", ")}`, {
@@ -221,6 +274,7 @@ async function dispatch(args: readonly string[], io: CliIo): Promise<number> {
   }
   if (command === "run") return await runCommand(rest, io);
   if (command === "visualize") return await visualizeCommand(rest, io);
+  if (command === "recovery") return await recoveryCommand(rest, io);
   if (command.startsWith("-")) {
     throw new CliError(`unknown option "${command}"; options come after the command`, {
       hint: HELP_HINT,

@@ -13,6 +13,7 @@ import { Epochs, EpochTicker } from "./progress/mod.ts";
 import { realTime, type SystemTime } from "./system_time.ts";
 import { planWorkers, type RunPlan, workerCountOf } from "./workers.ts";
 import type { RunStats } from "./run_stats.ts";
+import type { RecoveryOptions } from "./recovery/store.ts";
 
 /**
  * Options for {@linkcode run}.
@@ -96,6 +97,8 @@ export interface RunOptions {
   workers?: number;
   /** Counts items in and out per step and worker into this {@linkcode RunStats}. */
   stats?: RunStats;
+  /** Snapshots the run's state into a store at every epoch and resumes from its last committed epoch. */
+  recovery?: RecoveryOptions;
 }
 
 const DEFAULT_EPOCH_INTERVAL_MS = 10_000;

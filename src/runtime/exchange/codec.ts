@@ -160,3 +160,25 @@ export function encodeBatch(stepId: string, batch: readonly unknown[], keyed: bo
 export function decodeBatch(bytes: Uint8Array): unknown[] {
   return encoder.decode(bytes) as unknown[];
 }
+
+/**
+ * Encodes one value with the codec (what recovery snapshots store): the
+ * values {@linkcode encodeBatch} carries, without its checks; callers check
+ * with {@linkcode findUnencodable} where a value comes from user code.
+ *
+ * @param value The value.
+ * @returns The bytes.
+ */
+export function encodeValue(value: unknown): Uint8Array {
+  return encoder.encode(value);
+}
+
+/**
+ * Decodes a value made by {@linkcode encodeValue}.
+ *
+ * @param bytes The bytes.
+ * @returns The value.
+ */
+export function decodeValue(bytes: Uint8Array): unknown {
+  return encoder.decode(bytes);
+}

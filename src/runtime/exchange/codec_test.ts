@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { decodeBatch, encodeBatch, UnencodableItemError } from "./codec.ts";
+import {
+  decodeBatch,
+  decodeValue,
+  encodeBatch,
+  encodeValue,
+  UnencodableItemError,
+} from "./codec.ts";
 
 const roundTrip = (batch: readonly unknown[]) => decodeBatch(encodeBatch("f.count", batch, true));
 
@@ -59,4 +65,15 @@ Deno.test("encodeBatch() refuses a value that cannot cross, naming step, key and
       return true;
     });
   }
+});
+
+Deno.test("encodeValue() and decodeValue() round-trip one value, byte arrays as byte arrays", () => {
+  const value = [["k1", "k2"], [Uint8Array.of(1, 2, 3), null], { epoch: 7, at: 1.5 }];
+  const back = decodeValue(encodeValue(value)) as [string[], (Uint8Array | null)[], unknown];
+  assert.deepEqual(back[0], ["k1", "k2"]);
+  assert.ok(back[1][0] instanceof Uint8Array);
+  assert.deepEqual([...back[1][0]!], [1, 2, 3]);
+  assert.equal(back[1][1], null);
+  assert.deepEqual(back[2], { epoch: 7, at: 1.5 });
+  assert.equal(decodeValue(encodeValue("x")), "x");
 });

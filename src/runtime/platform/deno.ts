@@ -9,12 +9,14 @@ import type {
   FileInfo,
   FileReader,
   FileWriter,
+  KvDatabase,
   OpenReadOptions,
   OpenWriteOptions,
   Platform,
   StopSignal,
 } from "./platform.ts";
 import { StdoutClosedError } from "./stdout_closed.ts";
+import { isLiveProcStat } from "./proc_stat.ts";
 
 function toFileInfo(info: Deno.FileInfo): FileInfo {
   return {
@@ -197,5 +199,37 @@ export const denoPlatform: Platform = {
 
   isMain(url: string): boolean {
     return url === Deno.mainModule;
+  },
+
+  async openKv(path: string): Promise<KvDatabase> {
+    if (typeof Deno.openKv !== "function") {
+      throw new Error(
+        `Cannot open the Deno KV file ${path}: Deno KV is unstable in Deno; ` +
+          'run deno with --unstable-kv, or set "unstable": ["kv"] in deno.json',
+      );
+    }
+    // Deno.Kv has this shape; its methods take more options than runnel uses.
+    return await Deno.openKv(path) as unknown as KvDatabase;
+  },
+
+  pid(): number {
+    return Deno.pid;
+  },
+
+  hostname(): string {
+    try {
+      return Deno.hostname();
+    } catch {
+      return "";
+    }
+  },
+
+  isProcessAlive(pid: number): boolean | undefined {
+    if (Deno.build.os !== "linux") return undefined;
+    try {
+      return isLiveProcStat(Deno.readTextFileSync(`/proc/${pid}/stat`));
+    } catch (error) {
+      return error instanceof Deno.errors.NotFound ? false : undefined;
+    }
   },
 };

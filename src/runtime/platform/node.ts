@@ -7,7 +7,8 @@
 
 import { mkdir, open, readdir, stat } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
-import { realpathSync, type Stats } from "node:fs";
+import { readFileSync, realpathSync, type Stats } from "node:fs";
+import { hostname } from "node:os";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
 import type {
@@ -15,14 +16,38 @@ import type {
   FileInfo,
   FileReader,
   FileWriter,
+  KvDatabase,
   OpenReadOptions,
   OpenWriteOptions,
   Platform,
   StopSignal,
 } from "./platform.ts";
 import { StdoutClosedError } from "./stdout_closed.ts";
+import { isLiveProcStat } from "./proc_stat.ts";
 
 let listeningToStdoutErrors = false;
+
+const KV_PACKAGE = "@deno/kv";
+
+// The part of the package's `openKv` used here.
+type OpenKv = (
+  path: string,
+  options: { encodeV8: (value: unknown) => Uint8Array; decodeV8: (bytes: Uint8Array) => unknown },
+) => Promise<unknown>;
+
+// Deno KV values are bytes in runnel; a value of any other kind would need
+// V8's serializer, which Bun lacks (its `node:v8` writes another format), so
+// every runtime refuses it the same way.
+function refuseNonBytes(): never {
+  throw new TypeError("runnel stores only bytes (Uint8Array) in Deno KV");
+}
+
+// A value someone else stored with V8's serializer is not decoded (Bun
+// cannot, and runnel has no use for it): it reads as this marker, which the
+// reader reports as not bytes, naming its file, as Deno's decoded value is.
+function notBytes(bytes: Uint8Array): unknown {
+  return { notBytes: bytes.length };
+}
 
 // EPIPE: the reader of the pipe is gone; once it was seen the stream is
 // destroyed, and later writes fail with ERR_STREAM_DESTROYED.
@@ -210,6 +235,44 @@ export const nodePlatform: Platform = {
       return pathToFileURL(realpathSync(entry)).href === url;
     } catch {
       return false;
+    }
+  },
+
+  async openKv(path: string): Promise<KvDatabase> {
+    // Loaded on first use, by a name that is not a literal: only recovery
+    // needs its native module, and a flow that never opens a store should
+    // not make a first run resolve or download the package.
+    const { openKv } = await import(KV_PACKAGE) as { openKv: OpenKv };
+    const kv = await openKv(path, { encodeV8: refuseNonBytes, decodeV8: notBytes });
+    return kv as unknown as KvDatabase;
+  },
+
+  pid(): number {
+    return process.pid;
+  },
+
+  hostname(): string {
+    try {
+      return hostname();
+    } catch {
+      return "";
+    }
+  },
+
+  isProcessAlive(pid: number): boolean | undefined {
+    if (process.platform === "linux") {
+      try {
+        return isLiveProcStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
+      } catch (error) {
+        if ((error as { code?: unknown }).code === "ENOENT") return false;
+      }
+    }
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      return code === "ESRCH" ? false : code === "EPERM" ? true : undefined;
     }
   },
 };

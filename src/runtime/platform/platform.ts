@@ -80,6 +80,66 @@ export interface OpenWriteOptions {
 /** The signals on which runnel stops a run rather than dying: see {@linkcode Platform.onInterrupt}. */
 export type StopSignal = "SIGINT" | "SIGTERM" | "SIGHUP";
 
+/** One part of a {@linkcode KvKey}: what Deno KV orders keys by. */
+export type KvKeyPart = string | number | bigint | boolean | Uint8Array;
+
+/** A Deno KV key: its parts, compared in order. */
+export type KvKey = readonly KvKeyPart[];
+
+/** One entry read from a {@linkcode KvDatabase}. */
+export interface KvEntry {
+  /** The entry's key. */
+  readonly key: KvKey;
+  /**
+   * The entry's value: runnel writes only bytes, so anything else (`null`
+   * for a missing entry aside) was not written by runnel.
+   */
+  readonly value: unknown;
+  /** The version of the value, or `null` when the entry is missing. */
+  readonly versionstamp: string | null;
+}
+
+/** Which entries {@linkcode KvDatabase.list} reads: those under `prefix`, optionally from `start`. */
+export interface KvListSelector {
+  /** Only keys that start with these parts. */
+  readonly prefix: KvKey;
+  /** The first key to read (inclusive), itself under `prefix`. */
+  readonly start?: KvKey;
+}
+
+/**
+ * Writes applied all at once or not at all; see {@linkcode KvDatabase.atomic}.
+ * Deno KV's limits apply: a value of at most 64 KiB, a key of at most 2 KiB,
+ * at most 1,000 mutations and 800 KiB per commit.
+ */
+export interface KvAtomic {
+  /** Fails the commit unless `check.key`'s version is still `check.versionstamp` (`null`: absent). */
+  check(check: { key: KvKey; versionstamp: string | null }): KvAtomic;
+  /** Sets `key` to the bytes `value`. */
+  set(key: KvKey, value: Uint8Array): KvAtomic;
+  /** Deletes `key`; a missing key is fine. */
+  delete(key: KvKey): KvAtomic;
+  /**
+   * Applies the writes durably.
+   *
+   * @returns `ok: false` when a check failed (nothing was written); else
+   *   the version the written entries now have.
+   */
+  commit(): Promise<{ ok: boolean; versionstamp?: string }>;
+}
+
+/** A Deno KV database file, as runnel's recovery store uses it. */
+export interface KvDatabase {
+  /** Reads one entry (`value` `null` and `versionstamp` `null` when missing). */
+  get(key: KvKey): Promise<KvEntry>;
+  /** Reads the entries of `selector` in key order. */
+  list(selector: KvListSelector): AsyncIterable<KvEntry>;
+  /** Starts an atomic write. */
+  atomic(): KvAtomic;
+  /** Closes the database. */
+  close(): void;
+}
+
 /** The services runnel needs from its host runtime. */
 export interface Platform {
   /** Which runtime this is. */
@@ -140,6 +200,26 @@ export interface Platform {
    * @param url The module's `import.meta.url`.
    */
   isMain(url: string): boolean;
+  /**
+   * Opens (creating it if missing) the Deno KV database file at `path`:
+   * `Deno.openKv` in Deno (which needs `--unstable-kv`, or `"unstable":
+   * ["kv"]` in `deno.json`), the `@deno/kv` package in Node and Bun. One file
+   * is readable from every runtime. Only bytes may be stored: another value
+   * is refused on write; a value of another kind written by someone else
+   * reads as something that is not a `Uint8Array`.
+   *
+   * @param path The database file.
+   */
+  openKv(path: string): Promise<KvDatabase>;
+  /** This process's id. */
+  pid(): number;
+  /** This machine's host name, or `""` where it cannot be read. */
+  hostname(): string;
+  /**
+   * Whether process `pid` of this machine is still running: `undefined`
+   * where the runtime cannot tell.
+   */
+  isProcessAlive(pid: number): boolean | undefined;
 }
 
 /**

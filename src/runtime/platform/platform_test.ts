@@ -4,7 +4,8 @@ import process from "node:process";
 import { type Platform, platform } from "./platform.ts";
 import { denoPlatform } from "./deno.ts";
 import { nodePlatform } from "./node.ts";
-import { runtime, spawnModule, withTempDir } from "../../../tests/_runtime.ts";
+import { runModule, runtime, spawnModule, withTempDir } from "../../../tests/_runtime.ts";
+import { isLiveProcStat } from "./proc_stat.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -178,3 +179,69 @@ p.exit(3);
     });
   });
 }
+
+for (const adapter of runtime === "deno" ? [denoPlatform, nodePlatform] : [nodePlatform]) {
+  const label = adapter === denoPlatform ? "deno" : "node";
+
+  Deno.test(`${label} adapter opens a Deno KV file: bytes round trip, checked atomics, ordered lists`, async () => {
+    await withTempDir(async (dir) => {
+      const kv = await adapter.openKv(`${dir}/db.kv`);
+      try {
+        const missing = await kv.get(["a"]);
+        assert.equal(missing.value, null);
+        assert.equal(missing.versionstamp, null);
+        const big = new Uint8Array(64 * 1024).fill(7);
+        assert.ok(
+          (await kv.atomic().check({ key: ["a"], versionstamp: null }).set(["a"], big)
+            .set(["b", 2], Uint8Array.of(2)).set(["b", 1], Uint8Array.of(1)).commit()).ok,
+        );
+        const a = await kv.get(["a"]);
+        assert.ok(a.value instanceof Uint8Array);
+        assert.deepEqual([...(a.value as Uint8Array)], [...big]);
+        // A stale versionstamp fails the whole commit.
+        assert.equal(
+          (await kv.atomic().check({ key: ["a"], versionstamp: null }).delete(["b", 1]).commit())
+            .ok,
+          false,
+        );
+        const listed: unknown[] = [];
+        for await (const entry of kv.list({ prefix: ["b"] })) {
+          listed.push([entry.key, [...(entry.value as Uint8Array)]]);
+        }
+        assert.deepEqual(listed, [[["b", 1], [1]], [["b", 2], [2]]]);
+        const fromTwo: unknown[] = [];
+        for await (const entry of kv.list({ prefix: ["b"], start: ["b", 2] })) {
+          fromTwo.push(entry.key);
+        }
+        assert.deepEqual(fromTwo, [["b", 2]]);
+      } finally {
+        kv.close();
+      }
+    });
+  });
+
+  Deno.test(`${label} adapter knows its own process is alive and an ended one is not`, async () => {
+    assert.ok(adapter.pid() > 0);
+    assert.equal(adapter.pid(), process.pid);
+    assert.equal(typeof adapter.hostname(), "string");
+    assert.equal(adapter.isProcessAlive(adapter.pid()), true);
+    await withTempDir(async (dir) => {
+      await writeFile(
+        `${dir}/pid.ts`,
+        'import process from "node:process";\nconsole.log(process.pid);\n',
+      );
+      const { stdout } = await runModule(`${dir}/pid.ts`);
+      const ended = Number(stdout.trim());
+      assert.ok(ended > 0, stdout);
+      assert.equal(adapter.isProcessAlive(ended), false);
+    });
+  });
+}
+
+Deno.test("isLiveProcStat() reads the state after the command name, however odd the name", () => {
+  assert.equal(isLiveProcStat("42 (deno) S 1 42 42 0"), true);
+  assert.equal(isLiveProcStat("42 (deno) R 1 42 42 0"), true);
+  assert.equal(isLiveProcStat("42 (a) Z (b) Z 1 42"), false);
+  assert.equal(isLiveProcStat("42 (x) S) Z 1 42"), false);
+  assert.equal(isLiveProcStat("42 (deno) X 1 42"), false);
+});

@@ -1,0 +1,52 @@
+import assert from "node:assert/strict";
+import { formatRecoveryReport, inspectRecovery } from "./inspect.ts";
+import { KvRecoveryStore } from "./kv_store.ts";
+import { partitionPath } from "./_partitions.ts";
+import { encodeValue } from "../exchange/codec.ts";
+import { platform } from "../platform/platform.ts";
+import { withTempDir } from "../../../tests/_runtime.ts";
+
+Deno.test("inspectRecovery() reads a store in use without its lock, as of the last epoch every partition committed", async () => {
+  await withTempDir(async (dir) => {
+    await KvRecoveryStore.init(dir, 2);
+    const store = new KvRecoveryStore(dir);
+    await store.open("f");
+    await store.write(1, [
+      ...Array.from(
+        { length: 17 },
+        (_, i) => ({ step: "f.big", key: `k${i}`, state: encodeValue(i) }),
+      ),
+      { step: "f.inp", key: "p0", state: encodeValue({ offset: 10n, files: new Map([["a", 1]]) }) },
+    ]);
+    await store.commit(1);
+    await store.write(2, [{ step: "f.inp", key: "p0", state: encodeValue({ offset: 20n }) }]);
+    // Uncommitted rows are not shown.
+    let report = await inspectRecovery(dir);
+    assert.equal(report.committedEpoch, 1);
+    assert.deepEqual(report.partitionEpochs, [1, 1]);
+    assert.equal(report.lock?.pid, platform.pid());
+    assert.deepEqual(report.steps.map((s) => [s.step, s.keys, s.values === undefined]), [
+      ["f.big", 17, true],
+      ["f.inp", 1, false],
+    ]);
+    assert.deepEqual(report.steps[1]!.values, { p0: { offset: 10n, files: new Map([["a", 1]]) } });
+    assert.match(formatRecoveryReport(report), /^Lock: process \d+ on host /m);
+    const json = JSON.parse(formatRecoveryReport(report, { json: true }));
+    assert.deepEqual(json.steps[1].values, { p0: { offset: "10", files: [["a", 1]] } });
+    await store.commit(2);
+    await store.close();
+
+    // A crash during a commit: partition 1 is one epoch ahead.
+    const kv = await platform.openKv(partitionPath(dir, 1));
+    await kv.atomic().set(["commit"], encodeValue({ epoch: 3, at: 0 })).commit();
+    kv.close();
+    report = await inspectRecovery(dir);
+    assert.equal(report.lock, undefined);
+    assert.equal(report.committedEpoch, 2);
+    assert.deepEqual(report.partitionEpochs, [2, 3]);
+    assert.deepEqual(report.steps[1]!.values, { p0: { offset: 20n } });
+    const text = formatRecoveryReport(report);
+    assert.match(text, /^Lock: free$/m);
+    assert.match(text, /^Partition epochs: 2, 3$/m);
+  });
+});
