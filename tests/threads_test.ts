@@ -3,7 +3,6 @@
 // which would make these tests slow; a child started with `run` does not).
 import assert from "node:assert/strict";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
-import { readFileSync } from "node:fs";
 import { run } from "../mod.ts";
 import { everything } from "./fixtures/threads/flows.ts";
 import { exitOf, REPO, startCli } from "./_cli_process.ts";
@@ -172,43 +171,5 @@ Deno.test("threads: Ctrl-C stops runnel run -w 4, closes every sink with the fil
     const text = await readFile(`${dir}/sums.txt`, "utf8");
     assert.ok(text.endsWith("\n"));
     assert.ok(text.split("\n").slice(0, -1).every((line) => /^\d+$/.test(line)));
-  });
-});
-
-/** The resident set size of process `pid`, in bytes (Linux). */
-function rssOf(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  return Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)![1]) * 1024;
-}
-
-Deno.test("threads: an endless source into a slow sink at -w 2 keeps the memory flat for 60 s", async () => {
-  await withTempDir(async (dir) => {
-    const cli = startCli(["run", `${FLOWS}:endless(${JSON.stringify(dir)}, 2)`, "-w", "2"]);
-    try {
-      const pid = cli.child.pid!;
-      // Warm-up: the runtime's, the Workers' and the channels' memory settle.
-      await settle(15_000);
-      assert.equal(cli.child.exitCode, null);
-      const samples: number[] = [];
-      for (let i = 0; i < 9; i++) {
-        samples.push(rssOf(pid));
-        await settle(5_000);
-      }
-      samples.push(rssOf(pid));
-      const written = (await stat(`${dir}/sums.txt`)).size;
-      assert.ok(written > 100_000, `only ${written} bytes written`);
-      const first = Math.min(...samples.slice(0, 3));
-      const last = Math.min(...samples.slice(-3));
-      const mb = (bytes: number) => Math.round(bytes / 1e5) / 10;
-      console.log(`RSS samples (MB): ${samples.map(mb).join(", ")}; ${written} bytes written`);
-      // A queue without a bound would grow by hundreds of MB in this time.
-      assert.ok(
-        last - first < 40e6,
-        `RSS grew from ${mb(first)} MB to ${mb(last)} MB: ${samples.map(mb).join(", ")}`,
-      );
-    } finally {
-      cli.kill("SIGINT");
-      await exitOf(cli);
-    }
   });
 });

@@ -119,8 +119,13 @@ export async function runOnThreads(flow: Dataflow, options: ThreadedRunOptions):
     }
   };
 
+  // Sends worker `w` its share once it listens; set once the ports exist.
+  let init: (w: number) => void = () => {};
   const onMessage = (worker: number, message: FromWorker) => {
     switch (message.type) {
+      case "listening":
+        init(worker);
+        break;
       case "ready": {
         const difference = fingerprintDifference(expected, message.fingerprint);
         if (difference !== undefined) {
@@ -176,9 +181,9 @@ export async function runOnThreads(flow: Dataflow, options: ThreadedRunOptions):
         ports[b]![a] = channel.port2;
       }
     }
-    workers.forEach((worker, w) => {
+    init = (w) => {
       const own = ports[w]!;
-      worker.postMessage(
+      workers[w]!.postMessage(
         {
           type: "init",
           workerIndex: w,
@@ -192,7 +197,7 @@ export async function runOnThreads(flow: Dataflow, options: ThreadedRunOptions):
         } satisfies ToWorker,
         own.filter((port): port is MessagePort => port !== null),
       );
-    });
+    };
     if (options.signal?.aborted) onAbort();
     else options.signal?.addEventListener("abort", onAbort, { once: true });
     if (options.drainSignal?.aborted) onDrain();

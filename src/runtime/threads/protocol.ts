@@ -36,6 +36,8 @@ export type ToWorker =
 
 /** From a Worker to the coordinator. */
 export type FromWorker =
+  /** The entry module is loaded and listens: messages sent before could be lost (Bun). */
+  | { readonly type: "listening" }
   | { readonly type: "ready"; readonly fingerprint: string }
   | { readonly type: "done"; readonly stats?: Record<string, StepCounts> }
   | {

@@ -99,3 +99,4 @@ parent.onMessage((data) => {
       break;
   }
 });
+send({ type: "listening" });
