@@ -16,7 +16,7 @@
  * messages and a trickle is never held back. Each batch is encoded with the
  * codec and its bytes moved, not copied, where the link can. Flow control
  * is by credit per logical channel: a sender has at most
- * {@linkcode CHANNEL_CREDIT} batches on their way or unread, and gets one
+ * {@linkcode LINK_CREDIT} batches on their way or unread, and gets one
  * credit back per batch its receiver reads; with a full batch waiting and no
  * credit its sender waits, so a slow worker slows its senders and memory
  * stays bounded. Control messages (barriers, watermarks, idle status, end,
@@ -36,7 +36,7 @@ import {
   StreamStatus,
   Watermark,
 } from "../message.ts";
-import { type Channel, CHANNEL_CREDIT, COALESCE_LIMIT, InProcessChannel } from "./channel.ts";
+import { type Channel, type CHANNEL_CREDIT, COALESCE_LIMIT, InProcessChannel } from "./channel.ts";
 import { decodeBatch, encodeBatch } from "./codec.ts";
 import { decodeError, type EncodedError, encodeError } from "./error_codec.ts";
 import { type Exchanges, pump } from "./exchanges.ts";
@@ -61,6 +61,16 @@ export type Frame =
   | { readonly type: "credit"; readonly exchange: string; readonly batches: number }
   /** Back to the sender: its receiver stopped reading. */
   | { readonly type: "closed"; readonly exchange: string };
+
+/**
+ * How many batches a sender may have on their way or unread per logical
+ * channel over a link. More than an in-process channel's
+ * {@linkcode CHANNEL_CREDIT}: a credit comes back only after a trip through
+ * the other thread's event loop, and with too few batches on their way the
+ * sender would wait out every trip (with 4, the exchange ran at a tenth of
+ * one worker's speed on a loaded machine).
+ */
+export const LINK_CREDIT = 16;
 
 /** One worker's end of the link to one other worker. */
 export interface Link {
@@ -220,7 +230,7 @@ class LinkSender implements Channel {
     while (sent < outbox.length && !this.#closed) {
       const head = outbox[sent]!;
       if (Array.isArray(head)) {
-        if (this.#inFlight >= CHANNEL_CREDIT) break;
+        if (this.#inFlight >= LINK_CREDIT) break;
         let bytes: Uint8Array;
         try {
           bytes = ownBuffer(encodeBatch(this.#target.path, head, this.#target.keyed));

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { Barrier, isBatch, type Message, type MessageStream, Watermark } from "../message.ts";
-import { CHANNEL_CREDIT, COALESCE_LIMIT } from "./channel.ts";
+import { settle, waitFor } from "../../../tests/_helpers.ts";
+import { COALESCE_LIMIT } from "./channel.ts";
 import { UnencodableItemError } from "./codec.ts";
-import { type Frame, type Link, LinkExchanges, portLink } from "./port_channel.ts";
+import { type Frame, type Link, LINK_CREDIT, LinkExchanges, portLink } from "./port_channel.ts";
 
 /** Two workers joined by a MessageChannel; `sent[w]` logs the frames worker `w` sent. */
 function twoWorkers(signal = new AbortController().signal) {
@@ -92,7 +93,7 @@ Deno.test("LinkExchanges sends a lone item at once: a trickle is not held back f
   }
 });
 
-Deno.test("LinkExchanges gives a sender credit for 4 batches: an unread receiver stops it", async () => {
+Deno.test("LinkExchanges gives a sender credit for LINK_CREDIT batches: an unread receiver stops it", async () => {
   const stop = new AbortController();
   const { exchanges, sent, close } = twoWorkers(stop.signal);
   let produced = 0;
@@ -106,18 +107,21 @@ Deno.test("LinkExchanges gives a sender credit for 4 batches: an unread receiver
     send(exchanges[0]!, "x", endless());
     const stream = exchanges[1]!.connect("x", 1, nothing(), toWorkerOne, target);
     const iterator = stream[Symbol.asyncIterator]();
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.equal(batchFrames(sent[0]!), CHANNEL_CREDIT);
+    await waitFor(() => batchFrames(sent[0]!) >= LINK_CREDIT, 10_000);
+    await settle(50);
+    assert.equal(batchFrames(sent[0]!), LINK_CREDIT);
     // One more batch waits in the sender; its source is not read beyond it.
-    assert.ok(produced <= CHANNEL_CREDIT + 2, `${produced} batches read`);
+    assert.ok(produced <= LINK_CREDIT + 2, `${produced} batches read`);
     // Each batch read gives one credit back, and one more batch comes (the
     // merge of worker 1's inputs may read one ahead of what it yields).
     let next = await iterator.next();
     while (!isBatch(next.value!)) next = await iterator.next();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(() => sent[1]!.some((f) => f.type === "credit"), 10_000);
+    await waitFor(() => batchFrames(sent[0]!) > LINK_CREDIT, 10_000);
+    await settle(50);
     const credits = sent[1]!.reduce((n, f) => f.type === "credit" ? n + f.batches : n, 0);
     assert.ok(credits >= 1);
-    assert.equal(batchFrames(sent[0]!), CHANNEL_CREDIT + credits);
+    assert.equal(batchFrames(sent[0]!), LINK_CREDIT + credits);
     stop.abort(new Error("stop"));
     await iterator.return?.();
     await exchanges[0]!.settled();
