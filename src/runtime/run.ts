@@ -206,8 +206,10 @@ function linkAbort(controller: AbortController, signal: AbortSignal | undefined)
 }
 
 /**
- * Runs a flow to completion on one worker in this process: every output
- * is drained until its inputs end.
+ * Runs a flow to completion in this process: every output is drained until
+ * its inputs end. On one worker by default; with `workers`, on several
+ * logical workers of this thread, or, given `module` too, on Worker threads
+ * (see {@linkcode RunOptions.module}).
  *
  * The first error stops the whole run: a user callback that throws
  * surfaces as a `StepError` naming the step path and the item, and every
