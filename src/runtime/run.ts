@@ -14,6 +14,7 @@ import { realTime, type SystemTime } from "./system_time.ts";
 import { planWorkers, type RunPlan, workerCountOf } from "./workers.ts";
 import type { RunStats } from "./run_stats.ts";
 import type { FlowModule } from "./threads/flow_module.ts";
+import type { RunOnThreads } from "./threads/options.ts";
 
 // Loaded only by threaded runs, through a specifier bundlers leave alone: the
 // browser build has no Workers to start, and no platform adapter to start them.
@@ -285,8 +286,8 @@ async function runThreaded(flow: Dataflow, workers: number, options: RunOptions)
     );
   }
   const ctx = workerContext(options, new AbortController().signal);
-  const coordinator: typeof import("./threads/coordinator.ts") = await import(COORDINATOR);
-  await coordinator.runOnThreads(flow, {
+  const { runOnThreads }: { runOnThreads: RunOnThreads } = await import(COORDINATOR);
+  await runOnThreads(flow, {
     workers,
     module: options.module!,
     time,

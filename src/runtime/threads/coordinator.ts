@@ -17,25 +17,11 @@ import { fingerprintDifference, flowFingerprint } from "../fingerprint.ts";
 import { startWorker, type WorkerThread } from "../platform/threads.ts";
 import { Epochs, EpochTicker } from "../progress/mod.ts";
 import type { RunStats } from "../run_stats.ts";
-import type { SystemTime } from "../system_time.ts";
 import { deferred } from "../_async.ts";
 import { delay } from "../../../operators/_abort.ts";
-import type { FlowModule } from "./flow_module.ts";
 import { resolveFlowModule } from "./flow_module.ts";
+import type { RunOnThreads, ThreadedRunOptions } from "./options.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
-
-/** What a threaded run needs of `RunOptions`. */
-export interface ThreadedRunOptions {
-  readonly workers: number;
-  readonly module: string | URL | FlowModule;
-  readonly time: SystemTime;
-  readonly epochInterval: number;
-  readonly signal?: AbortSignal;
-  readonly drainSignal?: AbortSignal;
-  readonly stats?: RunStats;
-  /** Milliseconds the Workers get to stop (close their sinks) before they are ended. */
-  readonly gracePeriod?: number;
-}
 
 /** How long stopping Workers get to close their sinks before they are ended. */
 export const STOP_GRACE_MS = 5_000;
@@ -77,7 +63,10 @@ class BroadcastEpochs extends Epochs {
  * @param options The run's settings.
  * @returns Resolves once every Worker finished; rejects with the first failure.
  */
-export async function runOnThreads(flow: Dataflow, options: ThreadedRunOptions): Promise<void> {
+export const runOnThreads: RunOnThreads = async function runOnThreads(
+  flow: Dataflow,
+  options: ThreadedRunOptions,
+): Promise<void> {
   const module = resolveFlowModule(options.module);
   const expected = flowFingerprint(flow);
   const count = options.workers;
@@ -226,7 +215,7 @@ export async function runOnThreads(flow: Dataflow, options: ThreadedRunOptions):
     await Promise.all(workers.map((worker) => worker.terminate().catch(() => {})));
   }
   if (failure !== undefined) throw failure.error;
-}
+};
 
 function mergeStats(
   stats: RunStats | undefined,
