@@ -26,7 +26,10 @@ export interface WorkerThread {
 export interface WorkerEvents {
   /** A message the Worker posted. */
   message(data: unknown): void;
-  /** The Worker failed outside runnel's reach: its module did not load, or an error escaped. */
+  /**
+   * The Worker failed outside runnel's reach: its module did not load, an
+   * error escaped, or (on Node) its thread exited on its own.
+   */
   error(error: unknown): void;
 }
 
@@ -40,7 +43,7 @@ export interface ParentThread {
 
 interface NodeWorker {
   postMessage(message: unknown, transfer?: readonly Transferable[]): void;
-  on(event: string, listener: (value: unknown) => void): void;
+  on(event: string, listener: (value: never) => void): void;
   terminate(): Promise<number>;
 }
 
@@ -74,11 +77,19 @@ interface WebWorkerScope {
 export function startWorker(url: URL, events: WorkerEvents, name?: string): WorkerThread {
   if (nodeThreads !== undefined) {
     const worker = new nodeThreads.Worker(url, { name });
+    let terminating = false;
     worker.on("message", (data) => events.message(data));
     worker.on("error", (error) => events.error(error));
+    // A Worker's own process.exit() ends only its thread, and silently.
+    worker.on("exit", (code) => {
+      if (!terminating) events.error(new Error(`the Worker exited with code ${code}`));
+    });
     return {
       postMessage: (message, transfer) => worker.postMessage(message, transfer),
-      terminate: async () => void await worker.terminate(),
+      terminate: async () => {
+        terminating = true;
+        await worker.terminate();
+      },
     };
   }
   const worker = new Worker(url, { type: "module", name });

@@ -153,6 +153,7 @@ export const runOnThreads: RunOnThreads = async function runOnThreads(
       workers.push(startWorker(ENTRY, {
         message: (data) => onMessage(w, data as FromWorker),
         error: (error) => {
+          if (finished[w]) return;
           fail(w, error);
           finish(w);
         },
