@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { run } from "../mod.ts";
 import { everything } from "./fixtures/threads/flows.ts";
-import { exitOf, REPO, startCli } from "./_cli_process.ts";
+import { exitOf, REPO, startCli, waitForOutput } from "./_cli_process.ts";
 import { settle } from "./_helpers.ts";
 import { runModule, withTempDir } from "./_runtime.ts";
 
@@ -172,4 +172,33 @@ Deno.test("threads: Ctrl-C stops runnel run -w 4, closes every sink with the fil
     assert.ok(text.endsWith("\n"));
     assert.ok(text.split("\n").slice(0, -1).every((line) => /^\d+$/.test(line)));
   });
+});
+
+Deno.test("threads: with --flush-on-interrupt, Ctrl-C at -w 2 emits every worker's open windows and totals, then exits 130", async () => {
+  const cli = startCli([
+    "run",
+    "tests/fixtures/cli/window_flow.ts",
+    "-w",
+    "2",
+    "--flush-on-interrupt",
+  ]);
+  await waitForOutput(cli, "seen 3\n");
+  cli.kill("SIGINT");
+  const { code, stdout, stderr } = await exitOf(cli);
+  assert.equal(
+    stderr,
+    "runnel: interrupted; closing open windows and sinks (Ctrl-C again to quit at once)\n",
+  );
+  assert.equal(code, 130);
+  assert.deepEqual(stdout.split("\n").filter((line) => line !== "").sort(), [
+    "seen 3",
+    'total ["a",2]',
+    'total ["b",1]',
+    "total closed",
+    "total closed",
+    'window ["a",[0,2]]',
+    'window ["b",[0,1]]',
+    "window closed",
+    "window closed",
+  ]);
 });
