@@ -20,17 +20,23 @@ export interface WorkerThread {
    * Resolves once it stopped (at once where the runtime does not say).
    */
   terminate(): Promise<void>;
+  /**
+   * Settles once the Worker's thread ended by itself, where the runtime
+   * tells (Node); `undefined` elsewhere. On Node a Worker's standard output
+   * goes through the main thread, and what it printed last is lost when it
+   * is terminated rather than left to end.
+   */
+  readonly exited?: Promise<void>;
 }
 
 /** What a {@linkcode WorkerThread} reports. */
 export interface WorkerEvents {
   /** A message the Worker posted. */
   message(data: unknown): void;
-  /**
-   * The Worker failed outside runnel's reach: its module did not load, an
-   * error escaped, or (on Node) its thread exited on its own.
-   */
+  /** The Worker failed outside runnel's reach: its module did not load, or an error escaped. */
   error(error: unknown): void;
+  /** The Worker's thread ended before it was terminated (Node), with this exit code. */
+  exit?(code: number): void;
 }
 
 /** A Worker's handle on the thread that started it. */
@@ -39,6 +45,8 @@ export interface ParentThread {
   postMessage(message: unknown, transfer?: Transferable[]): void;
   /** Calls `handler` with each message the parent posts. */
   onMessage(handler: (data: unknown) => void): void;
+  /** Stops listening to the parent, so that the thread can end once its work is done. */
+  close(): void;
 }
 
 interface NodeWorker {
@@ -53,6 +61,7 @@ interface NodeWorkerThreads {
   parentPort: {
     postMessage(message: unknown, transfer?: readonly Transferable[]): void;
     on(event: "message", listener: (value: unknown) => void): void;
+    close(): void;
   } | null;
 }
 
@@ -63,6 +72,7 @@ const nodeThreads: NodeWorkerThreads | undefined = platform.name === "node"
 
 interface WebWorkerScope {
   postMessage(message: unknown, transfer?: Transferable[]): void;
+  close(): void;
   addEventListener(type: "message", listener: (event: MessageEvent) => void): void;
 }
 
@@ -78,11 +88,14 @@ export function startWorker(url: URL, events: WorkerEvents, name?: string): Work
   if (nodeThreads !== undefined) {
     const worker = new nodeThreads.Worker(url, { name });
     let terminating = false;
+    let exited!: () => void;
+    const exit = new Promise<void>((resolve) => exited = resolve);
     worker.on("message", (data) => events.message(data));
     worker.on("error", (error) => events.error(error));
-    // A Worker's own process.exit() ends only its thread, and silently.
     worker.on("exit", (code) => {
-      if (!terminating) events.error(new Error(`the Worker exited with code ${code}`));
+      exited();
+      // A Worker's own process.exit() ends only its thread, and silently.
+      if (!terminating) events.exit?.(code);
     });
     return {
       postMessage: (message, transfer) => worker.postMessage(message, transfer),
@@ -90,6 +103,7 @@ export function startWorker(url: URL, events: WorkerEvents, name?: string): Work
         terminating = true;
         await worker.terminate();
       },
+      exited: exit,
     };
   }
   const worker = new Worker(url, { type: "module", name });
@@ -123,6 +137,7 @@ export function parentThread(): ParentThread | undefined {
     return {
       postMessage: (message, transfer) => port.postMessage(message, transfer),
       onMessage: (handler) => port.on("message", handler),
+      close: () => port.close(),
     };
   }
   const scope = globalThis as unknown as {
@@ -138,5 +153,6 @@ export function parentThread(): ParentThread | undefined {
   return {
     postMessage: (message, transfer) => self.postMessage(message, transfer ?? []),
     onMessage: (handler) => self.addEventListener("message", (event) => handler(event.data)),
+    close: () => self.close(),
   };
 }

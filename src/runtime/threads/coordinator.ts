@@ -157,6 +157,11 @@ export const runOnThreads: RunOnThreads = async function runOnThreads(
           fail(w, error);
           finish(w);
         },
+        exit: (code) => {
+          if (finished[w]) return;
+          fail(w, new Error(`Worker ${w} exited with code ${code} before it finished`));
+          finish(w);
+        },
       }, `runnel worker ${w}`));
     }
     // One MessageChannel per pair of workers.
@@ -213,10 +218,36 @@ export const runOnThreads: RunOnThreads = async function runOnThreads(
     graceTimer.abort();
     options.signal?.removeEventListener("abort", onAbort);
     options.drainSignal?.removeEventListener("abort", onDrain);
-    await Promise.all(workers.map((worker) => worker.terminate().catch(() => {})));
+    await endWorkers(workers, finished);
   }
   if (failure !== undefined) throw failure.error;
 };
+
+/** How long finished Workers get to end by themselves (and flush their output) before they are terminated. */
+const EXIT_GRACE_MS = 2_000;
+
+// Lets finished Workers end by themselves where the runtime tells when they
+// did (Node, whose Workers print through this thread), then terminates every Worker.
+async function endWorkers(
+  workers: readonly WorkerThread[],
+  finished: readonly boolean[],
+): Promise<void> {
+  const exits = workers.flatMap((worker, w) =>
+    finished[w] && worker.exited !== undefined ? [worker.exited] : []
+  );
+  if (exits.length > 0) {
+    for (let w = 0; w < workers.length; w++) {
+      if (finished[w]) workers[w]!.postMessage({ type: "close" } satisfies ToWorker);
+    }
+    const timer = new AbortController();
+    await Promise.race([
+      Promise.all(exits),
+      delay(EXIT_GRACE_MS, { signal: timer.signal }).catch(() => {}),
+    ]);
+    timer.abort();
+  }
+  await Promise.all(workers.map((worker) => worker.terminate().catch(() => {})));
+}
 
 function mergeStats(
   stats: RunStats | undefined,

@@ -32,7 +32,9 @@ export type ToWorker =
   /** Stop with this error: another worker failed, or the caller aborted. */
   | { readonly type: "stop"; readonly error: EncodedError }
   /** End the inputs as if their data had (`RunOptions.drainSignal`). */
-  | { readonly type: "drain" };
+  | { readonly type: "drain" }
+  /** Every worker finished: release the links and the parent, and end. */
+  | { readonly type: "close" };
 
 /** From a Worker to the coordinator. */
 export type FromWorker =

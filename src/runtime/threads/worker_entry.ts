@@ -13,7 +13,7 @@
 import type { Dataflow } from "../../dataflow/dataflow.ts";
 import type { WorkerContext } from "../context.ts";
 import { decodeError, encodeError } from "../exchange/error_codec.ts";
-import { LinkExchanges, portLink } from "../exchange/port_channel.ts";
+import { type Link, LinkExchanges, portLink } from "../exchange/port_channel.ts";
 import { planWorker } from "../execute.ts";
 import { flowFingerprint } from "../fingerprint.ts";
 import { parentThread } from "../platform/threads.ts";
@@ -37,6 +37,7 @@ let init: Extract<ToWorker, { type: "init" }> | undefined;
 let flow: Dataflow | undefined;
 let stats: RunStats | undefined;
 let started = false;
+let links: (Link | undefined)[] = [];
 
 async function build(message: Extract<ToWorker, { type: "init" }>): Promise<void> {
   init = message;
@@ -62,7 +63,7 @@ async function start(): Promise<void> {
     epochs,
     stats,
   };
-  const links = ports.map((port) => port === null ? undefined : portLink(port));
+  links = ports.map((port) => port === null ? undefined : portLink(port));
   const exchanges = new LinkExchanges(workerIndex, links, controller.signal);
   try {
     const plan = planWorker(flow!, ctx, [], exchanges);
@@ -96,6 +97,11 @@ parent.onMessage((data) => {
       break;
     case "drain":
       drain.abort();
+      break;
+    case "close":
+      // Nothing left to keep the thread alive: it ends by itself, its output flushed.
+      for (const link of links) link?.close();
+      parent.close();
       break;
   }
 });
