@@ -68,6 +68,7 @@ export type {
   SnapshotRow,
 } from "./src/runtime/recovery/store.ts";
 export { RunStats, type StepCounts } from "./src/runtime/run_stats.ts";
+export type { FlowArgument, FlowModule } from "./src/runtime/threads/flow_module.ts";
 export type { SystemTime } from "./src/runtime/system_time.ts";
 export { toMermaid, type ToMermaidOptions } from "./src/viz/mermaid.ts";
 export {

@@ -10,6 +10,12 @@
 import { Dataflow, run } from "../mod.ts";
 import type { DynamicSource } from "../mod.ts";
 
+// `-w N`: the same measured across N Worker threads (see latency_threads_bench.ts).
+if (Deno.args[0] === "-w") {
+  await (await import("./latency_threads_bench.ts")).main(Number(Deno.args[1] ?? 2));
+  Deno.exit(0);
+}
+
 const ITEMS = 2_000;
 const WARMUP = 200;
 

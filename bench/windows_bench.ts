@@ -17,6 +17,12 @@ import { Dataflow, EventClock, run, TumblingWindower } from "../mod.ts";
 import { TestingTime } from "../connectors/testing.ts";
 import { bestOf, seededRandom } from "./_data.ts";
 
+// `-w N`: the same measured across N Worker threads (see windows_threads_bench.ts).
+if (Deno.args[0] === "-w") {
+  await (await import("./windows_threads_bench.ts")).main(Number(Deno.args[1] ?? 2));
+  Deno.exit(0);
+}
+
 const EVENTS = 5_000_000;
 const KEYS = 10_000;
 const DISORDER_MS = 5_000;

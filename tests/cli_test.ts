@@ -144,23 +144,16 @@ Deno.test("runnel run: an unknown flag, a missing value and extra arguments are 
   }
 });
 
-Deno.test("runnel run -w 2 says more than one worker is not supported yet, exit 2", async () => {
-  const { code, stderr } = await cli(["run", "good_flow.ts", "-w", "2"]);
-  assert.equal(code, 2);
-  assert.equal(
-    stderr,
-    "runnel: -w/--workers-per-process 2 is not supported yet: this version runs one worker per process; use 1\n" +
-      "Try 'runnel run --help'.\n",
-  );
-});
-
 Deno.test("RUNNEL_WORKERS_PER_PROCESS is read when -w is absent, and -w wins over it", async () => {
-  const fromEnv = await cli(["run", "good_flow.ts"], { RUNNEL_WORKERS_PER_PROCESS: "4" });
+  const fromEnv = await cli(["run", "good_flow.ts"], { RUNNEL_WORKERS_PER_PROCESS: "0" });
   assert.equal(fromEnv.code, 2);
-  assert.match(fromEnv.stderr, /^runnel: RUNNEL_WORKERS_PER_PROCESS 4 is not supported yet/);
+  assert.match(
+    fromEnv.stderr,
+    /^runnel: RUNNEL_WORKERS_PER_PROCESS must be a whole number of at least 1, got "0"/,
+  );
 
   const flagWins = await cli(["run", "good_flow.ts", "--workers-per-process=1"], {
-    RUNNEL_WORKERS_PER_PROCESS: "4",
+    RUNNEL_WORKERS_PER_PROCESS: "0",
   });
   assert.equal(flagWins.code, 0);
   assert.equal(flagWins.stderr, "");

@@ -53,7 +53,9 @@ input had, emitting its open windows and aggregates before the sinks close.
 Options:
   -s, --snapshot-interval SECONDS  seconds between snapshot barriers (epochs)
                                    env RUNNEL_SNAPSHOT_INTERVAL, default 10
-  -w, --workers-per-process N      workers in this process; only 1 for now
+  -w, --workers-per-process N      workers in this process; above 1, each is a
+                                   thread that imports <module> and builds the
+                                   same flow, and keys are spread over them
                                    env RUNNEL_WORKERS_PER_PROCESS, default 1
       --flush-on-interrupt         on the first signal, emit open windows and
                                    aggregates before closing the sinks
@@ -74,9 +76,10 @@ also prints its stack trace.
 
 Exit status:
   0    the flow finished
-  1    the flow failed, or the module's own code threw while it ran, or the
-       recovery store cannot be used (missing or mixed partitions, another
-       flow's, corrupt, held by another run)
+  1    the flow failed (with -w above 1, the message names the worker), or
+       the module's own code threw while it ran, or the recovery store
+       cannot be used (missing or mixed partitions, another flow's, corrupt,
+       held by another run)
   2    usage error: bad arguments; a module that cannot load (not found, a
        syntax error, a missing import); export not found; not a Dataflow
   129  stopped by SIGHUP
@@ -86,6 +89,7 @@ Exit status:
 Examples:
   runnel run examples/wordcount.ts
   runnel run flows.ts:buildFlow -s 2
+  runnel run examples/wordcount.ts -w 4
   RUNNEL_SNAPSHOT_INTERVAL=30 runnel run examples/wordcount.ts
   runnel run examples/wordcount.ts -r snapshots -s 5 -b 30
 `;

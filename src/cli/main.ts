@@ -13,7 +13,9 @@ import { type OptionSpec, parseArgs } from "./args.ts";
 import { CliError, commandHint, HELP_HINT, oneLine, traceOf } from "./errors.ts";
 import { mainHelp, RECOVERY_HELP, RUN_HELP, VISUALIZE_HELP } from "./help.ts";
 import { type CliIo, processIo } from "./io.ts";
-import { loadFlow } from "./load_flow.ts";
+import { loadFlow, moduleUrl, parseFlowSpec } from "./load_flow.ts";
+import type { FlowModule } from "../runtime/threads/flow_module.ts";
+import { failedWorkerOf } from "../runtime/threads/coordinator.ts";
 import { isStdoutClosed } from "../runtime/platform/stdout_closed.ts";
 import { KvRecoveryStore } from "../runtime/recovery/kv_store.ts";
 import { recoveryCommand, resolvePath } from "./recovery.ts";
@@ -97,13 +99,6 @@ async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
         { hint },
       );
     }
-    if (Number(workers.value) > 1) {
-      throw new CliError(
-        `${workers.source} ${Number(workers.value)} is not supported yet: ` +
-          "this version runs one worker per process; use 1",
-        { hint },
-      );
-    }
   }
 
   const interval = setting(options, io, {
@@ -124,10 +119,14 @@ async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
 
   const store = recoveryStore(options, io);
   const flow = await loadFlow(spec, io.cwd());
+  const { module, exportName, args: factoryArgs } = parseFlowSpec(spec);
   try {
     return await runFlow(flow, {
       epochInterval: seconds * 1000,
       flushOnInterrupt: options.has("flush-on-interrupt"),
+      workers: workers === undefined ? 1 : Number(workers.value),
+      // With more than one worker, each Worker thread builds the flow from the same module.
+      module: { url: moduleUrl(module, io.cwd()), export: exportName, args: factoryArgs },
       store,
     }, io);
   } finally {
@@ -191,7 +190,13 @@ function stopNotice(signal: StopSignal, flushing: boolean): string {
 
 async function runFlow(
   flow: Dataflow,
-  settings: { epochInterval: number; flushOnInterrupt: boolean; store?: KvRecoveryStore },
+  settings: {
+    epochInterval: number;
+    flushOnInterrupt: boolean;
+    workers: number;
+    module: FlowModule;
+    store?: KvRecoveryStore;
+  },
   io: CliIo,
 ): Promise<number> {
   const controller = new AbortController();
@@ -211,13 +216,17 @@ async function runFlow(
       epochInterval: settings.epochInterval,
       signal: controller.signal,
       drainSignal: settings.flushOnInterrupt ? drain.signal : undefined,
+      workers: settings.workers,
+      module: settings.module,
       recovery: settings.store === undefined ? undefined : { store: settings.store },
     });
   } catch (error) {
     // Our reader has gone (`| head`): the run is over, quietly, as for Unix tools.
     if (isStdoutClosed(error)) return stoppedBy === undefined ? 0 : SIGNAL_EXIT_CODES[stoppedBy];
     if (!(stoppedBy !== undefined && error === interruption)) {
-      await io.stderr(`runnel: flow failed: ${oneLine(error)}\n`);
+      const worker = failedWorkerOf(error);
+      const where = worker === undefined ? "" : ` on worker ${worker}`;
+      await io.stderr(`runnel: flow failed${where}: ${oneLine(error)}\n`);
       if (isTraceOn(io)) await io.stderr(traceOf(error));
     }
     return stoppedBy !== undefined ? SIGNAL_EXIT_CODES[stoppedBy] : 1;

@@ -66,6 +66,17 @@ const endStretch = () => {
 };
 
 /**
+ * Calls `callback` in a task of its own, as soon as the event loop gets to
+ * it (after the pending promise reactions): the cheapest such task the host
+ * has, never a clamped timer.
+ *
+ * @param callback What to call.
+ */
+export function scheduleTask(callback: () => void): void {
+  (schedule ??= taskScheduler())(callback);
+}
+
+/**
  * A promise for the next task-queue turn when this thread has worked for
  * {@linkcode TASK_SLICE_MS} or more without one; otherwise `undefined`, so
  * the caller need not await. Cheap enough to call once per batch.

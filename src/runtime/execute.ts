@@ -155,6 +155,7 @@ export function planWorker(
         ctx.workerIndex,
         consume(port),
         () => routerFor(node, pact, ctx.workerIndex, ctx.workerCount),
+        { path: node.path, keyed: pact !== "roundRobin" },
       ));
   };
 

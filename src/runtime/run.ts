@@ -14,6 +14,12 @@ import { realTime, type SystemTime } from "./system_time.ts";
 import { planWorkers, type RunPlan, workerCountOf } from "./workers.ts";
 import type { RunStats } from "./run_stats.ts";
 import type { RecoveryOptions } from "./recovery/store.ts";
+import type { FlowModule } from "./threads/flow_module.ts";
+import type { RunOnThreads } from "./threads/options.ts";
+
+// Loaded only by threaded runs, through a specifier bundlers leave alone: the
+// browser build has no Workers to start, and no platform adapter to start them.
+const COORDINATOR = "./threads/coordinator.ts";
 
 /**
  * Options for {@linkcode run}.
@@ -89,12 +95,29 @@ export interface RunOptions {
    * workers, dynamic sources are built once per worker, a plain iterable is
    * read by worker 0 only, and items reach keyed steps through an exchange
    * by `stableHash(key) % workers`, so results match one worker's (sorted
-   * key order, as `countFinal`'s, then holds per worker). Today the workers
-   * are logical workers on this thread (deterministic, one core; a flow
-   * defined in a notebook cell works too); items pass between them by
-   * reference.
+   * key order, as `countFinal`'s, then holds per worker).
+   *
+   * Without `module`, the workers are logical workers on this thread
+   * (deterministic, one core; a flow defined in a notebook cell works too);
+   * items pass between them by reference. With `module`, each worker is a
+   * Worker thread (more cores) that imports the module and builds the flow
+   * itself; items cross between them encoded, and only the values the codec
+   * carries can cross (see `exchange/codec.ts`).
    */
   workers?: number;
+  /**
+   * The module that builds this flow, so that `workers` above 1 run on
+   * Worker threads: `import.meta.url` in the flow's own module, or
+   * `{ url, export, args }` to name the export (a flow, or a function,
+   * maybe async, returning one; called with `args`). Without a name, the
+   * export whose value is the flow given to `run` is used. Every Worker
+   * must build the same graph (checked before the run starts); the module
+   * need not know how many workers run it, and must not run a flow itself
+   * when imported (guard that with `if (import.meta.main)`). With threads,
+   * `time` must be the real time, since a hand-driven time cannot be shared
+   * with other threads. Ignored with one worker.
+   */
+  module?: string | URL | FlowModule;
   /** Counts items in and out per step and worker into this {@linkcode RunStats}. */
   stats?: RunStats;
   /** Snapshots the run's state into a store at every epoch and resumes from its last committed epoch. */
@@ -156,8 +179,13 @@ function startTicker(ctx: WorkerContext): EpochTicker {
   return ticker;
 }
 
-// Runs every drain; the first failure aborts the rest, and is what the run reports.
-async function runDrains(
+/**
+ * Runs every drain; the first failure aborts the rest, and is what the run reports.
+ *
+ * @param drains One per output step.
+ * @param controller The run's controller.
+ */
+export async function runDrains(
   drains: readonly (() => Promise<void>)[],
   controller: AbortController,
 ): Promise<void> {
@@ -182,8 +210,10 @@ function linkAbort(controller: AbortController, signal: AbortSignal | undefined)
 }
 
 /**
- * Runs a flow to completion on one worker in this process: every output
- * is drained until its inputs end.
+ * Runs a flow to completion in this process: every output is drained until
+ * its inputs end. On one worker by default; with `workers`, on several
+ * logical workers of this thread, or, given `module` too, on Worker threads
+ * (see {@linkcode RunOptions.module}).
  *
  * The first error stops the whole run: a user callback that throws
  * surfaces as a `StepError` naming the step path and the item, and every
@@ -232,13 +262,15 @@ function linkAbort(controller: AbortController, signal: AbortSignal | undefined)
  */
 export async function run(flow: Dataflow, options: RunOptions = {}): Promise<void> {
   countRun();
+  const workers = workerCountOf(options.workers);
+  if (options.module !== undefined && workers > 1) return await runThreaded(flow, workers, options);
   const controller = new AbortController();
   const unlink = linkAbort(controller, options.signal);
   let ticker: EpochTicker | undefined;
   let plan: RunPlan | undefined;
   try {
     const ctx = workerContext(options, controller.signal);
-    plan = planWorkers(flow, ctx, workerCountOf(options.workers));
+    plan = planWorkers(flow, ctx, workers);
     ticker = startTicker(ctx);
     await runDrains(plan.drains, controller);
   } finally {
@@ -246,6 +278,27 @@ export async function run(flow: Dataflow, options: RunOptions = {}): Promise<voi
     ticker?.stop();
     unlink();
   }
+}
+
+async function runThreaded(flow: Dataflow, workers: number, options: RunOptions): Promise<void> {
+  const time = timeOf(options);
+  if (time !== realTime) {
+    throw new TypeError(
+      "Cannot run flow on Worker threads with options.time: a hand-driven time cannot be " +
+        "shared with other threads; leave out module to run logical workers on this thread",
+    );
+  }
+  const ctx = workerContext(options, new AbortController().signal);
+  const { runOnThreads }: { runOnThreads: RunOnThreads } = await import(COORDINATOR);
+  await runOnThreads(flow, {
+    workers,
+    module: options.module!,
+    time,
+    epochInterval: ctx.epochInterval,
+    signal: options.signal,
+    drainSignal: options.drainSignal,
+    stats: options.stats,
+  });
 }
 
 /**
@@ -293,7 +346,14 @@ export async function* iterate<T>(
   let completed = false;
   try {
     const ctx = workerContext(options, controller.signal);
-    plan = planWorkers(stream.flow, ctx, workerCountOf(options.workers), [portOf(stream)]);
+    const workers = workerCountOf(options.workers);
+    if (options.module !== undefined && workers > 1) {
+      throw new TypeError(
+        "Cannot iterate a stream on Worker threads: its items are read on this thread; " +
+          "leave out module to run logical workers here, or write them to a sink",
+      );
+    }
+    plan = planWorkers(stream.flow, ctx, workers, [portOf(stream)]);
     ticker = startTicker(ctx);
     background = runDrains(plan.drains, controller);
     // Awaited once the tap is done; until then a failed drain must not count

@@ -20,6 +20,8 @@ export interface Exchanges {
    * @param workerIndex This worker.
    * @param input This worker's stream into the exchange.
    * @param router Builds this worker's router.
+   * @param target The step the exchange feeds, which a transport that
+   *   encodes items names in its errors.
    * @returns The merged stream of this worker's share.
    */
   connect(
@@ -27,14 +29,19 @@ export interface Exchanges {
     workerIndex: number,
     input: MessageStream,
     router: () => Router | Promise<Router>,
+    target?: { readonly path: string; readonly keyed: boolean },
   ): MessageStream;
 }
 
 /**
  * Routes one sender's stream into its channels (one per destination), until
- * the stream ends, fails, or every receiver stopped.
+ * the stream ends, fails, or every receiver stopped. Never rejects.
+ *
+ * @param input The sender's stream.
+ * @param router Builds its router.
+ * @param channels One per destination worker.
  */
-async function pump(
+export async function pump(
   input: MessageStream,
   router: () => Router | Promise<Router>,
   channels: readonly Channel[],

@@ -11,9 +11,11 @@
  * holds for one destination and gives its sender credit for a bounded number
  * of them, so a slow worker slows its senders and memory stays bounded;
  * control messages never wait for credit, so a channel held back for barrier
- * alignment never blocks another. Only the in-process channel exists today
- * (logical workers on one thread); a Worker or socket channel carries the
- * same messages as {@linkcode encodeBatch} bytes behind the same interface.
+ * alignment never blocks another. The in-process channel joins logical
+ * workers on one thread; between threads (and, later, hosts) one
+ * {@linkcode Link} per pair of workers carries every exchange's channels as
+ * frames, batches as {@linkcode encodeBatch} bytes, drained into one queue
+ * per channel (`port_channel.ts`).
  *
  * @module
  */
@@ -22,3 +24,5 @@ export type { Channel } from "./channel.ts";
 export { InProcessChannel } from "./channel.ts";
 export { decodeBatch, encodeBatch, UnencodableItemError } from "./codec.ts";
 export { InProcessExchanges } from "./exchanges.ts";
+export { decodeError, type EncodedError, encodeError } from "./error_codec.ts";
+export { type Frame, type Link, LINK_CREDIT, LinkExchanges, portLink } from "./port_channel.ts";

@@ -11,6 +11,7 @@ import { readFileSync, realpathSync, type Stats } from "node:fs";
 import { hostname } from "node:os";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
+import { isMainThread } from "node:worker_threads";
 import type {
   DirEntry,
   FileInfo,
@@ -227,6 +228,8 @@ export const nodePlatform: Platform = {
   },
 
   isMain(url: string): boolean {
+    // A Worker thread sees the process's argv too, but runs no program of its own.
+    if (!isMainThread) return false;
     // The entry point as given on the command line; module URLs name the
     // file with symlinks resolved, so resolve them here too.
     const entry = process.argv[1];

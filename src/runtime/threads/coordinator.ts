@@ -1,0 +1,262 @@
+/**
+ * The coordinator of a threaded run: the main thread of `runnel run -w N`
+ * and of `run(flow, { workers: N, module })`. It starts one Worker per
+ * worker (each runs `worker_entry.ts`), joins every pair with a
+ * `MessageChannel`, checks that every Worker built the same graph as this
+ * thread, ticks the run's epochs and sends them, and gathers the outcome:
+ * when one Worker fails, or the caller aborts, every Worker is told to stop
+ * (their sinks close), and after a grace period every Worker is ended,
+ * finished or not. The error reaches the caller as the Worker threw it.
+ *
+ * @module
+ */
+
+import type { Dataflow } from "../../dataflow/dataflow.ts";
+import { decodeError, encodeError } from "../exchange/error_codec.ts";
+import { fingerprintDifference, flowFingerprint } from "../fingerprint.ts";
+import { startWorker, type WorkerThread } from "../platform/threads.ts";
+import { Epochs, EpochTicker } from "../progress/mod.ts";
+import type { RunStats } from "../run_stats.ts";
+import { deferred } from "../_async.ts";
+import { delay } from "../../../operators/_abort.ts";
+import { resolveFlowModule } from "./flow_module.ts";
+import type { RunOnThreads, ThreadedRunOptions } from "./options.ts";
+import type { FromWorker, ToWorker } from "./protocol.ts";
+
+/** How long stopping Workers get to close their sinks before they are ended. */
+export const STOP_GRACE_MS = 5_000;
+
+// The worker each error came from, for messages such as the CLI's.
+const failedWorkers = new WeakMap<object, number>();
+
+/**
+ * The worker whose failure a threaded run rejected with, if it was one.
+ *
+ * @param error What `run` rejected with.
+ * @returns The worker's index, or `undefined`.
+ */
+export function failedWorkerOf(error: unknown): number | undefined {
+  return error !== null && typeof error === "object" ? failedWorkers.get(error) : undefined;
+}
+
+const ENTRY = new URL("./worker_entry.ts", import.meta.url);
+
+/** Epochs that tell every Worker when one closes. */
+class BroadcastEpochs extends Epochs {
+  readonly #send: (epoch: number) => void;
+  constructor(send: (epoch: number) => void) {
+    super();
+    this.#send = send;
+  }
+  override close(epoch: number): void {
+    const before = this.closed;
+    super.close(epoch);
+    if (this.closed > before) this.#send(this.closed);
+  }
+}
+
+/**
+ * Runs `flow` on `options.workers` Workers, each building it from
+ * `options.module`.
+ *
+ * @param flow The flow, as this thread built it: the graph every Worker must match.
+ * @param options The run's settings.
+ * @returns Resolves once every Worker finished; rejects with the first failure.
+ */
+export const runOnThreads: RunOnThreads = async function runOnThreads(
+  flow: Dataflow,
+  options: ThreadedRunOptions,
+): Promise<void> {
+  const module = resolveFlowModule(options.module);
+  const expected = flowFingerprint(flow);
+  const count = options.workers;
+  const grace = options.gracePeriod ?? STOP_GRACE_MS;
+
+  let failure: { error: unknown } | undefined;
+  const finished = new Array<boolean>(count).fill(false);
+  const readied = new Array<boolean>(count).fill(false);
+  const allReady = deferred();
+  const allFinished = deferred();
+  let stopping = false;
+  const stopped = deferred();
+  const workers: WorkerThread[] = [];
+  const broadcast = (message: ToWorker) => {
+    for (let w = 0; w < workers.length; w++) if (!finished[w]) workers[w]!.postMessage(message);
+  };
+
+  const stop = (error: unknown) => {
+    if (stopping) return;
+    stopping = true;
+    stopped.resolve();
+    broadcast({ type: "stop", error: encodeError(error) });
+    allReady.resolve();
+  };
+  const fail = (worker: number | undefined, error: unknown) => {
+    if (failure === undefined) {
+      failure = { error };
+      if (worker !== undefined && error !== null && typeof error === "object") {
+        failedWorkers.set(error, worker);
+      }
+    }
+    stop(error);
+  };
+  const finish = (worker: number) => {
+    finished[worker] = true;
+    if (finished.every(Boolean)) {
+      allReady.resolve();
+      allFinished.resolve();
+    }
+  };
+
+  // Sends worker `w` its share once it listens; set once the ports exist.
+  let init: (w: number) => void = () => {};
+  const onMessage = (worker: number, message: FromWorker) => {
+    switch (message.type) {
+      case "listening":
+        init(worker);
+        break;
+      case "ready": {
+        const difference = fingerprintDifference(expected, message.fingerprint);
+        if (difference !== undefined) {
+          fail(
+            undefined,
+            new Error(
+              `Cannot run flow "${flow.id}" on ${count} workers: worker ${worker} built a ` +
+                `different graph from ${module.url}: ${difference}; a flow module must build ` +
+                "the same flow on every worker",
+            ),
+          );
+          return;
+        }
+        readied[worker] = true;
+        if (readied.every(Boolean)) allReady.resolve();
+        break;
+      }
+      case "done":
+        mergeStats(options.stats, worker, message.stats);
+        finish(worker);
+        break;
+      case "failed":
+        mergeStats(options.stats, worker, message.stats);
+        fail(worker, decodeError(message.error));
+        finish(worker);
+        break;
+    }
+  };
+
+  const onAbort = () => fail(undefined, options.signal!.reason);
+  const onDrain = () => broadcast({ type: "drain" });
+  let ticker: EpochTicker | undefined;
+  const graceTimer = new AbortController();
+  try {
+    for (let w = 0; w < count; w++) {
+      workers.push(startWorker(ENTRY, {
+        message: (data) => onMessage(w, data as FromWorker),
+        error: (error) => {
+          if (finished[w]) return;
+          fail(w, error);
+          finish(w);
+        },
+        exit: (code) => {
+          if (finished[w]) return;
+          fail(w, new Error(`Worker ${w} exited with code ${code} before it finished`));
+          finish(w);
+        },
+      }, `runnel worker ${w}`));
+    }
+    // One MessageChannel per pair of workers.
+    const ports: (MessagePort | null)[][] = Array.from(
+      { length: count },
+      (_, w) => Array.from({ length: count }, (_, v) => (v === w ? null : undefined!)),
+    );
+    for (let a = 0; a < count; a++) {
+      for (let b = a + 1; b < count; b++) {
+        const channel = new MessageChannel();
+        ports[a]![b] = channel.port1;
+        ports[b]![a] = channel.port2;
+      }
+    }
+    init = (w) => {
+      const own = ports[w]!;
+      workers[w]!.postMessage(
+        {
+          type: "init",
+          workerIndex: w,
+          workerCount: count,
+          module,
+          fingerprint: expected,
+          epochInterval: options.epochInterval,
+          ports: own,
+          drainable: options.drainSignal !== undefined,
+          stats: options.stats !== undefined,
+        } satisfies ToWorker,
+        own.filter((port): port is MessagePort => port !== null),
+      );
+    };
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener("abort", onAbort, { once: true });
+    if (options.drainSignal?.aborted) onDrain();
+    else options.drainSignal?.addEventListener("abort", onDrain, { once: true });
+
+    await allReady.promise;
+    if (!stopping) {
+      broadcast({ type: "start" });
+      ticker = new EpochTicker(
+        options.time,
+        options.epochInterval,
+        new BroadcastEpochs((epoch) => broadcast({ type: "epoch", epoch })),
+      );
+      ticker.start();
+    }
+    // Once stopping began, the Workers get a grace period to close their sinks.
+    await Promise.race([
+      allFinished.promise,
+      stopped.promise.then(() => delay(grace, { signal: graceTimer.signal }).catch(() => {})),
+    ]);
+  } finally {
+    ticker?.stop();
+    graceTimer.abort();
+    options.signal?.removeEventListener("abort", onAbort);
+    options.drainSignal?.removeEventListener("abort", onDrain);
+    await endWorkers(workers, finished);
+  }
+  if (failure !== undefined) throw failure.error;
+};
+
+/** How long finished Workers get to end by themselves (and flush their output) before they are terminated. */
+const EXIT_GRACE_MS = 2_000;
+
+// Lets finished Workers end by themselves where the runtime tells when they
+// did (Node, whose Workers print through this thread), then terminates every Worker.
+async function endWorkers(
+  workers: readonly WorkerThread[],
+  finished: readonly boolean[],
+): Promise<void> {
+  const exits = workers.flatMap((worker, w) =>
+    finished[w] && worker.exited !== undefined ? [worker.exited] : []
+  );
+  if (exits.length > 0) {
+    for (let w = 0; w < workers.length; w++) {
+      if (finished[w]) workers[w]!.postMessage({ type: "close" } satisfies ToWorker);
+    }
+    const timer = new AbortController();
+    await Promise.race([
+      Promise.all(exits),
+      delay(EXIT_GRACE_MS, { signal: timer.signal }).catch(() => {}),
+    ]);
+    timer.abort();
+  }
+  await Promise.all(workers.map((worker) => worker.terminate().catch(() => {})));
+}
+
+function mergeStats(
+  stats: RunStats | undefined,
+  worker: number,
+  counts: Record<string, { in: number[]; out: number[] }> | undefined,
+): void {
+  if (stats === undefined || counts === undefined) return;
+  for (const [path, { in: read, out: written }] of Object.entries(counts)) {
+    stats.add(path, "in", worker, read[worker] ?? 0);
+    stats.add(path, "out", worker, written[worker] ?? 0);
+  }
+}

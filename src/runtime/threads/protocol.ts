@@ -1,0 +1,49 @@
+/**
+ * What the coordinator (the main thread of a threaded run) and its Workers
+ * tell each other. Everything here survives structured cloning; errors
+ * travel as {@linkcode EncodedError}s.
+ *
+ * @module
+ */
+
+import type { EncodedError } from "../exchange/error_codec.ts";
+import type { StepCounts } from "../run_stats.ts";
+import type { ResolvedFlowModule } from "./flow_module.ts";
+
+/** From the coordinator to a Worker. */
+export type ToWorker =
+  /** Build the flow and report its fingerprint; `ports[w]` reaches worker `w` (`null` for this one). */
+  | {
+    readonly type: "init";
+    readonly workerIndex: number;
+    readonly workerCount: number;
+    readonly module: ResolvedFlowModule;
+    /** The graph of the flow given to `run`. */
+    readonly fingerprint: string;
+    readonly epochInterval: number;
+    readonly ports: readonly (MessagePort | null)[];
+    readonly drainable: boolean;
+    readonly stats: boolean;
+  }
+  /** Every worker built the same graph: run it. */
+  | { readonly type: "start" }
+  /** Epoch `epoch` closed. */
+  | { readonly type: "epoch"; readonly epoch: number }
+  /** Stop with this error: another worker failed, or the caller aborted. */
+  | { readonly type: "stop"; readonly error: EncodedError }
+  /** End the inputs as if their data had (`RunOptions.drainSignal`). */
+  | { readonly type: "drain" }
+  /** Every worker finished: release the links and the parent, and end. */
+  | { readonly type: "close" };
+
+/** From a Worker to the coordinator. */
+export type FromWorker =
+  /** The entry module is loaded and listens: messages sent before could be lost (Bun). */
+  | { readonly type: "listening" }
+  | { readonly type: "ready"; readonly fingerprint: string }
+  | { readonly type: "done"; readonly stats?: Record<string, StepCounts> }
+  | {
+    readonly type: "failed";
+    readonly error: EncodedError;
+    readonly stats?: Record<string, StepCounts>;
+  };

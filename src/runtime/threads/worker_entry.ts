@@ -1,0 +1,108 @@
+/**
+ * The entry module of every Worker of a threaded run. It waits for the
+ * coordinator's `init`, builds the flow from its module, reports the
+ * graph's fingerprint, and on `start` runs its share of the flow: its
+ * source partitions, and the keys that hash to it, with exchanges over
+ * `MessagePort`s to the other Workers. Epochs come from the coordinator;
+ * the run ends with `done` or `failed`, and the coordinator then ends the
+ * Worker.
+ *
+ * @module
+ */
+
+import type { Dataflow } from "../../dataflow/dataflow.ts";
+import type { WorkerContext } from "../context.ts";
+import { decodeError, encodeError } from "../exchange/error_codec.ts";
+import { type Link, LinkExchanges, portLink } from "../exchange/port_channel.ts";
+import { planWorker } from "../execute.ts";
+import { flowFingerprint } from "../fingerprint.ts";
+import { parentThread } from "../platform/threads.ts";
+import { Epochs } from "../progress/mod.ts";
+import { runDrains } from "../run.ts";
+import { RunStats } from "../run_stats.ts";
+import { realTime } from "../system_time.ts";
+import { importFlow } from "./flow_module.ts";
+import type { FromWorker, ToWorker } from "./protocol.ts";
+
+const parent = parentThread();
+if (parent === undefined) {
+  throw new Error("runnel's Worker entry module must run in a Worker started by a threaded run");
+}
+
+const send = (message: FromWorker) => parent.postMessage(message);
+const controller = new AbortController();
+const drain = new AbortController();
+const epochs = new Epochs();
+let init: Extract<ToWorker, { type: "init" }> | undefined;
+let flow: Dataflow | undefined;
+let stats: RunStats | undefined;
+let started = false;
+let links: (Link | undefined)[] = [];
+
+async function build(message: Extract<ToWorker, { type: "init" }>): Promise<void> {
+  init = message;
+  stats = message.stats ? new RunStats() : undefined;
+  try {
+    flow = await importFlow(message.module, message.fingerprint);
+    send({ type: "ready", fingerprint: flowFingerprint(flow) });
+  } catch (error) {
+    send({ type: "failed", error: encodeError(error) });
+  }
+}
+
+async function start(): Promise<void> {
+  started = true;
+  const { workerIndex, workerCount, epochInterval, ports, drainable } = init!;
+  const ctx: WorkerContext = {
+    workerIndex,
+    workerCount,
+    clock: realTime,
+    signal: controller.signal,
+    drainSignal: drainable ? drain.signal : undefined,
+    epochInterval,
+    epochs,
+    stats,
+  };
+  links = ports.map((port) => port === null ? undefined : portLink(port));
+  const exchanges = new LinkExchanges(workerIndex, links, controller.signal);
+  try {
+    const plan = planWorker(flow!, ctx, [], exchanges);
+    try {
+      await runDrains(plan.drains, controller);
+    } finally {
+      await exchanges.settled();
+    }
+    send({ type: "done", stats: stats?.byStep() });
+  } catch (error) {
+    send({ type: "failed", error: encodeError(error), stats: stats?.byStep() });
+  }
+}
+
+parent.onMessage((data) => {
+  const message = data as ToWorker;
+  switch (message.type) {
+    case "init":
+      void build(message);
+      break;
+    case "start":
+      void start();
+      break;
+    case "epoch":
+      epochs.close(message.epoch);
+      break;
+    case "stop":
+      controller.abort(decodeError(message.error));
+      // Nothing runs yet to report the stop: say it here.
+      if (!started) send({ type: "failed", error: message.error });
+      break;
+    case "drain":
+      drain.abort();
+      break;
+    case "close":
+      // Nothing left to keep the thread alive: it ends by itself, its output flushed.
+      for (const link of links) link?.close();
+      parent.close();
+      break;
+  }
+});
+send({ type: "listening" });
