@@ -36,7 +36,7 @@ import {
   StreamStatus,
   Watermark,
 } from "../message.ts";
-import { type Channel, type CHANNEL_CREDIT, COALESCE_LIMIT, InProcessChannel } from "./channel.ts";
+import { type Channel, COALESCE_LIMIT, InProcessChannel } from "./channel.ts";
 import { decodeBatch, encodeBatch } from "./codec.ts";
 import { decodeError, type EncodedError, encodeError } from "./error_codec.ts";
 import { type Exchanges, pump } from "./exchanges.ts";
