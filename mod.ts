@@ -62,6 +62,12 @@ export type {
 export { stableHash } from "./src/dataflow/stable_hash.ts";
 export { iterate, run, type RunOptions } from "./src/runtime/run.ts";
 export { RunStats, type StepCounts } from "./src/runtime/run_stats.ts";
+export type {
+  RecoveryOptions,
+  RecoveryStore,
+  ResumePoint,
+  SnapshotRow,
+} from "./src/runtime/recovery/store.ts";
 export type { SystemTime } from "./src/runtime/system_time.ts";
 export { toMermaid, type ToMermaidOptions } from "./src/viz/mermaid.ts";
 export {

@@ -160,3 +160,35 @@ export function encodeBatch(stepId: string, batch: readonly unknown[], keyed: bo
 export function decodeBatch(bytes: Uint8Array): unknown[] {
   return encoder.decode(bytes) as unknown[];
 }
+
+/**
+ * Encodes one value for a snapshot (a key's state, a source or sink
+ * position) with the same codec as batches.
+ *
+ * @param stepId The step the value belongs to, for errors.
+ * @param key The key (or partition) the value belongs to, for errors.
+ * @param value The value.
+ * @returns The bytes.
+ * @throws {TypeError} When the value holds something the codec does not carry.
+ */
+export function encodeValue(stepId: string, key: string, value: unknown): Uint8Array {
+  const found = findUnencodable(value);
+  if (found) {
+    throw new TypeError(
+      `Cannot snapshot step "${stepId}": key ${describeValue(key)}, state${found.path} is ` +
+        `${found.what}; snapshots hold only plain objects, arrays, strings, numbers, booleans, ` +
+        "null, undefined, Date, Map, Set, Uint8Array and bigint",
+    );
+  }
+  return encoder.encode(value);
+}
+
+/**
+ * Decodes a value made by {@linkcode encodeValue}.
+ *
+ * @param bytes The bytes.
+ * @returns The value.
+ */
+export function decodeValue(bytes: Uint8Array): unknown {
+  return encoder.decode(bytes);
+}
