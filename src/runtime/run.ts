@@ -13,6 +13,8 @@ import { Epochs, EpochTicker } from "./progress/mod.ts";
 import { realTime, type SystemTime } from "./system_time.ts";
 import { planWorkers, type RunPlan, workerCountOf } from "./workers.ts";
 import type { RunStats } from "./run_stats.ts";
+import { InProcessRecovery } from "./recovery/in_process.ts";
+import type { RecoveryOptions } from "./recovery/store.ts";
 
 /**
  * Options for {@linkcode run}.
@@ -96,6 +98,8 @@ export interface RunOptions {
   workers?: number;
   /** Counts items in and out per step and worker into this {@linkcode RunStats}. */
   stats?: RunStats;
+  /** Snapshots the run's state into a store at every epoch and resumes from its last committed epoch. */
+  recovery?: RecoveryOptions;
 }
 
 const DEFAULT_EPOCH_INTERVAL_MS = 10_000;
@@ -120,7 +124,11 @@ function countRun(): void {
   (globalThis as { [RUNS_STARTED]?: number })[RUNS_STARTED] = runsStarted() + 1;
 }
 
-function workerContext(options: RunOptions, signal: AbortSignal): WorkerContext {
+function workerContext(
+  options: RunOptions,
+  signal: AbortSignal,
+  startEpoch = 0,
+): WorkerContext {
   const epochInterval = options.epochInterval ?? DEFAULT_EPOCH_INTERVAL_MS;
   if (!(epochInterval > 0)) {
     throw new RangeError(`Cannot run flow: epochInterval must be positive, got ${epochInterval}`);
@@ -132,7 +140,7 @@ function workerContext(options: RunOptions, signal: AbortSignal): WorkerContext 
     signal,
     drainSignal: options.drainSignal,
     epochInterval,
-    epochs: new Epochs(),
+    epochs: new Epochs(startEpoch),
     stats: options.stats,
   };
 }
@@ -233,16 +241,38 @@ export async function run(flow: Dataflow, options: RunOptions = {}): Promise<voi
   const unlink = linkAbort(controller, options.signal);
   let ticker: EpochTicker | undefined;
   let plan: RunPlan | undefined;
+  let recovery: InProcessRecovery | undefined;
+  let completed = false;
   try {
-    const ctx = workerContext(options, controller.signal);
-    plan = planWorkers(flow, ctx, workerCountOf(options.workers));
+    const workerCount = workerCountOf(options.workers);
+    recovery = await openRecovery(flow, options, workerCount, controller);
+    const ctx = workerContext(options, controller.signal, recovery?.resume.epoch);
+    plan = planWorkers(flow, ctx, workerCount, [], recovery && recovery.worker.bind(recovery));
     ticker = startTicker(ctx);
     await runDrains(plan.drains, controller);
+    completed = true;
   } finally {
     await plan?.settled();
     ticker?.stop();
     unlink();
+    await recovery?.close(!completed);
   }
+}
+
+// Opens the run's recovery store, when it has one; the first failing write or commit stops the run.
+function openRecovery(
+  flow: Dataflow,
+  options: RunOptions,
+  workerCount: number,
+  controller: AbortController,
+): Promise<InProcessRecovery | undefined> {
+  if (options.recovery === undefined) return Promise.resolve(undefined);
+  return InProcessRecovery.open(
+    flow,
+    options.recovery,
+    workerCount,
+    (error) => controller.abort(error),
+  );
 }
 
 /**
@@ -287,10 +317,14 @@ export async function* iterate<T>(
   let background: Promise<void> | undefined;
   let ticker: EpochTicker | undefined;
   let plan: RunPlan | undefined;
+  let recovery: InProcessRecovery | undefined;
   let completed = false;
   try {
-    const ctx = workerContext(options, controller.signal);
-    plan = planWorkers(stream.flow, ctx, workerCountOf(options.workers), [portOf(stream)]);
+    const workerCount = workerCountOf(options.workers);
+    recovery = await openRecovery(stream.flow, options, workerCount, controller);
+    const ctx = workerContext(options, controller.signal, recovery?.resume.epoch);
+    const recoveryFor = recovery && recovery.worker.bind(recovery);
+    plan = planWorkers(stream.flow, ctx, workerCount, [portOf(stream)], recoveryFor);
     ticker = startTicker(ctx);
     background = runDrains(plan.drains, controller);
     // Awaited once the tap is done; until then a failed drain must not count
@@ -314,5 +348,6 @@ export async function* iterate<T>(
     await plan?.settled();
     ticker?.stop();
     unlink();
+    await recovery?.close(!completed);
   }
 }

@@ -24,7 +24,8 @@ import type {
 } from "../../dataflow/graph.ts";
 import { TimerQueue } from "../_timer_queue.ts";
 import type { WorkerContext } from "../context.ts";
-import { isBatch, type Message, type MessageStream } from "../message.ts";
+import { Barrier, isBatch, type Message, type MessageStream } from "../message.ts";
+import type { SnapshotRow } from "../recovery/store.ts";
 
 type Logic = StatefulBatchLogic<unknown, unknown, unknown>;
 
@@ -71,6 +72,9 @@ export async function* statefulBatchStep(
   }
   const entries = new Map<string, Entry>();
   let batchNumber = 0;
+  // With recovery on: the keys whose logic was called since the last barrier.
+  const recovery = ctx.recovery;
+  const dirty = recovery === undefined ? undefined : new Set<string>();
 
   // Applies one logic call's result: emits, then discard or re-arm.
   // `notBefore` keeps a timer from firing again at a time that has already fired.
@@ -86,6 +90,7 @@ export async function* statefulBatchStep(
       throw shapeError(path, `${what} to return [emits, discard]`, result);
     }
     const [emits, discard] = result as unknown as LogicResult<unknown>;
+    dirty?.add(key);
     if (Array.isArray(emits)) {
       for (let i = 0; i < emits.length; i++) out.push([key, emits[i]]);
     } else if (isIterable(emits)) {
@@ -98,6 +103,11 @@ export async function* statefulBatchStep(
       timers.set(key, undefined);
       return;
     }
+    arm(key, logic, notBefore);
+  };
+
+  // Sets the key's timer from its logic's notifyAt().
+  const arm = (key: string, logic: Logic, notBefore: number) => {
     let at: unknown;
     try {
       at = logic.notifyAt();
@@ -170,9 +180,43 @@ export async function* statefulBatchStep(
     }
   };
 
+  // Each key this worker owns comes back from its snapshot, with its timer.
+  const restore = () => {
+    for (const [key, snapshot] of recovery!.ownedStates(path)) {
+      let logic: Logic;
+      try {
+        logic = builder(snapshot, key, keyCtx);
+      } catch (error) {
+        throw carry(error, { what: "builder", key });
+      }
+      entries.set(key, { key, logic, values: [], batch: 0 });
+      arm(key, logic, -Infinity);
+    }
+  };
+
+  // Snapshots the keys called since the last barrier; a discarded key is a tombstone.
+  const snapshot = (epoch: number) => {
+    const rows: SnapshotRow[] = [];
+    for (const key of dirty!) {
+      const logic = entries.get(key)?.logic;
+      let state: unknown;
+      if (logic !== undefined) {
+        try {
+          state = logic.snapshot();
+        } catch (error) {
+          throw carry(error, { what: "snapshot()", key });
+        }
+      }
+      rows.push(recovery!.row(path, key, state));
+    }
+    dirty!.clear();
+    recovery!.stage(epoch, rows);
+  };
+
   const iterator = input[Symbol.asyncIterator]();
   let finished = false;
   try {
+    if (recovery !== undefined) restore();
     while (true) {
       const next = iterator.next();
       let result: IteratorResult<Message> | undefined;
@@ -199,6 +243,7 @@ export async function* statefulBatchStep(
       if (result.done) break;
       const message = result.value;
       if (!isBatch(message)) {
+        if (dirty !== undefined && message instanceof Barrier) snapshot(message.epoch);
         yield message;
         continue;
       }
