@@ -74,6 +74,13 @@ export async function* keyedFoldStep(
     }
   };
 
+  if (snapshot !== undefined) {
+    // Timers that came due while the run was down fire before new input, as
+    // they would have in a run that never stopped.
+    const out: unknown[] = [];
+    notify(out);
+    if (out.length > 0) yield out;
+  }
   if (inputs.length === 1) {
     const iterator = inputs[0]![Symbol.asyncIterator]();
     let finished = false;

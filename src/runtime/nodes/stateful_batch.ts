@@ -216,7 +216,14 @@ export async function* statefulBatchStep(
   const iterator = input[Symbol.asyncIterator]();
   let finished = false;
   try {
-    if (recovery !== undefined) restore();
+    if (recovery !== undefined) {
+      restore();
+      // Timers that came due while the run was down fire before new input, as
+      // they would have in a run that never stopped.
+      const out: unknown[] = [];
+      onNotify(out);
+      if (out.length > 0) yield out;
+    }
     while (true) {
       const next = iterator.next();
       let result: IteratorResult<Message> | undefined;
