@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
-import { Dataflow, EventClock, run, type RunOptions, TumblingWindower } from "../../../mod.ts";
+import { appendFile, readFile, writeFile } from "node:fs/promises";
+import {
+  Dataflow,
+  EventClock,
+  type FixedPartitionedSource,
+  iterate,
+  run,
+  type RunOptions,
+  TumblingWindower,
+} from "../../../mod.ts";
 import { FileSink } from "../../../connectors/file_sink.ts";
+import { FileSource } from "../../../connectors/file_source.ts";
 import {
   MemoryRecoveryStore,
   TestingSink,
@@ -381,4 +390,138 @@ Deno.test("recovery: an event clock's watermark does not move while the run is d
       assert.deepEqual(sortedLines(crashed.content), sortedLines(clean));
     }
   });
+});
+
+Deno.test("recovery: timers that came due while the run was down fire before the next input", async () => {
+  const store = new MemoryRecoveryStore();
+  const out: string[] = [];
+  const harness: Harness = { time: new TestingTime(0) };
+  const flow = new Dataflow("due");
+  ticking(
+    flow.input("inp", new TestingSource<Input>([["a", 1], EPOCH, TestingSource.ABORT, ["a", 2]])),
+    harness,
+  )
+    .map("pair", (item) => item as [string, number])
+    .collect("lists", { maxSize: 10, timeout: 1_000 })
+    .map("format", ([key, values]) => `${key} ${values.join(",")}`)
+    .output("out", new TestingSink(out));
+  const options = () => ({ time: harness.time, epochInterval: EPOCH, recovery: { store } });
+  await assert.rejects(run(flow, options()), /TestingSource aborted/);
+  assert.equal(store.committed, 1);
+  assert.deepEqual(out, []);
+  // Back five seconds later: "a"'s list timed out meanwhile, before ["a", 2] is read.
+  harness.time = new TestingTime(EPOCH + 5_000);
+  await run(flow, options());
+  assert.deepEqual(out, ["a 1", "a 2"]);
+});
+
+Deno.test("recovery: a run after a clean end of input goes on with what was appended", async () => {
+  await withTempDir(async (dir) => {
+    const input = `${dir}/in.txt`;
+    const output = `${dir}/out.txt`;
+    await writeFile(input, "a b\nb c\n");
+    const store = new MemoryRecoveryStore();
+    const flow = new Dataflow("wc");
+    flow.input("inp", new FileSource(input))
+      .flatMap("split", (line) => line.split(" "))
+      .countFinal("count", (word) => word)
+      .map("format", ([word, n]) => ["all", `${word} ${n}`] as [string, string])
+      .output("out", new FileSink(output));
+    await run(flow, { recovery: { store } });
+    assert.equal(await readFile(output, "utf8"), "a 1\nb 2\nc 1\n");
+    const first = store.committed;
+    await appendFile(input, "c d\n");
+    await run(flow, { recovery: { store } });
+    // The counts restored, only the new line read, and the totals written over the old ones.
+    assert.equal(await readFile(output, "utf8"), "a 1\nb 2\nc 2\nd 1\n");
+    // Epochs went on from the last committed one.
+    assert.ok(store.committed > first, `${store.committed} > ${first}`);
+  });
+});
+
+Deno.test("recovery: a source's position is the one after its last completed read, not one a pending read moved", async () => {
+  const time = new TestingTime(0);
+  let release: (() => void) | undefined;
+  // Each read moves the position first, then waits: as a file reader does.
+  const source: FixedPartitionedSource<string, number> = {
+    listParts: () => ["p"],
+    buildPart: (_step, _part, resume) => {
+      let position = resume ?? 0;
+      return {
+        nextBatch() {
+          const at = position++;
+          if (at === 0) return ["first"];
+          if (at >= 2) return null;
+          return new Promise<string[]>((resolve) => release = () => resolve(["second"]));
+        },
+        snapshot: () => position,
+      };
+    },
+  };
+  const store = new MemoryRecoveryStore();
+  const written: [number, string, unknown][] = [];
+  const write = store.write.bind(store);
+  store.write = (epoch, rows) => {
+    for (const row of rows) {
+      if (row.step === "pos.inp") written.push([epoch, row.key, decodeValue(row.state!)]);
+    }
+    return write(epoch, rows);
+  };
+  const flow = new Dataflow("pos");
+  flow.input("inp", source).output("out", new TestingSink());
+  const done = run(flow, { time, epochInterval: EPOCH, recovery: { store } });
+  while (release === undefined) await new Promise((resolve) => setTimeout(resolve, 1));
+  // Epoch 1 ends while the second read is pending: its position is 1, after "first".
+  time.advance(EPOCH);
+  while (written.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+  release();
+  await done;
+  assert.deepEqual(written, [[1, "p", 1], [2, "p", 3]]);
+});
+
+Deno.test("recovery: inputs that cannot rewind are refused unless allowed", async () => {
+  for (const input of [["a"], { build: () => ({ nextBatch: () => null }) }]) {
+    const store = new MemoryRecoveryStore();
+    const out: string[] = [];
+    const flow = new Dataflow("plain");
+    flow.input("inp", input as Iterable<string>).output("out", new TestingSink(out));
+    await assert.rejects(run(flow, { recovery: { store } }), {
+      name: "TypeError",
+      message: /input step "plain\.inp" reads a source that cannot rewind.*allowNonReplayable/,
+    });
+    // Refused before the store was opened: it is still free.
+    assert.equal(store.flowId, undefined);
+    await run(flow, { recovery: { store, allowNonReplayable: true } });
+    assert.deepEqual(out, Array.isArray(input) ? ["a"] : []);
+  }
+});
+
+Deno.test("recovery: iterate() snapshots and resumes as run() does", async () => {
+  const store = new MemoryRecoveryStore();
+  const harness: Harness = { time: new TestingTime(0) };
+  const flow = new Dataflow("it");
+  const counts = ticking(
+    flow.input("inp", new TestingSource<Input>(["a", "b", EPOCH, "a", TestingSource.ABORT, "b"])),
+    harness,
+  ).countFinal("count", (word) => word as string);
+  const options = () => ({ time: harness.time, epochInterval: EPOCH, recovery: { store } });
+  await assert.rejects(Array.fromAsync(iterate(counts, options())), /TestingSource aborted/);
+  assert.equal(store.committed, 1);
+  harness.time = new TestingTime(EPOCH);
+  assert.deepEqual(await Array.fromAsync(iterate(counts, options())), [["a", 2], ["b", 2]]);
+});
+
+Deno.test("recovery: state that the codec cannot carry fails the run, naming the step and key", async () => {
+  const store = new MemoryRecoveryStore();
+  const harness: Harness = { time: new TestingTime(0) };
+  const flow = new Dataflow("bad");
+  ticking(flow.input("inp", new TestingSource<Input>(["a", EPOCH, "b"])), harness)
+    .keyOn("key", (item) => item as string)
+    .statefulMap("fn", (_state: unknown, _value) => [() => 1, 1])
+    .output("out", new TestingSink());
+  await assert.rejects(
+    run(flow, { time: harness.time, epochInterval: EPOCH, recovery: { store } }),
+    { name: "TypeError", message: /Cannot snapshot step "bad\.fn": key "a", state is a function/ },
+  );
+  assert.equal(store.committed, 0);
 });
