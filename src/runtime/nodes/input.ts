@@ -56,7 +56,10 @@ async function buildPartitions(
   source: Source<unknown>,
   ctx: WorkerContext,
 ): Promise<StatelessSourcePartition<unknown>[]> {
-  const sourceCtx: SourceContext = { now: () => ctx.clock.now() };
+  const generation = ctx.recovery?.generation;
+  const sourceCtx: SourceContext = generation === undefined
+    ? { now: () => ctx.clock.now() }
+    : { now: () => ctx.clock.now(), generation };
   try {
     if (isFixedPartitionedSource(source)) {
       const parts = assignParts(await source.listParts(), ctx.workerIndex, ctx.workerCount);

@@ -42,6 +42,7 @@ import type { RecoveryStore, ResumePoint, SnapshotRow } from "./store.ts";
 export class MemoryRecoveryStore implements RecoveryStore {
   #flowId: string | undefined;
   #open = false;
+  #opened = 0;
   #committed = 0;
   // Rows by epoch, each epoch's rows by step then key (a later write of a key wins).
   readonly #epochs = new Map<number, Map<string, Map<string, Uint8Array | undefined>>>();
@@ -81,8 +82,19 @@ export class MemoryRecoveryStore implements RecoveryStore {
     for (const epoch of this.#epochs.keys()) {
       if (epoch > this.#committed) this.#epochs.delete(epoch);
     }
+    return Promise.resolve({ ...this.resumePoint(), generation: this.#opened++ });
+  }
+
+  /**
+   * What a run would resume from if it opened the store now, without
+   * opening it (no lock, not counted as a run): for tests to look into.
+   *
+   * @returns The last committed epoch and every row live then.
+   */
+  resumePoint(): ResumePoint {
     const rows = new Map<string, Map<string, Uint8Array>>();
-    for (const epoch of [...this.#epochs.keys()].sort((a, b) => a - b)) {
+    const committed = [...this.#epochs.keys()].filter((epoch) => epoch <= this.#committed);
+    for (const epoch of committed.sort((a, b) => a - b)) {
       for (const [step, keys] of this.#epochs.get(epoch)!) {
         let live = rows.get(step);
         if (!live) rows.set(step, live = new Map());
@@ -92,7 +104,7 @@ export class MemoryRecoveryStore implements RecoveryStore {
         }
       }
     }
-    return Promise.resolve({ epoch: this.#committed, rows });
+    return { epoch: this.#committed, rows };
   }
 
   /**

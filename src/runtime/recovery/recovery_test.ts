@@ -88,13 +88,12 @@ function withAborts(
 }
 
 /** Where the store's input position says a run resumes, and the time the ticks before it made. */
-async function resumeTime(
+function resumeTime(
   store: MemoryRecoveryStore,
   flowId: string,
   items: readonly (Input | TestingMarker)[],
-): Promise<number> {
-  const resume = await store.open(flowId);
-  await store.close();
+): number {
+  const resume = store.resumePoint();
   const bytes = resume.rows.get(`${flowId}.inp`)?.get("testing");
   const position = bytes === undefined ? 0 : decodeValue(bytes) as number;
   let time = 0;
@@ -139,7 +138,7 @@ async function crashingRun(
   const cycle = options.cycle ?? WORKER_CYCLE;
   const workers: number[] = [];
   for (let runs = 1;; runs++) {
-    const start = await resumeTime(store, flow.id, marked);
+    const start = resumeTime(store, flow.id, marked);
     harness.time = new TestingTime(start + (runs > 1 ? options.downtime ?? 0 : 0));
     const count = cycle[(runs - 1) % cycle.length]!;
     workers.push(count);
@@ -524,4 +523,30 @@ Deno.test("recovery: state that the codec cannot carry fails the run, naming the
     { name: "TypeError", message: /Cannot snapshot step "bad\.fn": key "a", state is a function/ },
   );
   assert.equal(store.committed, 0);
+});
+
+Deno.test("recovery: TestingSource.ABORT fires once per run generation, not once per source object", async () => {
+  // A new flow and source object for every run, as a restarted process builds them.
+  const items: Input[] = lines(7, 60);
+  const marked = withAborts(items, 4, random(71));
+  const store = new MemoryRecoveryStore();
+  await withTempDir(async (dir) => {
+    const clean = await cleanRun(wordcount, items, dir);
+    const path = `${dir}/out.txt`;
+    let runs = 0;
+    while (true) {
+      runs++;
+      const harness: Harness = { time: new TestingTime(resumeTime(store, "wc", marked)) };
+      const flow = wordcount(new TestingSource<Input>(marked), harness, new FileSink(path));
+      try {
+        await run(flow, { time: harness.time, epochInterval: EPOCH, recovery: { store } });
+        break;
+      } catch (error) {
+        assert.match(String((error as Error).message), /TestingSource aborted/);
+        assert.ok(runs <= 4, `run ${runs} failed again`);
+      }
+    }
+    assert.equal(runs, 5);
+    assert.equal(await readFile(path, "utf8"), clean);
+  });
 });

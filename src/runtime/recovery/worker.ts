@@ -38,6 +38,8 @@ export interface SinkProgress {
 export class WorkerRecovery {
   /** The epoch the run resumed from; 0 on a fresh start. */
   readonly resumeEpoch: number;
+  /** The run's generation, when the store counts its runs (see `ResumePoint.generation`). */
+  readonly generation: number | undefined;
   /** This worker. */
   readonly workerIndex: number;
   /** All workers. */
@@ -65,6 +67,7 @@ export class WorkerRecovery {
     reports: WorkerReports,
   ) {
     this.resumeEpoch = resume.epoch;
+    this.generation = resume.generation;
     this.#reported = resume.epoch;
     this.workerIndex = workerIndex;
     this.workerCount = workerCount;
