@@ -91,7 +91,18 @@ export class RecoveryCoordinator {
     const target = low === Infinity ? this.#newest : low;
     if (target <= this.#target) return;
     this.#target = target;
-    this.#running ??= this.#drain();
+    this.#start();
+  }
+
+  // Starts committing up to the target, unless a drain is under way; a drain
+  // that ends as the target rises starts the next.
+  #start(): void {
+    if (this.#running !== undefined || this.#stopped || this.#committed >= this.#target) return;
+    const running = this.#drain().finally(() => {
+      this.#running = undefined;
+      this.#start();
+    });
+    this.#running = running;
   }
 
   async #drain(): Promise<void> {
@@ -104,8 +115,6 @@ export class RecoveryCoordinator {
     } catch (error) {
       this.#stopped = true;
       this.#onError(error);
-    } finally {
-      this.#running = undefined;
     }
   }
 }
