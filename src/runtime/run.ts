@@ -19,6 +19,51 @@ import type { RecoveryOptions } from "./recovery/store.ts";
 /**
  * Options for {@linkcode run}.
  *
+ * With `recovery`, the run snapshots its state at every epoch's barrier:
+ * the keys each stateful step changed in the epoch (a discarded key as a
+ * tombstone), each source partition's position and each sink partition's
+ * (a `FileSink`'s byte offset). An epoch counts once every worker wrote it
+ * and the store committed it. A run over the same store resumes from the
+ * last committed epoch: each key on the worker that owns it now (so the
+ * worker count may change between runs), timers set again from the
+ * restored state, every source rewound and every `FileSink`/`DirSink`
+ * truncated to its position, epochs numbered on from there. Every input
+ * item is then counted exactly once in state, however often the run
+ * crashed; output is at-least-once (what reached a sink after the last
+ * commit is written again), except `FileSink` and `DirSink`, which are
+ * exactly-once. An event clock's watermark comes back where it was, not
+ * moved by the time the run was down, so the items read again fall into
+ * the windows they fell into before. Inputs that cannot rewind (a plain
+ * iterable, `StdInSource`, `WebSocketSource`, `SSESource`, any dynamic
+ * source) are refused unless `recovery.allowNonReplayable` is set. `pipe`
+ * steps keep their state in generator frames, which are not snapshotted:
+ * they start afresh on resume. A run after a clean end of input goes on
+ * from there: append to the input file and run again to get the rest.
+ *
+ * @example Resuming after a failure
+ * ```ts
+ * import { Dataflow, run } from "@runnel/runnel";
+ * import { MemoryRecoveryStore, TestingSink, TestingSource, TestingTime } from "@runnel/runnel/testing";
+ * import assert from "node:assert/strict";
+ *
+ * const store = new MemoryRecoveryStore();
+ * const time = new TestingTime(0);
+ * const totals: [string, number][] = [];
+ * const flow = new Dataflow("sum");
+ * const items: [string, number][] = [["a", 1], ["a", 2], ["a", 0], ["a", 4]];
+ * flow.input("inp", new TestingSource([...items.slice(0, 3), TestingSource.ABORT, items[3]!]))
+ *   // A 0 moves time on by an epoch: epoch 1 ends after 1, 2 and 0.
+ *   .inspect("tick", (_id, [, n]) => n === 0 && time.advance(1_000))
+ *   .statefulMap("total", (sum: number | undefined, n: number) => [(sum ?? 0) + n, (sum ?? 0) + n])
+ *   .output("out", new TestingSink(totals));
+ * const options = { time, epochInterval: 1_000, recovery: { store } };
+ * await assert.rejects(run(flow, options), /TestingSource aborted/);
+ * assert.deepEqual(totals, [["a", 1], ["a", 3], ["a", 3]]);
+ * // The next run starts from epoch 1's total and reads on after its items.
+ * await run(flow, options);
+ * assert.deepEqual(totals, [["a", 1], ["a", 3], ["a", 3], ["a", 7]]);
+ * ```
+ *
  * @example Hand-driven time and a stop signal
  * ```ts
  * import { Dataflow, run, type RunOptions } from "@runnel/runnel";
@@ -80,8 +125,8 @@ export interface RunOptions {
    * inputs end as if their data had, so open windows close and end-of-input
    * aggregates (`countFinal`, `collect`, ...) emit before the sinks close;
    * `run()` then resolves. This is what `runnel run --flush-on-interrupt`
-   * does on the first Ctrl-C. (Recovery, which will resume open state in
-   * the next run instead, is planned.)
+   * does on the first Ctrl-C. (With `recovery`, a run that is simply
+   * stopped resumes its open state in the next run instead.)
    */
   drainSignal?: AbortSignal;
   /**
