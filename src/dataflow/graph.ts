@@ -292,6 +292,14 @@ export type StatefulBatchBuilder<V, W, S> = (
   ctx: StepContext,
 ) => StatefulBatchLogic<V, W, S>;
 
+/**
+ * A method a {@linkcode StatefulBatchLogic} may have under this symbol: the
+ * other keys whose state its last call changed (a window in partition
+ * scope advances every key of its worker), for recovery to snapshot too.
+ * Not part of the public API: runnel's own window logic has it.
+ */
+export const OTHER_CHANGED_KEYS: unique symbol = Symbol("runnel.otherChangedKeys");
+
 /** Per-key logic objects with timers over a keyed stream; see {@linkcode StatefulBatchLogic}. */
 export interface StatefulBatchNode extends NodeBase {
   readonly kind: "statefulBatch";

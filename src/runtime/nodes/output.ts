@@ -20,8 +20,11 @@ import { assignParts } from "./input.ts";
 
 interface Writer {
   write(batch: readonly unknown[]): void | Promise<void>;
-  /** At a barrier: makes what was written durable; returns the partitions' positions. */
-  barrier(): Promise<[part: string, position: unknown][]>;
+  /**
+   * At a barrier: makes what was written durable; with `positions`, returns
+   * the partitions' positions (taken before the sync, which makes them durable).
+   */
+  barrier(positions: boolean): Promise<[part: string, position: unknown][]>;
   close(): Promise<void>;
 }
 
@@ -73,11 +76,10 @@ async function buildWriter(node: OutputNode, ctx: WorkerContext): Promise<Writer
         await part.writeBatch(values);
       }
     },
-    async barrier() {
+    async barrier(withPositions) {
       const positions: [string, unknown][] = [];
       for (const [name, part] of parts) {
-        // The position first: it is what the sync makes durable.
-        positions.push([name, part.snapshot()]);
+        if (withPositions) positions.push([name, part.snapshot()]);
         await part.sync?.();
       }
       return positions;
@@ -120,9 +122,9 @@ export async function outputStep(
       if (message instanceof Barrier) {
         let positions: [string, unknown][];
         try {
-          positions = await writer.barrier();
+          positions = await writer.barrier(recovery !== undefined);
         } catch (error) {
-          throw callbackError(node.path, "sink sync()", undefined, error);
+          throw callbackError(node.path, "sink snapshot() or sync()", undefined, error);
         }
         if (recovery !== undefined) {
           const rows = positions.map(([part, position]) => recovery.row(node.path, part, position));

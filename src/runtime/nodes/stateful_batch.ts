@@ -16,11 +16,12 @@ import {
   shapeError,
 } from "../../dataflow/_errors.ts";
 import { groupByKey, type KeySlot } from "../../dataflow/_batch_by_key.ts";
-import type {
-  LogicResult,
-  StatefulBatchLogic,
-  StatefulBatchNode,
-  StepContext,
+import {
+  type LogicResult,
+  OTHER_CHANGED_KEYS,
+  type StatefulBatchLogic,
+  type StatefulBatchNode,
+  type StepContext,
 } from "../../dataflow/graph.ts";
 import { TimerQueue } from "../_timer_queue.ts";
 import type { WorkerContext } from "../context.ts";
@@ -90,7 +91,12 @@ export async function* statefulBatchStep(
       throw shapeError(path, `${what} to return [emits, discard]`, result);
     }
     const [emits, discard] = result as unknown as LogicResult<unknown>;
-    dirty?.add(key);
+    if (dirty !== undefined) {
+      dirty.add(key);
+      const others = (logic as { [OTHER_CHANGED_KEYS]?: () => Iterable<string> | undefined })
+        [OTHER_CHANGED_KEYS]?.();
+      if (others !== undefined) { for (const other of others) dirty.add(other); }
+    }
     if (Array.isArray(emits)) {
       for (let i = 0; i < emits.length; i++) out.push([key, emits[i]]);
     } else if (isIterable(emits)) {

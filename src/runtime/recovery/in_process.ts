@@ -9,7 +9,7 @@ import type { Dataflow } from "../../dataflow/dataflow.ts";
 import { isFixedPartitionedSource } from "../../dataflow/inputs.ts";
 import { RecoveryCoordinator } from "./coordinator.ts";
 import type { RecoveryOptions, ResumePoint } from "./store.ts";
-import { WorkerRecovery } from "./worker.ts";
+import { loadSnapshotCodec, type SnapshotCodec, WorkerRecovery } from "./worker.ts";
 
 /**
  * Refuses inputs that cannot rewind (a plain iterable, a dynamic source such
@@ -40,6 +40,7 @@ export class InProcessRecovery {
   readonly #coordinator: RecoveryCoordinator;
   readonly #workers: WorkerRecovery[] = [];
   readonly #onError: (error: unknown) => void;
+  readonly #codec: SnapshotCodec;
   #failure: { error: unknown } | undefined;
 
   private constructor(
@@ -47,7 +48,9 @@ export class InProcessRecovery {
     resume: ResumePoint,
     workerCount: number,
     onError: (error: unknown) => void,
+    codec: SnapshotCodec,
   ) {
+    this.#codec = codec;
     this.#options = options;
     this.resume = resume;
     this.#onError = onError;
@@ -75,8 +78,9 @@ export class InProcessRecovery {
     onError: (error: unknown) => void,
   ): Promise<InProcessRecovery> {
     checkReplayable(flow, options);
+    const codec = await loadSnapshotCodec();
     const resume = await options.store.open(flow.id);
-    return new InProcessRecovery(options, resume, workerCount, onError);
+    return new InProcessRecovery(options, resume, workerCount, onError, codec);
   }
 
   /** The newest epoch committed, or resumed from. */
@@ -103,6 +107,7 @@ export class InProcessRecovery {
         finished: () => coordinator.finished(workerIndex),
         failed: (error) => this.#fail(error),
       },
+      this.#codec,
     );
     this.#workers.push(worker);
     return worker;

@@ -222,20 +222,56 @@ const wordcount: BuildFlow = (source, harness, sink) => {
   return flow;
 };
 
-const windowedCount: BuildFlow = (source, harness, sink) => {
+const windowedCountIn = (scope: "key" | "partition"): BuildFlow => (source, harness, sink) => {
   type Event = { k: string; at: number };
-  const flow = new Dataflow("win");
+  const flow = new Dataflow(`win_${scope}`);
   const counts = ticking(flow.input("inp", source), harness)
     .map("event", (item) => item as Event)
     .countWindow("count", (event) => event.k, {
       clock: EventClock((event: Event) => event.at, { waitForSystemDuration: 5_000 }),
       windower: TumblingWindower({ length: 10_000, alignTo: 0 }),
+      watermarkScope: scope,
     });
   counts.down
     .map("format", ([key, [id, n]]) => ["all", `${key} ${id} ${n}`] as [string, string])
     .merge(
       "all",
       counts.late.map(
+        "late",
+        ([key, [id, event]]) => ["all", `late ${key} ${id} ${event.at}`] as [string, string],
+      ),
+    )
+    .output("out", sink);
+  return flow;
+};
+
+const windowedCount = windowedCountIn("key");
+
+// A window with its own logic: a stateful step, not the built-in fold.
+const genericWindow = (scope: "key" | "partition"): BuildFlow => (source, harness, sink) => {
+  type Event = { k: string; at: number };
+  const flow = new Dataflow(`gen_${scope}`);
+  const out = ticking(flow.input("inp", source), harness)
+    .map("event", (item) => item as Event)
+    .keyOn("key", (event) => event.k)
+    .window<Event, number, number>("sum", (resume) => {
+      let count = resume ?? 0;
+      return {
+        onValue: () => (count++, []),
+        onMerge: () => [],
+        onClose: () => [count],
+        snapshot: () => count,
+      };
+    }, {
+      clock: EventClock((event: Event) => event.at, { waitForSystemDuration: 5_000 }),
+      windower: TumblingWindower({ length: 10_000, alignTo: 0 }),
+      watermarkScope: scope,
+    });
+  out.down
+    .map("format", ([key, [id, n]]) => ["all", `${key} ${id} ${n}`] as [string, string])
+    .merge(
+      "all",
+      out.late.map(
         "late",
         ([key, [id, event]]) => ["all", `late ${key} ${id} ${event.at}`] as [string, string],
       ),
@@ -343,40 +379,17 @@ Deno.test("recovery: FileSink output on one worker is byte-identical after resum
 
 Deno.test("recovery: an event clock's watermark does not move while the run is down", async () => {
   // Built-in windows (a keyed fold) and a window with its own logic (a
-  // stateful step): resumed an hour later, the items read again are not late.
-  const generic: BuildFlow = (source, harness, sink) => {
-    type Event = { k: string; at: number };
-    const flow = new Dataflow("gen");
-    const out = ticking(flow.input("inp", source), harness)
-      .map("event", (item) => item as Event)
-      .keyOn("key", (event) => event.k)
-      .window<Event, number, number>("sum", (resume) => {
-        let count = resume ?? 0;
-        return {
-          onValue: () => (count++, []),
-          onMerge: () => [],
-          onClose: () => [count],
-          snapshot: () => count,
-        };
-      }, {
-        clock: EventClock((event: Event) => event.at, { waitForSystemDuration: 5_000 }),
-        windower: TumblingWindower({ length: 10_000, alignTo: 0 }),
-      });
-    out.down
-      .map("format", ([key, [id, n]]) => ["all", `${key} ${id} ${n}`] as [string, string])
-      .merge(
-        "all",
-        out.late.map(
-          "late",
-          ([key, [id, event]]) => ["all", `late ${key} ${id} ${event.at}`] as [string, string],
-        ),
-      )
-      .output("out", sink);
-    return flow;
-  };
+  // stateful step), each with a watermark per key and per partition: resumed
+  // an hour later, the items read again are not late.
   await withTempDir(async (dir) => {
     const items = events(6, 200);
-    for (const build of [windowedCount, generic]) {
+    const builds = [
+      windowedCount,
+      windowedCountIn("partition"),
+      genericWindow("key"),
+      genericWindow("partition"),
+    ];
+    for (const build of builds) {
       const clean = await cleanRun(build, items, dir);
       const crashed = await crashingRun(build, items, dir, {
         seed: 61,

@@ -9,8 +9,29 @@
  */
 
 import { stableHash } from "../../dataflow/stable_hash.ts";
-import { decodeValue, encodeValue } from "../exchange/codec.ts";
 import type { ResumePoint, SnapshotRow } from "./store.ts";
+
+/** What snapshots are encoded with: the runtime's codec (`exchange/codec.ts`). */
+export interface SnapshotCodec {
+  /** Encodes a key's state; throws a `TypeError` naming the step and key for what it cannot carry. */
+  encodeValue(stepId: string, key: string, value: unknown): Uint8Array;
+  /** Decodes what `encodeValue` made. */
+  decodeValue(bytes: Uint8Array): unknown;
+}
+
+// Computed, so that no runtime fetches the codec (and its npm package) ahead:
+// only runs with recovery load it.
+const CODEC_MODULE = ["..", "exchange", "codec.ts"].join("/");
+
+/**
+ * Loads the runtime's codec for snapshots. A run without recovery never
+ * loads it, so a first run of a flow downloads no npm package.
+ *
+ * @returns The codec.
+ */
+export async function loadSnapshotCodec(): Promise<SnapshotCodec> {
+  return await import(CODEC_MODULE) as SnapshotCodec;
+}
 
 /** How a worker reports to the coordinator. */
 export interface WorkerReports {
@@ -47,6 +68,7 @@ export class WorkerRecovery {
   readonly #rows: ReadonlyMap<string, ReadonlyMap<string, Uint8Array>>;
   readonly #write: (epoch: number, rows: readonly SnapshotRow[]) => Promise<void>;
   readonly #reports: WorkerReports;
+  readonly #codec: SnapshotCodec;
   readonly #sinks: number[] = [];
   #writing: Promise<void> = Promise.resolve();
   #reported = 0;
@@ -58,6 +80,7 @@ export class WorkerRecovery {
    * @param workerCount All workers.
    * @param write Writes rows of an epoch to the store.
    * @param reports Tells the coordinator.
+   * @param codec Encodes and decodes states (from {@linkcode loadSnapshotCodec}).
    */
   constructor(
     resume: ResumePoint,
@@ -65,6 +88,7 @@ export class WorkerRecovery {
     workerCount: number,
     write: (epoch: number, rows: readonly SnapshotRow[]) => Promise<void>,
     reports: WorkerReports,
+    codec: SnapshotCodec,
   ) {
     this.resumeEpoch = resume.epoch;
     this.generation = resume.generation;
@@ -74,6 +98,7 @@ export class WorkerRecovery {
     this.#rows = resume.rows;
     this.#write = write;
     this.#reports = reports;
+    this.#codec = codec;
   }
 
   /**
@@ -89,7 +114,7 @@ export class WorkerRecovery {
     if (rows === undefined) return owned;
     for (const [key, bytes] of rows) {
       if (this.workerCount === 1 || stableHash(key) % this.workerCount === this.workerIndex) {
-        owned.set(key, decodeRow(step, key, bytes));
+        owned.set(key, this.#decode(step, key, bytes));
       }
     }
     return owned;
@@ -105,7 +130,7 @@ export class WorkerRecovery {
    */
   stateOf(step: string, key: string): unknown {
     const bytes = this.#rows.get(step)?.get(key);
-    return bytes === undefined ? undefined : decodeRow(step, key, bytes);
+    return bytes === undefined ? undefined : this.#decode(step, key, bytes);
   }
 
   /**
@@ -128,7 +153,8 @@ export class WorkerRecovery {
    * @returns The row.
    */
   row(step: string, key: string, state: unknown): SnapshotRow {
-    return { step, key, state: state === undefined ? undefined : encodeValue(step, key, state) };
+    const bytes = state === undefined ? undefined : this.#codec.encodeValue(step, key, state);
+    return { step, key, state: bytes };
   }
 
   /**
@@ -174,6 +200,17 @@ export class WorkerRecovery {
     return this.#writing;
   }
 
+  #decode(step: string, key: string, bytes: Uint8Array): unknown {
+    try {
+      return this.#codec.decodeValue(bytes);
+    } catch (error) {
+      throw new Error(
+        `Cannot resume step "${step}": the stored state of key ${JSON.stringify(key)} is corrupt`,
+        { cause: error },
+      );
+    }
+  }
+
   #progress(): void {
     let low = Infinity;
     for (const epoch of this.#sinks) if (epoch < low) low = epoch;
@@ -185,16 +222,5 @@ export class WorkerRecovery {
       if (low === Infinity) this.#reports.finished();
       else this.#reports.written(low);
     });
-  }
-}
-
-function decodeRow(step: string, key: string, bytes: Uint8Array): unknown {
-  try {
-    return decodeValue(bytes);
-  } catch (error) {
-    throw new Error(
-      `Cannot resume step "${step}": the stored state of key ${JSON.stringify(key)} is corrupt`,
-      { cause: error },
-    );
   }
 }
