@@ -158,6 +158,13 @@ async function crashingRun(
   }
 }
 
+// Node 20 has no Array.fromAsync.
+async function toArray<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
 const sortedLines = (text: string) => text.split("\n").filter((line) => line !== "").sort();
 
 /** Checks that every crashing run over `items` ends with the clean run's lines. */
@@ -517,10 +524,10 @@ Deno.test("recovery: iterate() snapshots and resumes as run() does", async () =>
     harness,
   ).countFinal("count", (word) => word as string);
   const options = () => ({ time: harness.time, epochInterval: EPOCH, recovery: { store } });
-  await assert.rejects(Array.fromAsync(iterate(counts, options())), /TestingSource aborted/);
+  await assert.rejects(toArray(iterate(counts, options())), /TestingSource aborted/);
   assert.equal(store.committed, 1);
   harness.time = new TestingTime(EPOCH);
-  assert.deepEqual(await Array.fromAsync(iterate(counts, options())), [["a", 2], ["b", 2]]);
+  assert.deepEqual(await toArray(iterate(counts, options())), [["a", 2], ["b", 2]]);
 });
 
 Deno.test("recovery: state that the codec cannot carry fails the run, naming the step and key", async () => {
