@@ -593,3 +593,37 @@ Deno.test("recovery: a partition-scope watermark comes back for keys the resumed
     });
   }
 });
+
+Deno.test("recovery: a stored state that does not decode fails the resume, naming the step and key", async () => {
+  const store = new MemoryRecoveryStore();
+  await store.open("wc");
+  await store.write(1, [{ step: "wc.count.sum", key: "ant", state: new Uint8Array([0x1c]) }]);
+  await store.commit(1);
+  await store.close();
+  const flow = wordcount(new TestingSource<Input>(["ant"]), { time: new TestingTime(0) }, {
+    listParts: () => ["all"],
+    buildPart: () => ({ writeBatch: () => {}, snapshot: () => 0 }),
+  } as unknown as FileSink);
+  await assert.rejects(run(flow, { recovery: { store } }), {
+    message: 'Cannot resume step "wc.count.sum": the stored state of key "ant" is corrupt',
+  });
+});
+
+Deno.test("recovery: a failed write stops the run with its error, and nothing is committed", async () => {
+  const store = new MemoryRecoveryStore();
+  store.write = () => Promise.reject(new Error("disk full"));
+  const harness: Harness = { time: new TestingTime(0) };
+  const flow = new Dataflow("full");
+  ticking(
+    flow.input("inp", new TestingSource<Input>(["a", EPOCH, TestingSource.PAUSE(1e9)])),
+    harness,
+  )
+    .keyOn("key", (item) => item as string)
+    .statefulMap("n", (n: number | undefined) => [(n ?? 0) + 1, n])
+    .output("out", new TestingSink());
+  await assert.rejects(
+    run(flow, { time: harness.time, epochInterval: EPOCH, recovery: { store } }),
+    { message: "disk full" },
+  );
+  assert.equal(store.committed, 0);
+});
