@@ -18,8 +18,8 @@ function describeWithType(value: unknown): string {
 }
 
 /**
- * Writes string values to one file, each followed by `end`, syncing every
- * batch. Built with a snapshot, it first truncates the file to the snapshot's
+ * Writes string values to one file, each followed by `end`, syncing at
+ * every epoch's barrier (and on close). Built with a snapshot, it first truncates the file to the snapshot's
  * offset, dropping whatever was written after it: with a source that replays
  * from the same snapshot, each line ends up in the file exactly once.
  */
@@ -83,7 +83,7 @@ export class FileSinkPartition implements StatefulSinkPartition<string, number> 
   }
 
   /**
-   * Appends each value followed by `end`, then syncs the file to disk.
+   * Appends each value followed by `end`.
    *
    * @throws {TypeError} When a value is not a string; nothing of the batch is written.
    */
@@ -98,13 +98,17 @@ export class FileSinkPartition implements StatefulSinkPartition<string, number> 
     }
     const bytes = encoder.encode(values.join(this.#end) + this.#end);
     await this.#file.write(bytes);
-    await this.#file.sync();
     this.#offset += bytes.length;
   }
 
-  /** The byte offset written and synced so far. */
+  /** The byte offset written so far (synced by the next {@linkcode FileSinkPartition.sync}). */
   snapshot(): number {
     return this.#offset;
+  }
+
+  /** Syncs what was written to disk: at every barrier, so each epoch is durable before it counts. */
+  async sync(): Promise<void> {
+    await this.#file.sync();
   }
 
   /** Syncs and closes the file. Closing twice is harmless. */

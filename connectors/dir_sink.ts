@@ -54,7 +54,8 @@ export interface DirSinkOptions {
  * file, `fileNamer(stableHash(key) % fileCount)`. The choice depends on the
  * key alone, so a key lands in the same file in every run, on every runtime
  * and worker count. Each partition behaves like a {@linkcode FileSink}: a
- * fresh run empties its file, each batch is synced, values must be strings.
+ * fresh run empties its file, it is synced at every epoch's barrier,
+ * values must be strings.
  *
  * **Resume: exactly-once** (with a resumable source). Each file's snapshot is
  * the byte offset written; on resume each file is truncated to it.

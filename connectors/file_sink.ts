@@ -37,8 +37,10 @@ export interface FileSinkOptions {
  * Writes a keyed stream of strings to one file: it consumes `[key, value]`
  * items, as every partitioned sink does, and appends each `value` followed
  * by `end`. The key only routes the item; all keys go to the one partition,
- * named by the path. A fresh run empties the file first. Each batch is
- * synced to disk before the next is written; `close()` syncs and closes.
+ * named by the path. A fresh run empties the file first. What was
+ * written is synced to disk at every epoch's barrier, before the epoch can
+ * be committed (one sync per epoch, not per batch); `close()` syncs and
+ * closes.
  *
  * Values must be strings (format them in a `map` step first); anything else
  * is a `TypeError` naming the sink and the value.

@@ -1,6 +1,7 @@
 /**
  * Testing helpers: a resumable source with end-of-input, abort and pause
- * markers, a sink that collects into an array, and system time moved by hand.
+ * markers, a sink that collects into an array, system time moved by hand,
+ * and a recovery store in memory.
  *
  * @example A flow under test
  * ```ts
@@ -23,3 +24,4 @@
 export * from "./testing_source.ts";
 export * from "./testing_sink.ts";
 export * from "./testing_time.ts";
+export { MemoryRecoveryStore } from "../src/runtime/recovery/memory_store.ts";

@@ -168,7 +168,7 @@ export class TestingSourceAbort extends Error {
 class TestingPartition<T> implements StatefulSourcePartition<T, number> {
   readonly #items: readonly (T | TestingMarker)[];
   readonly #batchSize: number;
-  readonly #aborted: Set<number>;
+  readonly #fires: (at: number) => boolean;
   readonly #now: () => number;
   #index: number;
   #awake: number | undefined;
@@ -176,13 +176,13 @@ class TestingPartition<T> implements StatefulSourcePartition<T, number> {
   constructor(
     items: readonly (T | TestingMarker)[],
     batchSize: number,
-    aborted: Set<number>,
+    fires: (at: number) => boolean,
     start: number,
     now: () => number,
   ) {
     this.#items = items;
     this.#batchSize = batchSize;
-    this.#aborted = aborted;
+    this.#fires = fires;
     this.#index = start;
     this.#now = now;
   }
@@ -200,10 +200,7 @@ class TestingPartition<T> implements StatefulSourcePartition<T, number> {
       if (item instanceof AbortMarker) {
         if (batch.length > 0) return batch;
         const at = this.#index++;
-        if (!this.#aborted.has(at)) {
-          this.#aborted.add(at);
-          throw new TestingSourceAbort(at);
-        }
+        if (this.#fires(at)) throw new TestingSourceAbort(at);
         continue;
       }
       if (item instanceof PauseMarker) {
@@ -235,7 +232,11 @@ class TestingPartition<T> implements StatefulSourcePartition<T, number> {
  * The items may contain markers:
  * - `TestingSource.EOF` ends this run's input; a resumed run continues after it.
  * - `TestingSource.ABORT` fails the run with a {@linkcode TestingSourceAbort}
- *   the first time it is read (once per source object), to test recovery.
+ *   the first time it is read, to test recovery: once per source object, and
+ *   under recovery once per run generation (`SourceContext.generation`): a
+ *   run of generation `g` passes over the first `g` markers, so a resumed
+ *   run goes on past the marker that failed the run before it, even when
+ *   another thread or process builds a new source object.
  * - `TestingSource.PAUSE(ms)` emits nothing for `ms` milliseconds of the
  *   run's time: real time, or a `TestingTime` given to `run()`, which then
  *   ends the pause only when it is advanced.
@@ -268,7 +269,7 @@ class TestingPartition<T> implements StatefulSourcePartition<T, number> {
 export class TestingSource<T> implements FixedPartitionedSource<T, number> {
   /** Ends this run's input here. */
   static readonly EOF: TestingMarker = Object.freeze(new EofMarker());
-  /** Fails the run here, once. */
+  /** Fails the run here, once (per source object, and per run generation under recovery). */
   static readonly ABORT: TestingMarker = Object.freeze(new AbortMarker());
 
   /**
@@ -287,6 +288,8 @@ export class TestingSource<T> implements FixedPartitionedSource<T, number> {
   readonly #items: readonly (T | TestingMarker)[];
   readonly #batchSize: number;
   readonly #aborted = new Set<number>();
+  // Each ABORT marker's index among the markers, by its index among the items.
+  readonly #abortOrdinals = new Map<number, number>();
 
   /**
    * Makes a source over `items`.
@@ -303,6 +306,9 @@ export class TestingSource<T> implements FixedPartitionedSource<T, number> {
     }
     this.#items = [...items];
     this.#batchSize = batchSize;
+    this.#items.forEach((item, at) => {
+      if (item instanceof AbortMarker) this.#abortOrdinals.set(at, this.#abortOrdinals.size);
+    });
   }
 
   /** The one partition, `"testing"`. */
@@ -326,6 +332,13 @@ export class TestingSource<T> implements FixedPartitionedSource<T, number> {
     ctx?: SourceContext,
   ): StatefulSourcePartition<T, number> {
     const now = ctx ? () => ctx.now() : realTime.now;
-    return new TestingPartition(this.#items, this.#batchSize, this.#aborted, resumeState ?? 0, now);
+    const generation = ctx?.generation;
+    const fires = (at: number) => {
+      if (this.#aborted.has(at)) return false;
+      if (generation !== undefined && this.#abortOrdinals.get(at)! < generation) return false;
+      this.#aborted.add(at);
+      return true;
+    };
+    return new TestingPartition(this.#items, this.#batchSize, fires, resumeState ?? 0, now);
   }
 }

@@ -292,6 +292,14 @@ export type StatefulBatchBuilder<V, W, S> = (
   ctx: StepContext,
 ) => StatefulBatchLogic<V, W, S>;
 
+/**
+ * A method a {@linkcode StatefulBatchLogic} may have under this symbol: the
+ * other keys whose state its last call changed (a window in partition
+ * scope advances every key of its worker), for recovery to snapshot too.
+ * Not part of the public API: runnel's own window logic has it.
+ */
+export const OTHER_CHANGED_KEYS: unique symbol = Symbol("runnel.otherChangedKeys");
+
 /** Per-key logic objects with timers over a keyed stream; see {@linkcode StatefulBatchLogic}. */
 export interface StatefulBatchNode extends NodeBase {
   readonly kind: "statefulBatch";
@@ -323,7 +331,7 @@ export interface KeyedFold<T = unknown> {
    * keeps `ctx` (whose `now()` is the system time read for the current
    * batch or wake-up) and `timers` in it.
    */
-  init(ctx: StepContext, timers: FoldTimers): T;
+  init(ctx: StepContext, timers: FoldTimers, changes?: Set<string>): T;
   /** Folds one batch of `[key, value]` items from input `side` into `state`, in order. */
   onBatch(state: T, batch: readonly unknown[], out: unknown[], side: number): void;
   /** At end of input: what the live keys emit, in sorted key order. The state is then dropped. */
@@ -335,6 +343,32 @@ export interface KeyedFold<T = unknown> {
    * at least a millisecond after now.
    */
   onNotify?(state: T, key: string, out: unknown[]): void;
+  /**
+   * Recovery: `key`'s state as plain data (what the runtime's codec
+   * carries), or `undefined` when the key has none. Called at an epoch's
+   * barrier for each key the fold added to the `changes` given to `init`
+   * (when given, every key whose state may have changed since, a discarded
+   * one included), and encoded at once: it may return live state.
+   */
+  snapshotKey?(state: T, key: string): unknown;
+  /**
+   * Recovery: puts back `key`'s state from its snapshot, in a fresh state
+   * before the first batch; sets the key's timer again if it has one.
+   */
+  restoreKey?(state: T, key: string, snapshot: unknown): void;
+  /**
+   * Recovery: what the worker's state shares among keys (a partition-scope
+   * event clock), as plain data, or `undefined` for nothing; taken at every
+   * barrier.
+   */
+  snapshotShared?(state: T): unknown;
+  /**
+   * Recovery: puts back the shared state, before the keys are restored:
+   * from this worker's own snapshot when the worker count is the last
+   * run's, else from every worker's of the last run (the fold combines
+   * them, say the least watermark).
+   */
+  restoreShared?(state: T, snapshots: readonly unknown[]): void;
 }
 
 /**

@@ -102,6 +102,12 @@ export type NextBatch<T> = readonly T[] | null;
 export interface SourceContext {
   /** The run's system time in epoch milliseconds. */
   now(): number;
+  /**
+   * With recovery, when the store counts its runs: how many runs over the
+   * same store came before this one (0 for the first). Each resumed run is
+   * a new generation, whatever thread or process builds the source.
+   */
+  readonly generation?: number;
 }
 
 /**

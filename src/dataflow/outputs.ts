@@ -48,6 +48,12 @@ export interface StatefulSinkPartition<T, S = unknown> {
   writeBatch(values: readonly T[]): void | Promise<void>;
   /** The resume position (for a file, the byte offset written so far). */
   snapshot(): S;
+  /**
+   * Makes what was written so far durable (a file's fsync). Called at every
+   * epoch's barrier, before the epoch can count as written; a sink that
+   * made it durable in `writeBatch` need not have it.
+   */
+  sync?(): void | Promise<void>;
   /** Flushes and releases resources; called once at the end of the run. */
   close?(): void | Promise<void>;
 }

@@ -682,7 +682,9 @@ export class Stream<T> implements AsyncIterable<T> {
    * `ix` operator, or your own `async function*`. The runtime feeds it items
    * and forwards control messages (watermarks, snapshot barriers) when the
    * transformer next asks for input. Such steps are stateless by contract:
-   * state that must survive a crash belongs in a stateful step.
+   * state that must survive a crash belongs in a stateful step. What a
+   * transformer keeps in its generator frame (a running count, a buffer) is
+   * not snapshotted: with recovery, a resumed run starts it afresh.
    *
    * @typeParam U The items the transformer yields.
    * @param id The step id.

@@ -415,10 +415,14 @@ export function compileSplit(
 
 // --- keyed folds -----------------------------------------------------------
 
-type FoldBatch = KeyedFold<Map<string, unknown>>["onBatch"];
+/** The state of a compiled fold: each key's state, and the keys changed since the last snapshot. */
+type FoldStates = Map<string, unknown> & { changes?: Set<string> };
+
+type FoldBatch = KeyedFold<FoldStates>["onBatch"];
 
 const FOLD_SOURCE = `const fold = f[0];
 return (states, batch, out, side) => {
+  const changes = states.changes;
   let i = 0;
   try {
     for (; i < batch.length; i++) {
@@ -429,6 +433,7 @@ return (states, batch, out, side) => {
       const key = item[0];
       const state = states.get(key);
       const next = fold(state, item[1], key, out, side);
+      if (changes !== undefined) changes.add(key);
       if (next !== state) {
         if (next === undefined) states.delete(key);
         else states.set(key, next);
@@ -454,7 +459,7 @@ export function compileFold(
   path: string,
   itemFold: ItemKeyedFold,
   options: CompileOptions = {},
-): KeyedFold<Map<string, unknown>> {
+): KeyedFold<FoldStates> {
   const fail = (item: unknown, error: unknown) => foldError(path, itemFold.what, item, error);
   const unkeyed = (item: unknown) => shapeError(path, KEYED, item);
   const { step, eof } = itemFold;
@@ -464,6 +469,7 @@ export function compileFold(
     onBatch = make?.([step], fail, unkeyed) as FoldBatch | undefined;
   }
   onBatch ??= (states, batch, out, side) => {
+    const changes = states.changes;
     for (let i = 0; i < batch.length; i++) {
       const item = batch[i];
       if (!Array.isArray(item) || item.length !== 2 || typeof item[0] !== "string") {
@@ -477,17 +483,27 @@ export function compileFold(
       } catch (error) {
         throw fail(item, error);
       }
+      changes?.add(key);
       if (next !== state) {
         if (next === undefined) states.delete(key);
         else states.set(key, next);
       }
     }
   };
-  const init = () => new Map<string, unknown>();
-  if (eof === undefined) return { init, onBatch };
+  // With `changes` (recovery on), the fold adds each key it folds into them.
+  const init = (_ctx: unknown, _timers: unknown, changes?: Set<string>): FoldStates =>
+    changes === undefined ? new Map() : Object.assign(new Map(), { changes });
+  const recovery = {
+    snapshotKey: (states: FoldStates, key: string) => states.get(key),
+    restoreKey: (states: FoldStates, key: string, snapshot: unknown) => {
+      states.set(key, snapshot);
+    },
+  };
+  if (eof === undefined) return { init, onBatch, ...recovery };
   return {
     init,
     onBatch,
+    ...recovery,
     onEof(states, out) {
       for (const key of [...states.keys()].sort()) {
         try {

@@ -5,6 +5,7 @@
  */
 
 import type { Epochs } from "./progress/mod.ts";
+import type { WorkerRecovery } from "./recovery/worker.ts";
 import type { RunStats } from "./run_stats.ts";
 import type { SystemTime } from "./system_time.ts";
 
@@ -26,4 +27,6 @@ export interface WorkerContext {
   readonly epochs: Epochs;
   /** Where steps count their items in and out, when the run was asked to. */
   readonly stats?: RunStats;
+  /** This worker's share of recovery, when the run snapshots and resumes. */
+  readonly recovery?: WorkerRecovery;
 }

@@ -27,7 +27,8 @@ import { compileFold, compileStages, type PathStage } from "./_compile.ts";
 import type { WorkerContext } from "./context.ts";
 import { broadcast, Fork } from "./fork.ts";
 import { mergeMessages } from "./merge_messages.ts";
-import { isBatch, type Message, type MessageStream } from "./message.ts";
+import { Barrier, isBatch, type Message, type MessageStream } from "./message.ts";
+import type { SinkProgress } from "./recovery/worker.ts";
 import { batchStep } from "./nodes/batch.ts";
 import { branchRoute } from "./nodes/branch.ts";
 import { inputStep } from "./nodes/input.ts";
@@ -208,7 +209,8 @@ export function planWorker(
         return statefulBatchStep(node, input(node, 0, node.up), ctx, stepCtx);
       case "keyedFold": {
         const fold = "step" in node.fold ? compileFold(node.path, node.fold) : node.fold;
-        return keyedFoldStep(fold, node.ups.map((up, side) => input(node, side, up)), ctx, stepCtx);
+        const inputs = node.ups.map((up, side) => input(node, side, up));
+        return keyedFoldStep(fold, inputs, ctx, stepCtx, node.path);
       }
       case "output":
         throw new TypeError(`Cannot read from output step "${node.path}"`);
@@ -217,10 +219,27 @@ export function planWorker(
 
   const drains = outputs.map((node) => {
     const stream = input(node, 0, node.up);
-    return () => outputStep(node, stream, ctx);
+    // Registered now, before any barrier can pass a sink of this worker.
+    const progress = ctx.recovery?.sink();
+    return () => outputStep(node, stream, ctx, progress);
   });
-  const taps = tapped.map(consume);
+  const taps = tapped.map((port) => {
+    const stream = consume(port);
+    return ctx.recovery === undefined ? stream : tapProgress(stream, ctx.recovery.sink());
+  });
   return { drains, taps };
+}
+
+/** A tapped stream that tells recovery when a barrier passed it, as a sink does. */
+async function* tapProgress(
+  stream: MessageStream,
+  progress: SinkProgress,
+): AsyncGenerator<Message, void, undefined> {
+  for await (const message of stream) {
+    yield message;
+    if (message instanceof Barrier) progress.passed(message.epoch);
+  }
+  progress.ended();
 }
 
 // Why a drained input stopped reading; never seen outside this module.

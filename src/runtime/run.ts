@@ -13,6 +13,7 @@ import { Epochs, EpochTicker } from "./progress/mod.ts";
 import { realTime, type SystemTime } from "./system_time.ts";
 import { planWorkers, type RunPlan, workerCountOf } from "./workers.ts";
 import type { RunStats } from "./run_stats.ts";
+import { InProcessRecovery } from "./recovery/in_process.ts";
 import type { RecoveryOptions } from "./recovery/store.ts";
 import type { FlowModule } from "./threads/flow_module.ts";
 import type { RunOnThreads } from "./threads/options.ts";
@@ -23,6 +24,51 @@ const COORDINATOR = "./threads/coordinator.ts";
 
 /**
  * Options for {@linkcode run}.
+ *
+ * With `recovery`, the run snapshots its state at every epoch's barrier:
+ * the keys each stateful step changed in the epoch (a discarded key as a
+ * tombstone), each source partition's position and each sink partition's
+ * (a `FileSink`'s byte offset). An epoch counts once every worker wrote it
+ * and the store committed it. A run over the same store resumes from the
+ * last committed epoch: each key on the worker that owns it now (so the
+ * worker count may change between runs), timers set again from the
+ * restored state, every source rewound and every `FileSink`/`DirSink`
+ * truncated to its position, epochs numbered on from there. Every input
+ * item is then counted exactly once in state, however often the run
+ * crashed; output is at-least-once (what reached a sink after the last
+ * commit is written again), except `FileSink` and `DirSink`, which are
+ * exactly-once. An event clock's watermark comes back where it was, not
+ * moved by the time the run was down, so the items read again fall into
+ * the windows they fell into before. Inputs that cannot rewind (a plain
+ * iterable, `StdInSource`, `WebSocketSource`, `SSESource`, any dynamic
+ * source) are refused unless `recovery.allowNonReplayable` is set. `pipe`
+ * steps keep their state in generator frames, which are not snapshotted:
+ * they start afresh on resume. A run after a clean end of input goes on
+ * from there: append to the input file and run again to get the rest.
+ *
+ * @example Resuming after a failure
+ * ```ts
+ * import { Dataflow, run } from "@runnel/runnel";
+ * import { MemoryRecoveryStore, TestingSink, TestingSource, TestingTime } from "@runnel/runnel/testing";
+ * import assert from "node:assert/strict";
+ *
+ * const store = new MemoryRecoveryStore();
+ * const time = new TestingTime(0);
+ * const totals: [string, number][] = [];
+ * const flow = new Dataflow("sum");
+ * const items: [string, number][] = [["a", 1], ["a", 2], ["a", 0], ["a", 4]];
+ * flow.input("inp", new TestingSource([...items.slice(0, 3), TestingSource.ABORT, items[3]!]))
+ *   // A 0 moves time on by an epoch: epoch 1 ends after 1, 2 and 0.
+ *   .inspect("tick", (_id, [, n]) => n === 0 && time.advance(1_000))
+ *   .statefulMap("total", (sum: number | undefined, n: number) => [(sum ?? 0) + n, (sum ?? 0) + n])
+ *   .output("out", new TestingSink(totals));
+ * const options = { time, epochInterval: 1_000, recovery: { store } };
+ * await assert.rejects(run(flow, options), /TestingSource aborted/);
+ * assert.deepEqual(totals, [["a", 1], ["a", 3], ["a", 3]]);
+ * // The next run starts from epoch 1's total and reads on after its items.
+ * await run(flow, options);
+ * assert.deepEqual(totals, [["a", 1], ["a", 3], ["a", 3], ["a", 7]]);
+ * ```
  *
  * @example Hand-driven time and a stop signal
  * ```ts
@@ -85,8 +131,8 @@ export interface RunOptions {
    * inputs end as if their data had, so open windows close and end-of-input
    * aggregates (`countFinal`, `collect`, ...) emit before the sinks close;
    * `run()` then resolves. This is what `runnel run --flush-on-interrupt`
-   * does on the first Ctrl-C. (Recovery, which will resume open state in
-   * the next run instead, is planned.)
+   * does on the first Ctrl-C. (With `recovery`, a run that is simply
+   * stopped resumes its open state in the next run instead.)
    */
   drainSignal?: AbortSignal;
   /**
@@ -146,7 +192,11 @@ function countRun(): void {
   (globalThis as { [RUNS_STARTED]?: number })[RUNS_STARTED] = runsStarted() + 1;
 }
 
-function workerContext(options: RunOptions, signal: AbortSignal): WorkerContext {
+function workerContext(
+  options: RunOptions,
+  signal: AbortSignal,
+  startEpoch = 0,
+): WorkerContext {
   const epochInterval = options.epochInterval ?? DEFAULT_EPOCH_INTERVAL_MS;
   if (!(epochInterval > 0)) {
     throw new RangeError(`Cannot run flow: epochInterval must be positive, got ${epochInterval}`);
@@ -158,7 +208,7 @@ function workerContext(options: RunOptions, signal: AbortSignal): WorkerContext 
     signal,
     drainSignal: options.drainSignal,
     epochInterval,
-    epochs: new Epochs(),
+    epochs: new Epochs(startEpoch),
     stats: options.stats,
   };
 }
@@ -268,15 +318,20 @@ export async function run(flow: Dataflow, options: RunOptions = {}): Promise<voi
   const unlink = linkAbort(controller, options.signal);
   let ticker: EpochTicker | undefined;
   let plan: RunPlan | undefined;
+  let recovery: InProcessRecovery | undefined;
+  let completed = false;
   try {
-    const ctx = workerContext(options, controller.signal);
-    plan = planWorkers(flow, ctx, workers);
+    recovery = await openRecovery(flow, options, workers, controller);
+    const ctx = workerContext(options, controller.signal, recovery?.resume.epoch);
+    plan = planWorkers(flow, ctx, workers, [], recovery && recovery.worker.bind(recovery));
     ticker = startTicker(ctx);
     await runDrains(plan.drains, controller);
+    completed = true;
   } finally {
     await plan?.settled();
     ticker?.stop();
     unlink();
+    await recovery?.close(!completed);
   }
 }
 
@@ -286,6 +341,12 @@ async function runThreaded(flow: Dataflow, workers: number, options: RunOptions)
     throw new TypeError(
       "Cannot run flow on Worker threads with options.time: a hand-driven time cannot be " +
         "shared with other threads; leave out module to run logical workers on this thread",
+    );
+  }
+  if (options.recovery !== undefined) {
+    throw new TypeError(
+      "Cannot run flow on Worker threads with recovery yet: run it with one worker, or " +
+        "leave out module to run logical workers on this thread",
     );
   }
   const ctx = workerContext(options, new AbortController().signal);
@@ -299,6 +360,22 @@ async function runThreaded(flow: Dataflow, workers: number, options: RunOptions)
     drainSignal: options.drainSignal,
     stats: options.stats,
   });
+}
+
+// Opens the run's recovery store, when it has one; the first failing write or commit stops the run.
+function openRecovery(
+  flow: Dataflow,
+  options: RunOptions,
+  workerCount: number,
+  controller: AbortController,
+): Promise<InProcessRecovery | undefined> {
+  if (options.recovery === undefined) return Promise.resolve(undefined);
+  return InProcessRecovery.open(
+    flow,
+    options.recovery,
+    workerCount,
+    (error) => controller.abort(error),
+  );
 }
 
 /**
@@ -343,9 +420,9 @@ export async function* iterate<T>(
   let background: Promise<void> | undefined;
   let ticker: EpochTicker | undefined;
   let plan: RunPlan | undefined;
+  let recovery: InProcessRecovery | undefined;
   let completed = false;
   try {
-    const ctx = workerContext(options, controller.signal);
     const workers = workerCountOf(options.workers);
     if (options.module !== undefined && workers > 1) {
       throw new TypeError(
@@ -353,7 +430,10 @@ export async function* iterate<T>(
           "leave out module to run logical workers here, or write them to a sink",
       );
     }
-    plan = planWorkers(stream.flow, ctx, workers, [portOf(stream)]);
+    recovery = await openRecovery(stream.flow, options, workers, controller);
+    const ctx = workerContext(options, controller.signal, recovery?.resume.epoch);
+    const recoveryFor = recovery && recovery.worker.bind(recovery);
+    plan = planWorkers(stream.flow, ctx, workers, [portOf(stream)], recoveryFor);
     ticker = startTicker(ctx);
     background = runDrains(plan.drains, controller);
     // Awaited once the tap is done; until then a failed drain must not count
@@ -377,5 +457,6 @@ export async function* iterate<T>(
     await plan?.settled();
     ticker?.stop();
     unlink();
+    await recovery?.close(!completed);
   }
 }

@@ -10,6 +10,7 @@ import type { WorkerContext } from "./context.ts";
 import { InProcessExchanges } from "./exchange/exchanges.ts";
 import { planWorker, type WorkerPlan } from "./execute.ts";
 import { mergeMessages } from "./merge_messages.ts";
+import type { WorkerRecovery } from "./recovery/worker.ts";
 
 /** Every worker's share of a run. */
 export interface RunPlan extends WorkerPlan {
@@ -45,6 +46,7 @@ export function workerCountOf(workers: number | undefined): number {
  * @param ctx The run's context (its worker index and count are replaced).
  * @param workerCount How many workers.
  * @param tapped Ports to hand back as streams; each merges every worker's share.
+ * @param recoveryFor Makes each worker's share of recovery, when the run has it.
  * @returns Every worker's drains, and the taps.
  */
 export function planWorkers(
@@ -52,16 +54,23 @@ export function planWorkers(
   ctx: WorkerContext,
   workerCount: number,
   tapped: readonly Port[] = [],
+  recoveryFor?: (workerIndex: number, workerCount: number) => WorkerRecovery,
 ): RunPlan {
   if (workerCount === 1) {
-    return { ...planWorker(flow, ctx, tapped), settled: () => Promise.resolve() };
+    const recovery = recoveryFor?.(0, 1);
+    return {
+      ...planWorker(flow, recovery ? { ...ctx, recovery } : ctx, tapped),
+      settled: () => Promise.resolve(),
+    };
   }
   const exchanges = new InProcessExchanges(workerCount, ctx.signal);
   const plans = Array.from({ length: workerCount }, (_, workerIndex) => {
     // Each worker's steps wait on a signal of its own, so that the run's signal has one
     // listener per worker rather than one per wait of every worker.
     const signal = followSignal(ctx.signal);
-    return planWorker(flow, { ...ctx, workerIndex, workerCount, signal }, tapped, exchanges);
+    const recovery = recoveryFor?.(workerIndex, workerCount);
+    const workerCtx = { ...ctx, workerIndex, workerCount, signal, recovery };
+    return planWorker(flow, workerCtx, tapped, exchanges);
   });
   return {
     drains: plans.flatMap((plan) => plan.drains),

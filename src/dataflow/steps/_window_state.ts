@@ -102,6 +102,8 @@ export interface WindowFoldState {
   batch: number;
   // Whether the first timestamp was checked for looking like seconds.
   checked: boolean;
+  // With recovery on: the keys changed since the last snapshot.
+  readonly changes: Set<string> | undefined;
 }
 
 /** A copy of one key's state as plain data, for snapshots. */
@@ -580,6 +582,7 @@ export function windowFold(path: string, spec: WindowFoldSpec): WindowFold {
     if (due.length > 1) due.sort((a, b) => a.seq - b.seq);
     for (let i = 0; i < due.length; i++) {
       const rec = due[i]!;
+      state.changes?.add(rec.key);
       advance(rec, watermark, out);
       // A key of the current batch is shrunk when the batch is done.
       if (rec.batch !== state.batch && isIdle(rec)) shrink(state, rec);
@@ -632,10 +635,11 @@ export function windowFold(path: string, spec: WindowFoldSpec): WindowFold {
   }
 
   return {
-    init(ctx, timers): WindowFoldState {
+    init(ctx, timers, changes): WindowFoldState {
       return {
         ctx,
         timers,
+        changes,
         keys: new Map(),
         now: -Infinity,
         base: -Infinity,
@@ -647,6 +651,66 @@ export function windowFold(path: string, spec: WindowFoldSpec): WindowFold {
         batch: 0,
         checked: false,
       };
+    },
+
+    snapshotKey(state, key) {
+      const found = state.keys.get(key);
+      if (found === undefined) return undefined;
+      if (typeof found === "object" && !Array.isArray(found)) {
+        const snapshot = recordSnapshot(found);
+        return {
+          ...snapshot,
+          clock: clockPerKey ? lagClock(state, found.base, found.sysMax) : null,
+        };
+      }
+      const [base, sysMax, nextId] = typeof found === "number"
+        ? clockPerKey ? [found, 0, 0] : [-Infinity, -Infinity, found]
+        : found;
+      return {
+        clock: clockPerKey ? lagClock(state, base, sysMax) : null,
+        ids: [],
+        accs: [],
+        sessions: sessions ? { opens: [], closes: [], merged: [], nextId } : null,
+        queue: [],
+      } satisfies KeySnapshot;
+    },
+
+    restoreKey(state, key, snapshot) {
+      const { clock, ids, accs, sessions: held, queue } = snapshot as KeySnapshot;
+      const now = tick(state);
+      const rec = newRecord(state, key, undefined);
+      if (clock !== null) [rec.base, rec.sysMax] = [clock[0], now - clock[1]];
+      rec.ids = [...ids];
+      rec.accs = [...accs];
+      if (held !== null) {
+        rec.opens = [...held.opens];
+        rec.closes = [...held.closes];
+        rec.merged = held.merged.map((merged) => [...merged]);
+        rec.nextId = held.nextId;
+      }
+      if (queue.length > 0) {
+        rec.qAt = queue.map(([at]) => at);
+        rec.qv = queue.map(([, value]) => value);
+      }
+      state.keys.set(key, rec);
+      if (isIdle(rec)) return shrink(state, rec);
+      setTimer(state, rec);
+      if (shared) heapUpdate(state, rec);
+    },
+
+    snapshotShared(state) {
+      return shared && event ? lagClock(state, state.base, state.sysMax) : undefined;
+    },
+
+    restoreShared(state, snapshots) {
+      const now = tick(state);
+      // From several workers' clocks (the worker count changed), the least watermark.
+      let least: readonly [number, number] | undefined;
+      for (const clock of snapshots as (readonly [number, number] | undefined)[]) {
+        if (clock === undefined || clock[0] === -Infinity) continue;
+        if (least === undefined || clock[0] + clock[1] < least[0] + least[1]) least = clock;
+      }
+      if (least !== undefined) [state.base, state.sysMax] = [least[0], now - least[1]];
     },
 
     onBatch(state, batch, out) {
@@ -671,6 +735,7 @@ export function windowFold(path: string, spec: WindowFoldSpec): WindowFold {
       }
       for (let i = 0; i < touched.length; i++) {
         const rec = touched[i]!;
+        state.changes?.add(rec.key);
         try {
           onKeyBatch(state, rec, out);
         } catch (error) {
@@ -697,6 +762,7 @@ export function windowFold(path: string, spec: WindowFoldSpec): WindowFold {
       const found = state.keys.get(key);
       const rec = typeof found === "object" && !Array.isArray(found) ? found : undefined;
       if (rec === undefined && !shared) return state.timers.set(key, undefined);
+      if (rec !== undefined) state.changes?.add(key);
       tick(state);
       const watermark = currentWatermark(state, rec);
       try {
@@ -741,6 +807,13 @@ export function windowFold(path: string, spec: WindowFoldSpec): WindowFold {
       return { clock: shared && event ? [state.base, state.sysMax] : null, keys };
     },
   };
+
+  // A clock as its watermark and how far system time had moved since it last
+  // advanced, not as a system-time instant: restored as "now minus that lag",
+  // downtime between runs does not move the watermark.
+  function lagClock(state: WindowFoldState, base: number, sysMax: number): [number, number] {
+    return base === -Infinity ? [-Infinity, 0] : [base, state.now - sysMax];
+  }
 
   function recordSnapshot(rec: KeyRecord): KeySnapshot {
     const queue: [number, unknown][] = [];

@@ -131,8 +131,12 @@ export function checkJoinModes(
   return { insertMode, emitMode };
 }
 
-/** A join's state on one worker: per side, each key's value (or, for `product`, its values). */
-type SideMaps = Map<string, unknown>[];
+/**
+ * A join's state on one worker: per side, each key's value (or, for
+ * `product`, its values); with recovery on, the keys changed since the last
+ * snapshot.
+ */
+type SideMaps = Map<string, unknown>[] & { changes?: Set<string> };
 
 /**
  * The join as a keyed fold over its sides. Each side keeps its own map from
@@ -167,15 +171,21 @@ function joinFold(
     for (const row of rows) out.push([key, row]);
   };
   return {
-    init: () => Array.from({ length: sideCount }, () => new Map<string, unknown>()),
+    init: (_ctx, _timers, changes) => {
+      const sides: SideMaps = Array.from({ length: sideCount }, () => new Map<string, unknown>());
+      if (changes !== undefined) sides.changes = changes;
+      return sides;
+    },
     onBatch(sides, batch, out, side) {
       const mine = sides[side]!;
+      const changes = sides.changes;
       for (let i = 0; i < batch.length; i++) {
         const item = batch[i];
         if (!Array.isArray(item) || item.length !== 2 || typeof item[0] !== "string") {
           throw shapeError(path, `a [key, value] pair with a string key on side ${side}`, item);
         }
         const key: string = item[0];
+        changes?.add(key);
         if (product) {
           const values = mine.get(key) as unknown[] | undefined;
           if (values === undefined) mine.set(key, [item[1]]);
@@ -194,6 +204,21 @@ function joinFold(
           }
         }
       }
+    },
+    // A key's snapshot: per side, `[value]`, or `[]` when the side has none.
+    snapshotKey(sides, key) {
+      let any = false;
+      const snapshot = sides.map((values) => {
+        if (!values.has(key)) return [];
+        any = true;
+        return [values.get(key)];
+      });
+      return any ? snapshot : undefined;
+    },
+    restoreKey(sides, key, snapshot) {
+      (snapshot as unknown[][]).forEach((entry, s) => {
+        if (entry.length === 1) sides[s]!.set(key, entry[0]);
+      });
     },
     onEof: emitMode !== "final" ? undefined : (sides, out) => {
       const keys = new Set<string>();

@@ -6,11 +6,12 @@
  * @module
  */
 
-import type {
-  LogicResult,
-  StatefulBatchBuilder,
-  StatefulBatchLogic,
-  StepContext,
+import {
+  type LogicResult,
+  OTHER_CHANGED_KEYS,
+  type StatefulBatchBuilder,
+  type StatefulBatchLogic,
+  type StepContext,
 } from "../graph.ts";
 import { checkCallback } from "../_errors.ts";
 import { compose, keyedFold, portOf, stepPath } from "../_stream_core.ts";
@@ -437,6 +438,8 @@ class KeyLogic implements StatefulBatchLogic<unknown, Tagged, KeySnapshot> {
   readonly #shared: boolean;
   readonly #first: FirstCheck;
   readonly #check: (ts: number) => void;
+  // Whether the last call advanced every key of the partition.
+  #swept = false;
 
   constructor(
     windows: KeyWindows,
@@ -458,6 +461,7 @@ class KeyLogic implements StatefulBatchLogic<unknown, Tagged, KeySnapshot> {
     const partition = this.#partition;
     if (this.#shared && watermark > partition.swept) {
       partition.swept = watermark;
+      this.#swept = true;
       for (const other of partition.keys) other.advance(watermark, out);
     } else {
       this.#windows.advance(watermark, out);
@@ -491,6 +495,13 @@ class KeyLogic implements StatefulBatchLogic<unknown, Tagged, KeySnapshot> {
     // Only this key: every other key gets its own onEof.
     this.#windows.advance(this.#clock.onEof(), out);
     return [out, false];
+  }
+
+  /** In partition scope, after a call that advanced every key: their keys. */
+  [OTHER_CHANGED_KEYS](): Iterable<string> | undefined {
+    if (!this.#swept) return undefined;
+    this.#swept = false;
+    return this.#partition.keys.map((other) => other.key);
   }
 
   notifyAt(): number | undefined {

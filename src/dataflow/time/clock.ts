@@ -326,7 +326,12 @@ class EventClockLogic<V> implements ClockLogic<V> {
     this.#nowGetter = nowGetter;
     this.#ctx = ctx;
     this.#base = resume?.base ?? -Infinity;
-    this.#systemTimeOfMax = resume?.systemTimeOfMax ?? -Infinity;
+    this.#systemTimeOfMax = -Infinity;
+    if (resume?.base != null) {
+      // The watermark goes on from where it was, however long the run was down.
+      this.#tick();
+      this.#systemTimeOfMax = this.#now - resume.lag;
+    }
   }
 
   #tick(): void {
@@ -370,17 +375,22 @@ class EventClockLogic<V> implements ClockLogic<V> {
     return this.#systemTimeOfMax + (timestamp - this.#base);
   }
 
-  // Before any item there is no base: `null` keeps the snapshot JSON-safe.
+  // Before any item there is no base: `null` keeps the snapshot JSON-safe. The
+  // system time is stored as the lag since the watermark last advanced, not as
+  // an instant: restored, the watermark is where it was, so downtime does not
+  // make the items read again late.
   snapshot(): EventClockSnapshot {
     return this.#base === -Infinity
-      ? { base: null, systemTimeOfMax: null }
-      : { base: this.#base, systemTimeOfMax: this.#systemTimeOfMax };
+      ? { base: null, lag: 0 }
+      : { base: this.#base, lag: this.#now - this.#systemTimeOfMax };
   }
 }
 
 interface EventClockSnapshot {
+  /** The latest item time less the wait; `null` before any item. */
   readonly base: number | null;
-  readonly systemTimeOfMax: number | null;
+  /** System time between the watermark's last advance and the snapshot. */
+  readonly lag: number;
 }
 
 /**

@@ -174,6 +174,28 @@ export function encodeValue(value: unknown): Uint8Array {
 }
 
 /**
+ * Encodes one value for a snapshot (a key's state, a source or sink
+ * position) with the same codec as batches.
+ *
+ * @param stepId The step the value belongs to, for errors.
+ * @param key The key (or partition) the value belongs to, for errors.
+ * @param value The value.
+ * @returns The bytes.
+ * @throws {TypeError} When the value holds something the codec does not carry.
+ */
+export function encodeState(stepId: string, key: string, value: unknown): Uint8Array {
+  const found = findUnencodable(value);
+  if (found) {
+    throw new TypeError(
+      `Cannot snapshot step "${stepId}": key ${describeValue(key)}, state${found.path} is ` +
+        `${found.what}; snapshots hold only plain objects, arrays, strings, numbers, booleans, ` +
+        "null, undefined, Date, Map, Set, Uint8Array and bigint",
+    );
+  }
+  return encoder.encode(value);
+}
+
+/**
  * Decodes a value made by {@linkcode encodeValue}.
  *
  * @param bytes The bytes.

@@ -48,18 +48,28 @@ export function assignParts(
   return [...new Set(parts)].sort().filter((_, i) => i % workerCount === workerIndex);
 }
 
+// The partition name of each partition of a fixed-partitioned source, whose position recovery keeps.
+const positions = new WeakMap<object, string>();
+
 async function buildPartitions(
   path: string,
   source: Source<unknown>,
   ctx: WorkerContext,
 ): Promise<StatelessSourcePartition<unknown>[]> {
-  const sourceCtx: SourceContext = { now: () => ctx.clock.now() };
+  const generation = ctx.recovery?.generation;
+  const sourceCtx: SourceContext = generation === undefined
+    ? { now: () => ctx.clock.now() }
+    : { now: () => ctx.clock.now(), generation };
   try {
     if (isFixedPartitionedSource(source)) {
       const parts = assignParts(await source.listParts(), ctx.workerIndex, ctx.workerCount);
-      return await Promise.all(
-        parts.map((part) => source.buildPart(path, part, undefined, sourceCtx)),
-      );
+      return await Promise.all(parts.map((part) => {
+        const built = source.buildPart(path, part, ctx.recovery?.stateOf(path, part), sourceCtx);
+        return Promise.resolve(built).then((partition) => {
+          positions.set(partition, part);
+          return partition;
+        });
+      }));
     }
     if (isDynamicSource(source)) {
       return [await source.build(path, ctx.workerIndex, ctx.workerCount, sourceCtx)];
@@ -92,15 +102,30 @@ async function* readPartition(
   if (ctx.signal.aborted) onAbort();
   else ctx.signal.addEventListener("abort", onAbort, { once: true });
   const ticks = new TickWait(epochs, signal);
+  // Recovery: the partition's position after the last nextBatch() that returned, staged
+  // at every barrier. Never read during a pending read: a reader may move its position
+  // before the batch it is reading is out.
+  const recovery = ctx.recovery;
+  const part = positions.get(partition);
+  const stateful = recovery !== undefined && part !== undefined
+    ? partition as StatelessSourcePartition<unknown> & { snapshot(): unknown }
+    : undefined;
+  let position: unknown = stateful === undefined ? undefined : snapshotOf(path, stateful);
+  const stage = (epoch: number) => {
+    if (stateful !== undefined) recovery!.stage(epoch, [recovery!.row(path, part!, position)]);
+  };
   // The newest epoch closed with a barrier here. A partition that starts
   // late first closes the epochs it missed, so that none of its items pass
   // a merge ahead of an earlier epoch's barrier.
-  let sent = 0;
+  let sent = epochs.start;
   // No batch since the last barrier; idle once a whole epoch was quiet.
   let quiet = true;
   let idle = false;
   function* due(): Generator<Message, void, undefined> {
-    for (const closed = epochs.closed; sent < closed;) yield new Barrier(++sent);
+    for (const closed = epochs.closed; sent < closed;) {
+      stage(++sent);
+      yield new Barrier(sent);
+    }
     if (quiet && !idle) {
       idle = true;
       yield StreamStatus.IDLE;
@@ -144,6 +169,7 @@ async function* readPartition(
           throw callbackError(path, "source nextBatch()", undefined, error);
         }
       }
+      if (stateful !== undefined) position = snapshotOf(path, stateful);
       if (batch === null) break;
       if (!Array.isArray(batch)) {
         throw shapeError(path, "nextBatch() to return an array or null", batch);
@@ -168,8 +194,20 @@ async function* readPartition(
   } catch (error) {
     throw callbackError(path, "source close()", undefined, error);
   }
-  while (sent < epochs.closed) yield new Barrier(++sent);
+  while (sent < epochs.closed) {
+    stage(++sent);
+    yield new Barrier(sent);
+  }
+  stage(sent + 1);
   yield new Barrier(sent + 1);
+}
+
+function snapshotOf(path: string, partition: { snapshot(): unknown }): unknown {
+  try {
+    return partition.snapshot();
+  } catch (error) {
+    throw callbackError(path, "source snapshot()", undefined, error);
+  }
 }
 
 const TICK: unique symbol = Symbol("tick");

@@ -8,7 +8,9 @@
 
 import type { FoldTimers, KeyedFold, StepContext } from "../../dataflow/graph.ts";
 import { mergeSideBatches, SideBatch } from "../merge_messages.ts";
-import { isBatch, type Message, type MessageStream } from "../message.ts";
+import { Barrier, isBatch, type Message, type MessageStream } from "../message.ts";
+import type { SnapshotRow } from "../recovery/store.ts";
+import type { WorkerRecovery } from "../recovery/worker.ts";
 import { realTime, type SystemTime } from "../system_time.ts";
 import { TimerQueue } from "../_timer_queue.ts";
 
@@ -25,17 +27,23 @@ import { TimerQueue } from "../_timer_queue.ts";
  * while waiting for the next, the keys whose time has come are notified,
  * earliest first.
  *
+ * With recovery on (`ctx.recovery` and `path` given), the step first
+ * restores the keys this worker owns, and at each barrier encodes the keys
+ * the fold changed since the last one (see `KeyedFold.snapshotKey`).
+ *
  * @param fold The node's fold, compiled.
  * @param inputs The keyed streams, in the node's order.
- * @param ctx The worker (its clock); the real clock when omitted.
+ * @param ctx The worker (its clock, its recovery); the real clock when omitted.
  * @param stepCtx What the fold sees of the run.
+ * @param path The step path, which names its snapshots.
  * @returns The stream of emitted items.
  */
 export async function* keyedFoldStep(
   fold: KeyedFold<unknown>,
   inputs: readonly MessageStream[],
-  ctx?: { readonly clock: SystemTime },
+  ctx?: { readonly clock: SystemTime; readonly recovery?: WorkerRecovery },
   stepCtx: Omit<StepContext, "now"> = { workerIndex: 0, workerCount: 1 },
+  path?: string,
 ): AsyncGenerator<Message, void, undefined> {
   const clock = ctx?.clock ?? realTime;
   let now = clock.now();
@@ -50,7 +58,10 @@ export async function* keyedFoldStep(
   const timers: FoldTimers = {
     set: (key, at) => queue.set(key, at === undefined ? undefined : Math.max(at, notBefore)),
   };
-  const state = fold.init(foldCtx, timers);
+  const recovery = path === undefined ? undefined : ctx?.recovery;
+  const changes = recovery === undefined ? undefined : new Set<string>();
+  const state = fold.init(foldCtx, timers, changes);
+  const snapshot = recovery === undefined ? undefined : foldSnapshots(fold, state, path!, recovery);
   const onNotify = fold.onNotify;
   const notify = (out: unknown[]) => {
     if (onNotify === undefined || queue.size === 0) return;
@@ -63,6 +74,13 @@ export async function* keyedFoldStep(
     }
   };
 
+  if (snapshot !== undefined) {
+    // Timers that came due while the run was down fire before new input, as
+    // they would have in a run that never stopped.
+    const out: unknown[] = [];
+    notify(out);
+    if (out.length > 0) yield out;
+  }
   if (inputs.length === 1) {
     const iterator = inputs[0]![Symbol.asyncIterator]();
     let finished = false;
@@ -95,6 +113,9 @@ export async function* keyedFoldStep(
         if (result.done) break;
         const message = result.value;
         if (!isBatch(message)) {
+          if (snapshot !== undefined && message instanceof Barrier) {
+            snapshot(message.epoch, changes!);
+          }
           yield message;
           continue;
         }
@@ -112,6 +133,7 @@ export async function* keyedFoldStep(
   } else {
     for await (const message of mergeSideBatches(inputs)) {
       if (!(message instanceof SideBatch)) {
+        if (snapshot !== undefined && message instanceof Barrier) snapshot(message.epoch, changes!);
         yield message;
         continue;
       }
@@ -128,4 +150,55 @@ export async function* keyedFoldStep(
     fold.onEof(state, out);
     if (out.length > 0) yield out;
   }
+}
+
+/** A worker's snapshot rows of the state a fold's keys share (a partition-scope clock). */
+function sharedStep(path: string): string {
+  // White space never occurs in a step path, so this names no step.
+  return `${path} shared`;
+}
+
+/**
+ * Restores a fold's state on this worker, and returns what snapshots it at a
+ * barrier: the changed keys, then the shared state.
+ */
+function foldSnapshots(
+  fold: KeyedFold<unknown>,
+  state: unknown,
+  path: string,
+  recovery: WorkerRecovery,
+): (epoch: number, changes: Set<string>) => void {
+  const { snapshotKey, restoreKey } = fold;
+  if (snapshotKey === undefined || restoreKey === undefined) {
+    throw new TypeError(`Cannot run step "${path}" with recovery: its state cannot be snapshotted`);
+  }
+  const { workerIndex, workerCount } = recovery;
+  const shared = sharedStep(path);
+  // Workers of the last run beyond this run's count: worker 0 drops their rows once.
+  let stale: string[] = [];
+  if (fold.restoreShared !== undefined) {
+    const stored = recovery.keysOf(shared);
+    const own = String(workerIndex);
+    if (stored.length > 0) {
+      const same = stored.length === workerCount && stored.includes(own);
+      const from = same ? [own] : stored;
+      fold.restoreShared(state, from.map((worker) => recovery.stateOf(shared, worker)));
+    }
+    if (workerIndex === 0) stale = stored.filter((worker) => Number(worker) >= workerCount);
+  }
+  for (const [key, value] of recovery.ownedStates(path)) restoreKey.call(fold, state, key, value);
+  return (epoch, changes) => {
+    const rows: SnapshotRow[] = [];
+    for (const key of changes) {
+      rows.push(recovery.row(path, key, snapshotKey.call(fold, state, key)));
+    }
+    changes.clear();
+    const sharedState = fold.snapshotShared?.(state);
+    if (sharedState !== undefined) {
+      rows.push(recovery.row(shared, String(workerIndex), sharedState));
+    }
+    for (const worker of stale) rows.push(recovery.row(shared, worker, undefined));
+    stale = [];
+    recovery.stage(epoch, rows);
+  };
 }

@@ -14,11 +14,17 @@ import {
 import { stableHash } from "../../dataflow/stable_hash.ts";
 import { isThenable } from "../../../operators/_thenable.ts";
 import type { WorkerContext } from "../context.ts";
-import { isBatch, type MessageStream } from "../message.ts";
+import type { SinkProgress } from "../recovery/worker.ts";
+import { Barrier, isBatch, type MessageStream } from "../message.ts";
 import { assignParts } from "./input.ts";
 
 interface Writer {
   write(batch: readonly unknown[]): void | Promise<void>;
+  /**
+   * At a barrier: makes what was written durable; with `positions`, returns
+   * the partitions' positions (taken before the sync, which makes them durable).
+   */
+  barrier(positions: boolean): Promise<[part: string, position: unknown][]>;
   close(): Promise<void>;
 }
 
@@ -33,7 +39,11 @@ async function buildWriter(node: OutputNode, ctx: WorkerContext): Promise<Writer
   const { sink, path } = node;
   if (!isFixedPartitionedSink(sink)) {
     const part = await sink.build(path, ctx.workerIndex, ctx.workerCount);
-    return { write: (batch) => part.writeBatch(batch), close: () => closeAll([part]) };
+    return {
+      write: (batch) => part.writeBatch(batch),
+      barrier: () => Promise.resolve([]),
+      close: () => closeAll([part]),
+    };
   }
   const all = [...new Set(await sink.listParts())].sort();
   if (all.length === 0) {
@@ -41,7 +51,9 @@ async function buildWriter(node: OutputNode, ctx: WorkerContext): Promise<Writer
   }
   const owned = new Set(assignParts(all, ctx.workerIndex, ctx.workerCount));
   const parts = new Map<string, StatefulSinkPartition<unknown>>();
-  for (const name of owned) parts.set(name, await sink.buildPart(path, name, undefined));
+  for (const name of owned) {
+    parts.set(name, await sink.buildPart(path, name, ctx.recovery?.stateOf(path, name)));
+  }
   const partFn = sink.partFn?.bind(sink) ?? stableHash;
   return {
     async write(batch) {
@@ -64,6 +76,14 @@ async function buildWriter(node: OutputNode, ctx: WorkerContext): Promise<Writer
         await part.writeBatch(values);
       }
     },
+    async barrier(withPositions) {
+      const positions: [string, unknown][] = [];
+      for (const [name, part] of parts) {
+        if (withPositions) positions.push([name, part.snapshot()]);
+        await part.sync?.();
+      }
+      return positions;
+    },
     close: () => closeAll([...parts.values()]),
   };
 }
@@ -72,14 +92,20 @@ async function buildWriter(node: OutputNode, ctx: WorkerContext): Promise<Writer
  * Drains `input` into the node's sink. The sink is closed (flushed) however
  * the run ends, so no half-written file is left unflushed.
  *
+ * With recovery on, at each barrier the sink's partitions are synced and
+ * their positions staged, and `progress` learns that the barrier passed.
+ *
  * @param node The output node.
  * @param input The stream to write.
  * @param ctx The worker.
+ * @param progress Where the sink's epochs are reported, with recovery on
+ *   (registered when the run is planned, before any barrier can pass).
  */
 export async function outputStep(
   node: OutputNode,
   input: MessageStream,
   ctx: WorkerContext,
+  progress?: SinkProgress,
 ): Promise<void> {
   let writer: Writer;
   try {
@@ -89,9 +115,24 @@ export async function outputStep(
     await input[Symbol.asyncIterator]().return?.();
     throw callbackError(node.path, "building the sink", undefined, error);
   }
+  const recovery = ctx.recovery;
   let failure: unknown;
   try {
     for await (const message of input) {
+      if (message instanceof Barrier) {
+        let positions: [string, unknown][];
+        try {
+          positions = await writer.barrier(recovery !== undefined);
+        } catch (error) {
+          throw callbackError(node.path, "sink snapshot() or sync()", undefined, error);
+        }
+        if (recovery !== undefined) {
+          const rows = positions.map(([part, position]) => recovery.row(node.path, part, position));
+          recovery.stage(message.epoch, rows);
+        }
+        progress?.passed(message.epoch);
+        continue;
+      }
       if (!isBatch(message) || message.length === 0) continue;
       try {
         const written = writer.write(message);
@@ -110,4 +151,5 @@ export async function outputStep(
     failure ??= callbackError(node.path, "sink close()", undefined, error);
   }
   if (failure !== undefined) throw failure;
+  progress?.ended();
 }

@@ -16,15 +16,17 @@ import {
   shapeError,
 } from "../../dataflow/_errors.ts";
 import { groupByKey, type KeySlot } from "../../dataflow/_batch_by_key.ts";
-import type {
-  LogicResult,
-  StatefulBatchLogic,
-  StatefulBatchNode,
-  StepContext,
+import {
+  type LogicResult,
+  OTHER_CHANGED_KEYS,
+  type StatefulBatchLogic,
+  type StatefulBatchNode,
+  type StepContext,
 } from "../../dataflow/graph.ts";
 import { TimerQueue } from "../_timer_queue.ts";
 import type { WorkerContext } from "../context.ts";
-import { isBatch, type Message, type MessageStream } from "../message.ts";
+import { Barrier, isBatch, type Message, type MessageStream } from "../message.ts";
+import type { SnapshotRow } from "../recovery/store.ts";
 
 type Logic = StatefulBatchLogic<unknown, unknown, unknown>;
 
@@ -71,6 +73,9 @@ export async function* statefulBatchStep(
   }
   const entries = new Map<string, Entry>();
   let batchNumber = 0;
+  // With recovery on: the keys whose logic was called since the last barrier.
+  const recovery = ctx.recovery;
+  const dirty = recovery === undefined ? undefined : new Set<string>();
 
   // Applies one logic call's result: emits, then discard or re-arm.
   // `notBefore` keeps a timer from firing again at a time that has already fired.
@@ -86,6 +91,12 @@ export async function* statefulBatchStep(
       throw shapeError(path, `${what} to return [emits, discard]`, result);
     }
     const [emits, discard] = result as unknown as LogicResult<unknown>;
+    if (dirty !== undefined) {
+      dirty.add(key);
+      const others = (logic as { [OTHER_CHANGED_KEYS]?: () => Iterable<string> | undefined })
+        [OTHER_CHANGED_KEYS]?.();
+      if (others !== undefined) { for (const other of others) dirty.add(other); }
+    }
     if (Array.isArray(emits)) {
       for (let i = 0; i < emits.length; i++) out.push([key, emits[i]]);
     } else if (isIterable(emits)) {
@@ -98,6 +109,11 @@ export async function* statefulBatchStep(
       timers.set(key, undefined);
       return;
     }
+    arm(key, logic, notBefore);
+  };
+
+  // Sets the key's timer from its logic's notifyAt().
+  const arm = (key: string, logic: Logic, notBefore: number) => {
     let at: unknown;
     try {
       at = logic.notifyAt();
@@ -170,9 +186,50 @@ export async function* statefulBatchStep(
     }
   };
 
+  // Each key this worker owns comes back from its snapshot, with its timer.
+  const restore = () => {
+    for (const [key, snapshot] of recovery!.ownedStates(path)) {
+      let logic: Logic;
+      try {
+        logic = builder(snapshot, key, keyCtx);
+      } catch (error) {
+        throw carry(error, { what: "builder", key });
+      }
+      entries.set(key, { key, logic, values: [], batch: 0 });
+      arm(key, logic, -Infinity);
+    }
+  };
+
+  // Snapshots the keys called since the last barrier; a discarded key is a tombstone.
+  const snapshot = (epoch: number) => {
+    const rows: SnapshotRow[] = [];
+    for (const key of dirty!) {
+      const logic = entries.get(key)?.logic;
+      let state: unknown;
+      if (logic !== undefined) {
+        try {
+          state = logic.snapshot();
+        } catch (error) {
+          throw carry(error, { what: "snapshot()", key });
+        }
+      }
+      rows.push(recovery!.row(path, key, state));
+    }
+    dirty!.clear();
+    recovery!.stage(epoch, rows);
+  };
+
   const iterator = input[Symbol.asyncIterator]();
   let finished = false;
   try {
+    if (recovery !== undefined) {
+      restore();
+      // Timers that came due while the run was down fire before new input, as
+      // they would have in a run that never stopped.
+      const out: unknown[] = [];
+      onNotify(out);
+      if (out.length > 0) yield out;
+    }
     while (true) {
       const next = iterator.next();
       let result: IteratorResult<Message> | undefined;
@@ -199,6 +256,7 @@ export async function* statefulBatchStep(
       if (result.done) break;
       const message = result.value;
       if (!isBatch(message)) {
+        if (dirty !== undefined && message instanceof Barrier) snapshot(message.epoch);
         yield message;
         continue;
       }

@@ -16,11 +16,22 @@ import type { SystemTime } from "../system_time.ts";
  * the main thread's coordinator), every input sees the same numbers.
  */
 export class Epochs {
-  #closed = 0;
+  /** The epoch the run starts after: 0, or the epoch it resumed from. */
+  readonly start: number;
+  #closed: number;
   #ticked = deferred();
   #check: (() => void) | undefined;
 
-  /** The newest closed epoch; 0 before the first tick. */
+  /**
+   * @param start The epoch the run starts after: 0 on a fresh start, the
+   *   last committed epoch when it resumes (its first barrier is `start + 1`).
+   */
+  constructor(start = 0) {
+    this.start = start;
+    this.#closed = start;
+  }
+
+  /** The newest closed epoch; {@linkcode Epochs.start} before the first tick. */
   get closed(): number {
     this.#check?.();
     return this.#closed;
@@ -93,6 +104,7 @@ export class EpochTicker {
     this.#time = time;
     this.#interval = interval;
     this.epochs = epochs;
+    this.#epoch = epochs.closed;
     epochs.checkWith(() => this.#tickIfDue());
   }
 

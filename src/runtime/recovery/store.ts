@@ -38,6 +38,13 @@ export interface ResumePoint {
    * the state of the latest epoch that wrote it, tombstoned keys left out.
    */
   readonly rows: ReadonlyMap<string, ReadonlyMap<string, Uint8Array>>;
+  /**
+   * How many runs opened the store before this one (0 for the first), for a
+   * store that counts them: a run's generation. Sources see it
+   * (`SourceContext.generation`); `TestingSource.ABORT` fires once per
+   * generation by it.
+   */
+  readonly generation?: number;
 }
 
 /** A recovery store, opened for one run. */
