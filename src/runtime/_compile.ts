@@ -130,6 +130,8 @@ const ONE_TO_ONE: ReadonlySet<ItemStageKind> = new Set([
   "mapValue",
 ]);
 
+const MANY: ReadonlySet<ItemStageKind> = new Set(["flatMap", "flatten", "flatMapValue"]);
+
 const KEYED_KINDS: ReadonlySet<ItemStageKind> = new Set([
   "keyRm",
   "mapValue",
@@ -218,14 +220,18 @@ ${stagesCode(kinds, j + 1, last, "continue;", track)}
 function runSource(kinds: readonly ItemStageKind[], split: boolean): string {
   const n = kinds.length;
   const oneToOne = !split && kinds.every((kind) => ONE_TO_ONE.has(kind));
-  const locals = ["i = 0", "s = 0", "v", "w", "k"];
+  // At most one output per item: the output is made at the batch's length and
+  // cut to size at the end, instead of grown (and copied) push by push.
+  const atMostOne = !split && !oneToOne && kinds.every((kind) => !MANY.has(kind));
+  const locals = ["i = 0", "s = 0", "n = 0", "v", "w", "k"];
   for (let j = 0; j < n; j++) locals.push(`r${j}`, `c${j}`);
   const callbacks = kinds.map((_, j) => `f${j} = f[${j}]`).join(", ");
   const drop = split ? "rest.push(batch[i]); continue;" : "continue;";
-  const last = oneToOne ? "out[i] = v;" : "out.push(v);";
+  const last = oneToOne ? "out[i] = v;" : atMostOne ? "out[n++] = v;" : "out.push(v);";
+  const sized = oneToOne || atMostOne;
   return `const ${callbacks};
 return (batch) => {
-  const out = ${oneToOne ? "new Array(batch.length)" : "[]"};${split ? "\n  const rest = [];" : ""}
+  const out = ${sized ? "new Array(batch.length)" : "[]"};${split ? "\n  const rest = [];" : ""}
   let ${locals.join(", ")};
   try {
     for (; i < batch.length; i++) {
@@ -234,7 +240,7 @@ ${stagesCode(kinds, 0, last, drop, n > 1)}
     }
   } catch (error) {
     throw fail(s, v, error);
-  }
+  }${atMostOne ? "\n  out.length = n;" : ""}
   return ${split ? "[out, rest]" : "out"};
 };`;
 }
