@@ -79,6 +79,9 @@ interface KeyRecord {
   // Partition scope: the order the key's state was made in, and its entry in the close queue.
   seq: number;
   heapDue: number;
+  // The key's timer as last set outside a wake-up, which the runtime holds until it fires
+  // (undefined: none); NaN when not known. A time set again unchanged is not set again.
+  timerAt: number | undefined;
 }
 
 /** What a key with nothing open keeps: nothing, one number, or `[base, sysMax, nextId]`. */
@@ -230,6 +233,7 @@ export function windowFold(path: string, spec: WindowFoldSpec): WindowFold {
       batch: 0,
       seq: state.seq++,
       heapDue: NaN,
+      timerAt: NaN,
     };
   }
 
@@ -500,9 +504,15 @@ export function windowFold(path: string, spec: WindowFoldSpec): WindowFold {
     return head < close ? head : close;
   }
 
+  // Sets the key's timer to its next due time. Most items move neither the
+  // key's first window nor its clock, so the time is often the one the
+  // runtime already holds: that call is skipped, saving its map lookups.
   function setTimer(state: WindowFoldState, rec: KeyRecord): void {
     const due = dueAt(rec);
-    state.timers.set(rec.key, due === undefined ? undefined : toSystem(state, rec, due));
+    const at = due === undefined ? undefined : toSystem(state, rec, due);
+    if (at === rec.timerAt) return;
+    state.timers.set(rec.key, at);
+    rec.timerAt = at;
   }
 
   // --- partition scope: keys by the event time they next need advancing at ---
@@ -697,6 +707,8 @@ export function windowFold(path: string, spec: WindowFoldSpec): WindowFold {
       const found = state.keys.get(key);
       const rec = typeof found === "object" && !Array.isArray(found) ? found : undefined;
       if (rec === undefined && !shared) return state.timers.set(key, undefined);
+      // The runtime cleared the key's timer before this call.
+      if (rec !== undefined) rec.timerAt = NaN;
       tick(state);
       const watermark = currentWatermark(state, rec);
       try {
@@ -712,6 +724,9 @@ export function windowFold(path: string, spec: WindowFoldSpec): WindowFold {
         throw callbackError(path, "onNotify()", undefined, error, key);
       }
       setTimer(state, rec);
+      // The runtime may hold the time set during a wake-up later than asked (a millisecond
+      // after now at least), so it is not known.
+      rec.timerAt = NaN;
       if (state.keys.get(key) === rec && isIdle(rec)) shrink(state, rec);
     },
 
