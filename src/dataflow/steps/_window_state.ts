@@ -73,9 +73,10 @@ interface KeyRecord {
   qAt: number[] | null;
   qv: unknown[] | null;
   qFirst: number;
-  // This batch's values of the key, and the batch they belong to.
-  vals: unknown[];
+  // The batch the key was last in, and where its values are in that batch's grouped values.
   batch: number;
+  first: number;
+  count: number;
   // Partition scope: the order the key's state was made in, and its entry in the close queue.
   seq: number;
   heapDue: number;
@@ -229,8 +230,9 @@ export function windowFold(path: string, spec: WindowFoldSpec): WindowFold {
       qAt: null,
       qv: null,
       qFirst: 0,
-      vals: [],
       batch: 0,
+      first: 0,
+      count: 0,
       seq: state.seq++,
       heapDue: NaN,
       timerAt: NaN,
@@ -616,11 +618,15 @@ export function windowFold(path: string, spec: WindowFoldSpec): WindowFold {
 
   // --- one key's values of a batch ---
 
-  function onKeyBatch(state: WindowFoldState, rec: KeyRecord, out: unknown[]): void {
-    const values = rec.vals;
+  function onKeyBatch(
+    state: WindowFoldState,
+    rec: KeyRecord,
+    values: readonly unknown[],
+    out: unknown[],
+  ): void {
     tick(state);
     let watermark = -Infinity;
-    for (let i = 0; i < values.length; i++) {
+    for (let i = rec.first, end = rec.first + rec.count; i < end; i++) {
       const value = values[i];
       let ts: number;
       if (event) {
@@ -663,8 +669,12 @@ export function windowFold(path: string, spec: WindowFoldSpec): WindowFold {
       const batchNumber = ++state.batch;
       const keys = state.keys;
       const touched: KeyRecord[] = [];
-      // Keys in order of first arrival, each key's values together, as the stateful step groups them.
-      for (let i = 0; i < batch.length; i++) {
+      // Keys in order of first arrival, each key's values together, as the stateful step
+      // groups them: each item's key in order of first arrival, then the values placed
+      // key by key into one array (a counting sort), not pushed onto an array per key.
+      const n = batch.length;
+      const slots = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
         const item = batch[i];
         checkKeyed(path, item);
         const key = item[0];
@@ -675,25 +685,34 @@ export function windowFold(path: string, spec: WindowFoldSpec): WindowFold {
         }
         if (rec.batch !== batchNumber) {
           rec.batch = batchNumber;
+          rec.count = 0;
+          rec.first = touched.length;
           touched.push(rec);
         }
-        rec.vals.push(item[1]);
+        rec.count++;
+        slots[i] = rec.first;
       }
+      const next = new Int32Array(touched.length);
+      for (let k = 0, at = 0; k < touched.length; k++) {
+        const rec = touched[k]!;
+        next[k] = rec.first = at;
+        at += rec.count;
+      }
+      const values: unknown[] = new Array(n);
+      for (let i = 0; i < n; i++) values[next[slots[i]!]!++] = (batch[i] as [string, unknown])[1];
       for (let i = 0; i < touched.length; i++) {
         const rec = touched[i]!;
         try {
-          onKeyBatch(state, rec, out);
+          onKeyBatch(state, rec, values, out);
         } catch (error) {
-          const values = rec.vals;
           throw callbackError(
             path,
             "onBatch()",
-            values.length === 1 ? values[0] : [...values],
+            rec.count === 1 ? values[rec.first] : values.slice(rec.first, rec.first + rec.count),
             error,
             rec.key,
           );
         }
-        rec.vals.length = 0;
         setTimer(state, rec);
       }
       state.batch++; // the batch is done: its keys may shrink in later sweeps

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { StepError } from "../../../mod.ts";
 import type { FoldTimers, StepContext } from "../graph.ts";
 import { DOWN, windowFold, type WindowFoldSpec } from "./_window_state.ts";
 
@@ -7,7 +8,10 @@ function countFold(wait: number) {
   const spec: WindowFoldSpec = {
     clock: {
       kind: "event",
-      tsGetter: (value) => (value as number),
+      tsGetter: (value) => {
+        if (typeof value !== "number") throw new Error(`no time in ${value}`);
+        return value;
+      },
       wait,
       nowGetter: undefined,
     },
@@ -55,4 +59,24 @@ Deno.test("a built-in window sets a key's timer only when its time changes, and 
   assert.deepEqual(calls.slice(4), [["a", undefined]]);
   fold.onBatch(state, [["a", 1500]], out, 0);
   assert.deepEqual(calls.slice(5), [["a", 1150]], "a key made again sets its timer");
+});
+
+Deno.test("a built-in window's error names the key and gives that key's values in the batch", () => {
+  const { fold, state } = countFold(100);
+  const out: unknown[] = [];
+  const failure = (batch: unknown[]) => {
+    try {
+      fold.onBatch(state, batch, out, 0);
+    } catch (error) {
+      return error as Error & { item?: unknown; key?: unknown };
+    }
+    assert.fail("no error");
+  };
+  const many = failure([["a", 1], ["b", 2], ["a", 3], ["c", 4], ["a", "x"], ["b", 5]]);
+  assert.ok(many instanceof StepError, String(many));
+  assert.deepEqual(many.item, [1, 3, "x"]);
+  assert.match(many.message, /"a"/);
+  const one = failure([["b", 6], ["d", "y"]]);
+  assert.equal(one.item, "y");
+  assert.match(one.message, /"d"/);
 });
