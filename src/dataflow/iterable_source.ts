@@ -6,7 +6,7 @@
 
 import type { DynamicSource, NextBatch, StatelessSourcePartition } from "./inputs.ts";
 
-/** The most items an iterable source hands over in one batch. */
+/** The most items an iterable source other than an array hands over in one batch. */
 export const ITERABLE_BATCH_SIZE = 1024;
 
 /**
