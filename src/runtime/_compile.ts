@@ -130,6 +130,8 @@ const ONE_TO_ONE: ReadonlySet<ItemStageKind> = new Set([
   "mapValue",
 ]);
 
+const MANY: ReadonlySet<ItemStageKind> = new Set(["flatMap", "flatten", "flatMapValue"]);
+
 const KEYED_KINDS: ReadonlySet<ItemStageKind> = new Set([
   "keyRm",
   "mapValue",
@@ -141,19 +143,24 @@ const KEYED_KINDS: ReadonlySet<ItemStageKind> = new Set([
 /**
  * The code of stages `j` onwards for the current value `v`, ending with
  * `last`. `drop` is what a filter does with a rejected value.
+ *
+ * Each callback call has a `try` of its own, which reports a throw as its
+ * stage's with the value it was given. (One `try` around the loop would
+ * need the stage noted before every call, and those stores cost more than
+ * the rest of a short stage.)
  */
 function stagesCode(
   kinds: readonly ItemStageKind[],
   j: number,
   last: string,
   drop: string,
-  track: boolean,
 ): string {
   if (j === kinds.length) return last;
   const kind = kinds[j]!;
   const f = `f${j}`;
   const lines: string[] = [];
-  if (track) lines.push(`s = ${j};`);
+  // `code`, a throw from it reported as stage j's on the value it was given.
+  const guard = (code: string) => `try { ${code} } catch (error) { throw fail(${j}, v, error); }`;
   if (KEYED_KINDS.has(kind)) {
     lines.push(
       `if (!Array.isArray(v) || v.length !== 2 || typeof v[0] !== "string") throw unkeyed(${j}, v);`,
@@ -161,56 +168,60 @@ function stagesCode(
   }
   // A verdict: `true` keeps, `false` drops, anything else is a TypeError.
   const verdict = (call: string) =>
-    `k = ${call}; if (k !== true) { if (k === false) { ${drop} } throw bad(${j}, k); }`;
+    `${guard(`k = ${call};`)} if (k !== true) { if (k === false) { ${drop} } throw bad(${j}, k); }`;
   // Each value of an iterable result `r`, down the rest of the run.
-  const each = (result: string, value: string) => {
+  const each = (result: string | undefined, value: string) => {
     const r = `r${j}`, q = `q${j}`;
-    return `${r} = ${result};
-if (!Array.isArray(${r})) { if (isIterable(${r})) ${r} = Array.from(${r}); else throw bad(${j}, ${r}); }
+    return `${result === undefined ? `${r} = v;` : guard(`${r} = ${result};`)}
+if (!Array.isArray(${r})) { if (isIterable(${r})) { ${
+      guard(`${r} = Array.from(${r});`)
+    } } else throw bad(${j}, ${r}); }
 for (let ${q} = 0; ${q} < ${r}.length; ${q}++) {
 v = ${value.replace("@", `${r}[${q}]`)};
-${stagesCode(kinds, j + 1, last, "continue;", track)}
+${stagesCode(kinds, j + 1, last, "continue;")}
 }`;
   };
   switch (kind) {
     case "map":
-      lines.push(`v = ${f}(v);`);
+      lines.push(guard(`v = ${f}(v);`));
       break;
     case "inspect":
-      lines.push(`${f}(v);`);
+      lines.push(guard(`${f}(v);`));
       break;
     case "filter":
       lines.push(verdict(`${f}(v)`));
       break;
     case "filterMap":
-      lines.push(`w = ${f}(v); if (w === undefined || w === null) { ${drop} } v = w;`);
+      lines.push(`${guard(`w = ${f}(v);`)} if (w === undefined || w === null) { ${drop} } v = w;`);
       break;
     case "keyOn":
-      lines.push(`k = ${f}(v); if (typeof k !== "string") throw bad(${j}, k); v = [k, v];`);
+      lines.push(
+        `${guard(`k = ${f}(v);`)} if (typeof k !== "string") throw bad(${j}, k); v = [k, v];`,
+      );
       break;
     case "keyRm":
       lines.push(`v = v[1];`);
       break;
     case "mapValue":
-      lines.push(`v = [v[0], ${f}(v[1])];`);
+      lines.push(`${guard(`w = ${f}(v[1]);`)} v = [v[0], w];`);
       break;
     case "filterValue":
       lines.push(verdict(`${f}(v[1])`));
       break;
     case "filterMapValue":
       lines.push(
-        `w = ${f}(v[1]); if (w === undefined || w === null) { ${drop} } v = [v[0], w];`,
+        `${guard(`w = ${f}(v[1]);`)} if (w === undefined || w === null) { ${drop} } v = [v[0], w];`,
       );
       break;
     case "flatMap":
       return [...lines, each(`${f}(v)`, "@")].join("\n");
     case "flatten":
-      return [...lines, each("v", "@")].join("\n");
+      return [...lines, each(undefined, "@")].join("\n");
     case "flatMapValue":
       lines.push(`c${j} = v[0];`);
       return [...lines, each(`${f}(v[1])`, `[c${j}, @]`)].join("\n");
   }
-  lines.push(stagesCode(kinds, j + 1, last, drop, track));
+  lines.push(stagesCode(kinds, j + 1, last, drop));
   return lines.join("\n");
 }
 
@@ -218,23 +229,23 @@ ${stagesCode(kinds, j + 1, last, "continue;", track)}
 function runSource(kinds: readonly ItemStageKind[], split: boolean): string {
   const n = kinds.length;
   const oneToOne = !split && kinds.every((kind) => ONE_TO_ONE.has(kind));
-  const locals = ["i = 0", "s = 0", "v", "w", "k"];
+  // At most one output per item: the output is made at the batch's length and
+  // cut to size at the end, instead of grown (and copied) push by push.
+  const atMostOne = !split && !oneToOne && kinds.every((kind) => !MANY.has(kind));
+  const locals = ["n = 0", "v", "w", "k"];
   for (let j = 0; j < n; j++) locals.push(`r${j}`, `c${j}`);
   const callbacks = kinds.map((_, j) => `f${j} = f[${j}]`).join(", ");
   const drop = split ? "rest.push(batch[i]); continue;" : "continue;";
-  const last = oneToOne ? "out[i] = v;" : "out.push(v);";
+  const last = oneToOne ? "out[i] = v;" : atMostOne ? "out[n++] = v;" : "out.push(v);";
+  const sized = oneToOne || atMostOne;
   return `const ${callbacks};
 return (batch) => {
-  const out = ${oneToOne ? "new Array(batch.length)" : "[]"};${split ? "\n  const rest = [];" : ""}
+  const out = ${sized ? "new Array(batch.length)" : "[]"};${split ? "\n  const rest = [];" : ""}
   let ${locals.join(", ")};
-  try {
-    for (; i < batch.length; i++) {
-      v = batch[i];
-${stagesCode(kinds, 0, last, drop, n > 1)}
-    }
-  } catch (error) {
-    throw fail(s, v, error);
-  }
+  for (let i = 0; i < batch.length; i++) {
+    v = batch[i];
+${stagesCode(kinds, 0, last, drop)}
+  }${atMostOne ? "\n  out.length = n;" : ""}
   return ${split ? "[out, rest]" : "out"};
 };`;
 }

@@ -16,7 +16,9 @@
  */
 export class TimerQueue {
   #times = new Map<string, number>();
-  #heap: { time: number; key: string }[] = [];
+  // The heap as two parallel arrays: no object per entry.
+  #heapTimes: number[] = [];
+  #heapKeys: string[] = [];
 
   /** How many keys have a timer. */
   get size(): number {
@@ -32,13 +34,13 @@ export class TimerQueue {
     const current = this.#times.get(key);
     if (current !== undefined && current === time) return;
     this.#times.set(key, time);
-    if (current === undefined || time < current) this.#push({ time, key });
+    if (current === undefined || time < current) this.#push(time, key);
   }
 
   /** The earliest time set, or `undefined`. */
   peek(): number | undefined {
     this.#dropStale();
-    return this.#heap[0]?.time;
+    return this.#heapTimes.length === 0 ? undefined : this.#heapTimes[0];
   }
 
   /** Removes and returns the keys whose time is at or before `now`, earliest first. */
@@ -46,60 +48,73 @@ export class TimerQueue {
     const due: string[] = [];
     while (true) {
       this.#dropStale();
-      const top = this.#heap[0];
-      if (top === undefined || top.time > now) {
+      const empty = this.#heapTimes.length === 0;
+      if (empty || this.#heapTimes[0]! > now) {
         // Emptied by a wave of timers (a million keys' windows closing): let go of the room.
-        if (top === undefined && due.length > 0) {
-          this.#heap = [];
+        if (empty && due.length > 0) {
+          this.#heapTimes = [];
+          this.#heapKeys = [];
           this.#times = new Map();
         }
         return due;
       }
+      const key = this.#heapKeys[0]!;
       this.#pop();
-      this.#times.delete(top.key);
-      due.push(top.key);
+      this.#times.delete(key);
+      due.push(key);
     }
   }
 
   // Settles the heap's top: drops entries of cleared keys or of times later
   // than the key's, and moves entries of times the key has moved past.
   #dropStale(): void {
-    while (this.#heap.length > 0) {
-      const top = this.#heap[0]!;
-      const time = this.#times.get(top.key);
-      if (time !== undefined && time === top.time) return;
+    const times = this.#heapTimes;
+    while (times.length > 0) {
+      const top = times[0]!;
+      const key = this.#heapKeys[0]!;
+      const time = this.#times.get(key);
+      if (time !== undefined && time === top) return;
       this.#pop();
-      if (time !== undefined && time > top.time) this.#push({ time, key: top.key });
+      if (time !== undefined && time > top) this.#push(time, key);
     }
   }
 
-  #push(entry: { time: number; key: string }): void {
-    const heap = this.#heap;
-    heap.push(entry);
-    let i = heap.length - 1;
+  #push(time: number, key: string): void {
+    const times = this.#heapTimes;
+    const keys = this.#heapKeys;
+    let i = times.length;
+    times.push(time);
+    keys.push(key);
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (heap[parent]!.time <= entry.time) break;
-      heap[i] = heap[parent]!;
+      if (times[parent]! <= time) break;
+      times[i] = times[parent]!;
+      keys[i] = keys[parent]!;
       i = parent;
     }
-    heap[i] = entry;
+    times[i] = time;
+    keys[i] = key;
   }
 
   #pop(): void {
-    const heap = this.#heap;
-    const last = heap.pop()!;
-    if (heap.length === 0) return;
+    const times = this.#heapTimes;
+    const keys = this.#heapKeys;
+    const lastTime = times.pop()!;
+    const lastKey = keys.pop()!;
+    const n = times.length;
+    if (n === 0) return;
     let i = 0;
     while (true) {
       const left = 2 * i + 1;
-      if (left >= heap.length) break;
+      if (left >= n) break;
       const right = left + 1;
-      const child = right < heap.length && heap[right]!.time < heap[left]!.time ? right : left;
-      if (heap[child]!.time >= last.time) break;
-      heap[i] = heap[child]!;
+      const child = right < n && times[right]! < times[left]! ? right : left;
+      if (times[child]! >= lastTime) break;
+      times[i] = times[child]!;
+      keys[i] = keys[child]!;
       i = child;
     }
-    heap[i] = last;
+    times[i] = lastTime;
+    keys[i] = lastKey;
   }
 }

@@ -29,7 +29,7 @@ import { broadcast, Fork } from "./fork.ts";
 import { mergeMessages } from "./merge_messages.ts";
 import { Barrier, isBatch, type Message, type MessageStream } from "./message.ts";
 import type { SinkProgress } from "./recovery/worker.ts";
-import { batchStep } from "./nodes/batch.ts";
+import { BatchStream } from "./nodes/batch.ts";
 import { branchRoute } from "./nodes/branch.ts";
 import { inputStep } from "./nodes/input.ts";
 import { inspectDebugStep } from "./nodes/inspect_debug.ts";
@@ -180,7 +180,7 @@ export function planWorker(
           chain.unshift(up.node);
           up = up.node.up;
         }
-        return batchStep(chainFns(chain, stepCtx), input(chain[0]!, 0, up));
+        return new BatchStream(chainFns(chain, stepCtx), input(chain[0]!, 0, up));
       }
       case "branch": {
         let fork = branchForks.get(node);

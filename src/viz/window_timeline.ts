@@ -54,7 +54,7 @@ export interface WindowTimelineOptions<V, W> {
    * many items (the last may be shorter), as `TestingSource`'s `batchSize`,
    * or each batch's length in order. Defaults to `1`, one item per batch, as
    * a `TestingSource` hands them over; a list given to `flow.input` arrives
-   * as one batch of up to 1024 items (`batchSize: 1024`).
+   * as one batch of up to 16384 items (`batchSize: 16384`).
    *
    * The step takes a batch key by key, in order of each key's first item
    * in it, and all of one key's items together. With one watermark for all
@@ -270,7 +270,7 @@ const MAX_LANES = 100;
  * const meta: [string, [number, WindowMetadata]][] = [];
  *
  * const flow = new Dataflow("sums");
- * const sums = flow.input("inp", items) // a list: one batch of up to 1024 items
+ * const sums = flow.input("inp", items) // a list: one batch of up to 16384 items
  *   .foldWindow("sum", () => 0, (sum, ms) => sum + ms, {
  *     clock,
  *     windower: TumblingWindower({ length: 5_000, alignTo: 0 }),
@@ -285,7 +285,7 @@ const MAX_LANES = 100;
  * // The step took a's items together, then b's: nothing was late.
  * assert.deepEqual(late, []);
  * const options = { clock, watermarkScope: "partition" } as const;
- * const timeline = windowTimeline(items, { down, late, meta }, { ...options, batchSize: 1024 });
+ * const timeline = windowTimeline(items, { down, late, meta }, { ...options, batchSize: 16384 });
  * assert.equal(timeline.svg.match(/rn-late/g), null);
  * // One item per batch (the default) would have made a at 5 s late, after b at 20 s.
  * assert.throws(() => windowTimeline(items, { down, late, meta }, options), RangeError);

@@ -73,12 +73,16 @@ interface KeyRecord {
   qAt: number[] | null;
   qv: unknown[] | null;
   qFirst: number;
-  // This batch's values of the key, and the batch they belong to.
-  vals: unknown[];
+  // The batch the key was last in, and where its values are in that batch's grouped values.
   batch: number;
+  first: number;
+  count: number;
   // Partition scope: the order the key's state was made in, and its entry in the close queue.
   seq: number;
   heapDue: number;
+  // The key's timer as last set outside a wake-up, which the runtime holds until it fires
+  // (undefined: none); NaN when not known. A time set again unchanged is not set again.
+  timerAt: number | undefined;
 }
 
 /** What a key with nothing open keeps: nothing, one number, or `[base, sysMax, nextId]`. */
@@ -228,10 +232,12 @@ export function windowFold(path: string, spec: WindowFoldSpec): WindowFold {
       qAt: null,
       qv: null,
       qFirst: 0,
-      vals: [],
       batch: 0,
+      first: 0,
+      count: 0,
       seq: state.seq++,
       heapDue: NaN,
+      timerAt: NaN,
     };
   }
 
@@ -502,9 +508,15 @@ export function windowFold(path: string, spec: WindowFoldSpec): WindowFold {
     return head < close ? head : close;
   }
 
+  // Sets the key's timer to its next due time. Most items move neither the
+  // key's first window nor its clock, so the time is often the one the
+  // runtime already holds: that call is skipped, saving its map lookups.
   function setTimer(state: WindowFoldState, rec: KeyRecord): void {
     const due = dueAt(rec);
-    state.timers.set(rec.key, due === undefined ? undefined : toSystem(state, rec, due));
+    const at = due === undefined ? undefined : toSystem(state, rec, due);
+    if (at === rec.timerAt) return;
+    state.timers.set(rec.key, at);
+    rec.timerAt = at;
   }
 
   // --- partition scope: keys by the event time they next need advancing at ---
@@ -609,11 +621,15 @@ export function windowFold(path: string, spec: WindowFoldSpec): WindowFold {
 
   // --- one key's values of a batch ---
 
-  function onKeyBatch(state: WindowFoldState, rec: KeyRecord, out: unknown[]): void {
-    const values = rec.vals;
+  function onKeyBatch(
+    state: WindowFoldState,
+    rec: KeyRecord,
+    values: readonly unknown[],
+    out: unknown[],
+  ): void {
     tick(state);
     let watermark = -Infinity;
-    for (let i = 0; i < values.length; i++) {
+    for (let i = rec.first, end = rec.first + rec.count; i < end; i++) {
       const value = values[i];
       let ts: number;
       if (event) {
@@ -717,8 +733,12 @@ export function windowFold(path: string, spec: WindowFoldSpec): WindowFold {
       const batchNumber = ++state.batch;
       const keys = state.keys;
       const touched: KeyRecord[] = [];
-      // Keys in order of first arrival, each key's values together, as the stateful step groups them.
-      for (let i = 0; i < batch.length; i++) {
+      // Keys in order of first arrival, each key's values together, as the stateful step
+      // groups them: each item's key in order of first arrival, then the values placed
+      // key by key into one array (a counting sort), not pushed onto an array per key.
+      const n = batch.length;
+      const slots = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
         const item = batch[i];
         checkKeyed(path, item);
         const key = item[0];
@@ -729,26 +749,35 @@ export function windowFold(path: string, spec: WindowFoldSpec): WindowFold {
         }
         if (rec.batch !== batchNumber) {
           rec.batch = batchNumber;
+          rec.count = 0;
+          rec.first = touched.length;
           touched.push(rec);
         }
-        rec.vals.push(item[1]);
+        rec.count++;
+        slots[i] = rec.first;
       }
+      const next = new Int32Array(touched.length);
+      for (let k = 0, at = 0; k < touched.length; k++) {
+        const rec = touched[k]!;
+        next[k] = rec.first = at;
+        at += rec.count;
+      }
+      const values: unknown[] = new Array(n);
+      for (let i = 0; i < n; i++) values[next[slots[i]!]!++] = (batch[i] as [string, unknown])[1];
       for (let i = 0; i < touched.length; i++) {
         const rec = touched[i]!;
         state.changes?.add(rec.key);
         try {
-          onKeyBatch(state, rec, out);
+          onKeyBatch(state, rec, values, out);
         } catch (error) {
-          const values = rec.vals;
           throw callbackError(
             path,
             "onBatch()",
-            values.length === 1 ? values[0] : [...values],
+            rec.count === 1 ? values[rec.first] : values.slice(rec.first, rec.first + rec.count),
             error,
             rec.key,
           );
         }
-        rec.vals.length = 0;
         setTimer(state, rec);
       }
       state.batch++; // the batch is done: its keys may shrink in later sweeps
@@ -763,6 +792,8 @@ export function windowFold(path: string, spec: WindowFoldSpec): WindowFold {
       const rec = typeof found === "object" && !Array.isArray(found) ? found : undefined;
       if (rec === undefined && !shared) return state.timers.set(key, undefined);
       if (rec !== undefined) state.changes?.add(key);
+      // The runtime cleared the key's timer before this call.
+      if (rec !== undefined) rec.timerAt = NaN;
       tick(state);
       const watermark = currentWatermark(state, rec);
       try {
@@ -778,6 +809,9 @@ export function windowFold(path: string, spec: WindowFoldSpec): WindowFold {
         throw callbackError(path, "onNotify()", undefined, error, key);
       }
       setTimer(state, rec);
+      // The runtime may hold the time set during a wake-up later than asked (a millisecond
+      // after now at least), so it is not known.
+      rec.timerAt = NaN;
       if (state.keys.get(key) === rec && isIdle(rec)) shrink(state, rec);
     },
 

@@ -296,5 +296,7 @@ export async function* inputStep(
   ctx: WorkerContext,
 ): AsyncGenerator<Message, void, undefined> {
   const partitions = await buildPartitions(node.path, node.source, ctx);
-  yield* mergeMessages(partitions.map((partition) => readPartition(node.path, partition, ctx)));
+  // One partition (an iterable, or one worker's share) needs no merge in between.
+  const reads = partitions.map((partition) => readPartition(node.path, partition, ctx));
+  yield* reads.length === 1 ? reads[0]! : mergeMessages(reads);
 }
