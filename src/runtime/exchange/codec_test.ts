@@ -48,6 +48,7 @@ Deno.test("decodeBatch() gives a keyed batch's keys as the same text as in a val
     "a".repeat(40),
     "b".repeat(200),
     "é".repeat(70),
+    "ü".repeat(300),
     "c".repeat(70) + "\uD800",
   ];
   const back = roundTrip(keys.map((key) => [key, key])) as [string, string][];
