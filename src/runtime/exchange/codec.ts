@@ -21,8 +21,7 @@
  * needs no state of the encoder. A batch of `[key, value]` pairs travels as
  * its values (one CBOR array) and its keys (UTF-8) side by side, not as an
  * array per pair; a short ASCII key that arrived before arrives as the same
- * string again, which a keyed step looks up several times faster than a new
- * one.
+ * string again, which a keyed step looks up faster than a new one.
  *
  * @module
  */
