@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import {
   decodeBatch,
   decodeValue,
@@ -34,6 +35,58 @@ Deno.test("encodeBatch() and decodeBatch() carry every kind that crosses workers
   assert.equal(((back[6] as [string, unknown])[1] as object).constructor, Uint8Array);
   assert.equal(typeof (back[0] as [string, { big: unknown }])[1].big, "bigint");
   assert.ok(Object.is((back[1] as [string, number[]])[1][2], NaN));
+});
+
+Deno.test("decodeBatch() gives a keyed batch's keys as the same text as in a value", () => {
+  const keys = [
+    "",
+    "k",
+    "hé €",
+    "x\u{1F600}y",
+    "lone \uD800 high",
+    "\uDC00",
+    "a".repeat(40),
+    "b".repeat(200),
+    "é".repeat(70),
+    "ü".repeat(300),
+    "c".repeat(70) + "\uD800",
+  ];
+  const back = roundTrip(keys.map((key) => [key, key])) as [string, string][];
+  assert.equal(back.length, keys.length);
+  for (const [i, [key, value]] of back.entries()) {
+    // Text crosses as UTF-8: a lone surrogate arrives as U+FFFD, in a key as in a value.
+    assert.equal(key, value, `key ${i}`);
+    if (keys[i]!.isWellFormed()) assert.equal(key, keys[i], `key ${i}`);
+  }
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.string({ unit: "binary", maxLength: 80 }), fc.integer())),
+      (pairs) => {
+        const decoded = roundTrip(pairs.map(([key, n]) => [key, [key, n]])) as [
+          string,
+          [string, number],
+        ][];
+        assert.deepEqual(
+          decoded.map(([key, [text, n]]) => [key, text, n]),
+          pairs.map(([key, n]) => {
+            const text = decodeValue(encodeValue(key));
+            return [text, text, n];
+          }),
+        );
+      },
+    ),
+  );
+});
+
+Deno.test("decodeBatch() gives back every key of batches over more keys than it keeps", () => {
+  // More distinct keys than the codec's key cache holds, each seen in two batches.
+  const keys = Array.from({ length: 300_000 }, (_, i) => `k${(i * 7_919) % 300_000}`);
+  for (let round = 0; round < 2; round++) {
+    for (let start = 0; start < keys.length; start += 1_024) {
+      const batch = keys.slice(start, start + 1_024).map((key, i) => [key, start + i]);
+      assert.deepEqual(roundTrip(batch), batch);
+    }
+  }
 });
 
 Deno.test("encodeBatch() refuses a value that cannot cross, naming step, key and path", () => {

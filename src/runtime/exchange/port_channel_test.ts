@@ -3,7 +3,14 @@ import { Barrier, isBatch, type Message, type MessageStream, Watermark } from ".
 import { settle, waitFor } from "../../../tests/_helpers.ts";
 import { COALESCE_LIMIT } from "./channel.ts";
 import { UnencodableItemError } from "./codec.ts";
-import { type Frame, type Link, LINK_CREDIT, LinkExchanges, portLink } from "./port_channel.ts";
+import {
+  CREDIT_RETURN,
+  type Frame,
+  type Link,
+  LINK_CREDIT,
+  LinkExchanges,
+  portLink,
+} from "./port_channel.ts";
 
 /** Two workers joined by a MessageChannel; `sent[w]` logs the frames worker `w` sent. */
 function twoWorkers(signal = new AbortController().signal) {
@@ -114,14 +121,18 @@ Deno.test("LinkExchanges gives a sender credit for LINK_CREDIT batches: an unrea
     assert.equal(batchFrames(sent[0]!) - credits(), LINK_CREDIT);
     // One more batch waits in the sender; its source is not read beyond it.
     assert.ok(produced <= batchFrames(sent[0]!) + 2, `${produced} batches read`);
-    // Each batch read gives one credit back, and one more batch comes (the
-    // merge of worker 1's inputs may read one ahead of what it yields).
-    let next = await iterator.next();
-    while (!isBatch(next.value!)) next = await iterator.next();
+    // Each batch read gives one credit back, CREDIT_RETURN at a time, and as
+    // many more batches come (the merge of worker 1's inputs may read one
+    // ahead of what it yields).
+    for (let read = 0; read < CREDIT_RETURN;) {
+      const next = await iterator.next();
+      if (isBatch(next.value!)) read++;
+    }
     await waitFor(() => sent[1]!.some((f) => f.type === "credit"), 10_000);
-    await waitFor(() => batchFrames(sent[0]!) > LINK_CREDIT, 10_000);
+    await waitFor(() => batchFrames(sent[0]!) >= LINK_CREDIT + CREDIT_RETURN, 10_000);
     await settle(50);
-    assert.ok(credits() >= 1);
+    assert.ok(credits() >= CREDIT_RETURN);
+    assert.ok(sent[1]!.every((f) => f.type !== "credit" || f.batches === CREDIT_RETURN));
     assert.equal(batchFrames(sent[0]!), LINK_CREDIT + credits());
     stop.abort(new Error("stop"));
     await iterator.return?.();
