@@ -10,6 +10,9 @@ import type { EncodedError } from "../exchange/error_codec.ts";
 import type { StepCounts } from "../run_stats.ts";
 import type { ResolvedFlowModule } from "./flow_module.ts";
 
+/** The exchange name of the frame a Worker sends on each relayed link once it sent everything. */
+export const FLUSHED = "\0flushed";
+
 /** From the coordinator to a Worker. */
 export type ToWorker =
   /** Build the flow and report its fingerprint; `ports[w]` reaches worker `w` (`null` for this one). */
@@ -22,6 +25,8 @@ export type ToWorker =
     readonly fingerprint: string;
     readonly epochInterval: number;
     readonly ports: readonly (MessagePort | null)[];
+    /** Workers on other processes, whose links go through the coordinator's relay. */
+    readonly relayed: readonly number[];
     readonly drainable: boolean;
     readonly stats: boolean;
   }

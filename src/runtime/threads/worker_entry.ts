@@ -22,7 +22,7 @@ import { runDrains } from "../run.ts";
 import { RunStats } from "../run_stats.ts";
 import { realTime } from "../system_time.ts";
 import { importFlow } from "./flow_module.ts";
-import type { FromWorker, ToWorker } from "./protocol.ts";
+import { FLUSHED, type FromWorker, type ToWorker } from "./protocol.ts";
 
 const parent = parentThread();
 if (parent === undefined) {
@@ -72,6 +72,9 @@ async function start(): Promise<void> {
     } finally {
       await exchanges.settled();
     }
+    // Behind everything this worker sent to other processes: the relay
+    // forwards all of it before the coordinator counts this worker done.
+    for (const worker of init!.relayed) links[worker]!.send({ type: "end", exchange: FLUSHED });
     send({ type: "done", stats: stats?.byStep() });
   } catch (error) {
     send({ type: "failed", error: encodeError(error), stats: stats?.byStep() });

@@ -1,0 +1,112 @@
+/**
+ * `runnel run flow.ts -p P`: a cluster of P processes on this machine, for
+ * trying a cluster out (tests, demos, notebooks). It finds P free loopback
+ * ports, starts P processes of runnel itself with `-i 0..P-1` and the same
+ * `-a` list (and every other flag as given), and supervises them: when one
+ * exits with a failure, the others are stopped (SIGTERM), and Ctrl-C,
+ * SIGTERM and SIGHUP are passed on to every process once. It exits with
+ * the first failing process's status, or 0 once every process finished.
+ *
+ * @module
+ */
+
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { sockets } from "../runtime/platform/socket.ts";
+import { formatAddress } from "../runtime/exchange/tcp/cluster.ts";
+import type { CliIo } from "./io.ts";
+
+const CLI = new URL("../../cli.ts", import.meta.url);
+
+// The `run` arguments without `-p`/`--processes` and its value.
+function withoutProcesses(args: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") {
+      kept.push(...args.slice(i));
+      break;
+    }
+    if (arg === "-p" || arg === "--processes") i++;
+    else if (!arg.startsWith("--processes=") && !/^-p./.test(arg)) kept.push(arg);
+  }
+  return kept;
+}
+
+// How to start this runtime on the CLI module.
+function command(): { exec: string; args: string[] } {
+  const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
+  const path = CLI.protocol === "file:" ? decodeURIComponent(CLI.pathname) : CLI.href;
+  if (deno !== undefined) return { exec: deno.execPath(), args: ["run", "-A", path] };
+  return { exec: process.execPath, args: [...process.execArgv, path] };
+}
+
+/**
+ * Starts and supervises `processes` local processes of one cluster.
+ *
+ * @param args The `run` command's arguments, `-p` included.
+ * @param processes How many processes.
+ * @param io Where the launcher reports, and the signals it passes on.
+ * @returns The exit status.
+ */
+export async function launchLocalCluster(
+  args: readonly string[],
+  processes: number,
+  io: CliIo,
+): Promise<number> {
+  // Free ports: bound to port 0 together so that no two are the same.
+  const listeners = [];
+  for (let i = 0; i < processes; i++) {
+    listeners.push(await sockets.listen({ hostname: "127.0.0.1", port: 0 }));
+  }
+  const addresses = listeners.map((listener) =>
+    formatAddress({ hostname: "127.0.0.1", port: listener.port })
+  ).join(";");
+  for (const listener of listeners) listener.close();
+
+  const { exec, args: runtimeArgs } = command();
+  const rest = withoutProcesses(args);
+  const children: ChildProcess[] = [];
+  const exits: Promise<number>[] = [];
+  let status = 0;
+  let stopping = false;
+  const stopOthers = () => {
+    if (stopping) return;
+    stopping = true;
+    for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
+  };
+  for (let i = 0; i < processes; i++) {
+    const child = spawn(exec, [...runtimeArgs, "run", ...rest, "-i", `${i}`, "-a", addresses], {
+      stdio: ["ignore", "inherit", "inherit"],
+      // Its own process group: a terminal's Ctrl-C reaches it once, through us.
+      detached: true,
+    });
+    children.push(child);
+    exits.push(
+      new Promise((resolve) => {
+        child.on("error", (error) => {
+          void io.stderr(`runnel: cannot start cluster process ${i}: ${error.message}\n`);
+          resolve(1);
+        });
+        child.on("exit", (code) => resolve(code ?? 1));
+      }).then((code) => {
+        if (code !== 0) {
+          if (status === 0) status = code as number;
+          stopOthers();
+        }
+        return code as number;
+      }),
+    );
+  }
+  const stopListening = io.onInterrupt((signal) => {
+    stopListening();
+    stopping = true;
+    for (const child of children) if (child.exitCode === null) child.kill(signal);
+  });
+  try {
+    await Promise.all(exits);
+  } finally {
+    stopListening();
+  }
+  return status;
+}
