@@ -2,14 +2,14 @@
 // 127.0.0.1 (free ports), compared with one process; a peer killed or
 // stopped; a failing step; the local launcher `-p`.
 import assert from "node:assert/strict";
-import { readdir } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { run } from "../mod.ts";
 import { everything } from "./fixtures/threads/flows.ts";
 import { FILES, outputs, prepare } from "./fixtures/threads/outputs.ts";
-import { exitOf, startCli, waitForFile } from "./_cli_process.ts";
+import { exitOf, REPO, startCli, waitForFile } from "./_cli_process.ts";
 import { settle } from "./_helpers.ts";
 import type { SpawnedModule } from "./_runtime.ts";
-import { withTempDir } from "./_runtime.ts";
+import { spawnModule, withTempDir } from "./_runtime.ts";
 import { loopbackAddresses } from "../src/runtime/exchange/tcp/_test_cluster.ts";
 import { formatAddress } from "../src/runtime/exchange/tcp/cluster.ts";
 
@@ -167,5 +167,48 @@ Deno.test("cluster: a step that throws on one process ends every process with ex
       );
     }
     assert.deepEqual((await readdir(dir)).sort(), ["closed-0", "closed-1", "closed-2"]);
+  });
+});
+
+Deno.test("cluster: each source partition is read once, by a worker on a process that can reach it (RUNNEL_ADDRESSES and RUNNEL_PROCESS_ID)", async () => {
+  await withTempDir(async (dir) => {
+    await mkdir(`${dir}/host0`);
+    await mkdir(`${dir}/host1`);
+    await writeFile(`${dir}/host0/a.txt`, "a1\na2\n");
+    await writeFile(`${dir}/host0/shared.txt`, "s1\n");
+    await writeFile(`${dir}/host1/b.txt`, "b1\n");
+    await writeFile(`${dir}/host1/c.txt`, "c1\n");
+    await writeFile(`${dir}/host1/shared.txt`, "s1\n");
+    const addresses = (await loopbackAddresses(2)).map(formatAddress).join(";");
+    const clis = [0, 1].map((i) => {
+      const cli = spawnModule(
+        `${REPO}cli.ts`,
+        ["run", `${FLOWS}:reachable(${JSON.stringify(dir)})`],
+        {
+          cwd: REPO,
+          env: { NO_COLOR: "1", RUNNEL_ADDRESSES: addresses, RUNNEL_PROCESS_ID: `${i}` },
+        },
+      );
+      cli.closeStdin();
+      return cli;
+    });
+    const ends = await Promise.all(clis.map(exitOf));
+    assert.deepEqual(ends.map((end) => [end.code, end.stderr]), [[0, ""], [0, ""]]);
+    const lines = [];
+    for (const file of (await readdir(dir)).filter((n) => n.startsWith("lines-")).sort()) {
+      const worker = Number(/\d+/.exec(file)![0]);
+      for (const line of (await readFile(`${dir}/${file}`, "utf8")).split("\n")) {
+        if (line !== "") lines.push([...JSON.parse(line), worker]);
+      }
+    }
+    // Sorted partitions a, b, c, shared: a only on process 0, b and c only on
+    // process 1, shared on both and dealt to the worker with fewer.
+    assert.deepEqual(lines.sort(), [
+      ["a1", 0, 0],
+      ["a2", 0, 0],
+      ["b1", 1, 1],
+      ["c1", 1, 1],
+      ["s1", 0, 0],
+    ]);
   });
 });

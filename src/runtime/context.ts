@@ -26,4 +26,10 @@ export interface WorkerContext {
   readonly epochs: Epochs;
   /** Where steps count their items in and out, when the run was asked to. */
   readonly stats?: RunStats;
+  /**
+   * Which of a fixed-partitioned source's partitions this worker reads,
+   * given the ones this process can reach, when that is not the same
+   * everywhere (a cluster: decided with every process's list).
+   */
+  readonly assignParts?: (path: string, parts: readonly string[]) => Promise<string[]>;
 }

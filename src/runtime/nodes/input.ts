@@ -56,7 +56,10 @@ async function buildPartitions(
   const sourceCtx: SourceContext = { now: () => ctx.clock.now() };
   try {
     if (isFixedPartitionedSource(source)) {
-      const parts = assignParts(await source.listParts(), ctx.workerIndex, ctx.workerCount);
+      const listed = await source.listParts();
+      const parts = ctx.assignParts
+        ? await ctx.assignParts(path, listed)
+        : assignParts(listed, ctx.workerIndex, ctx.workerCount);
       return await Promise.all(
         parts.map((part) => source.buildPart(path, part, undefined, sourceCtx)),
       );

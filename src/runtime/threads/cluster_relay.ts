@@ -68,7 +68,8 @@ export interface ClusterRunOptions {
 type PeerMessage =
   | { readonly type: "epoch"; readonly epoch: number }
   | { readonly type: "stop"; readonly error: EncodedError }
-  | { readonly type: "done" };
+  | { readonly type: "done" }
+  | { readonly type: "parts"; readonly path: string; readonly parts: readonly string[] };
 
 /** What the relay tells its coordinator. */
 export interface RelayHandlers {
@@ -97,6 +98,37 @@ function ownBuffer(bytes: Uint8Array): Uint8Array {
     : bytes.slice();
 }
 
+/**
+ * Deals partitions to the workers of the processes that can reach them: in
+ * sorted order, each to the worker with the fewest so far among the workers
+ * of processes that listed it (the lowest index on a tie). When every
+ * process lists the same partitions, this is the round-robin deal of one
+ * process (partition `i` to worker `i % workers`).
+ *
+ * @param lists Each process's partitions, by process index.
+ * @param workersPerProcess How many workers each process runs.
+ * @returns The partitions of each global worker.
+ */
+export function assignReachableParts(
+  lists: readonly (readonly string[])[],
+  workersPerProcess: number,
+): string[][] {
+  const all = [...new Set(lists.flat())].sort();
+  const assigned: string[][] = Array.from({ length: lists.length * workersPerProcess }, () => []);
+  const reachable = lists.map((list) => new Set(list));
+  for (const part of all) {
+    let best = -1;
+    for (let process = 0; process < lists.length; process++) {
+      if (!reachable[process]!.has(part)) continue;
+      for (let w = process * workersPerProcess; w < (process + 1) * workersPerProcess; w++) {
+        if (best === -1 || assigned[w]!.length < assigned[best]!.length) best = w;
+      }
+    }
+    assigned[best]!.push(part);
+  }
+  return assigned;
+}
+
 /** One process's relay: see the module's docs. */
 export class ClusterRelay {
   readonly cluster: Cluster;
@@ -109,6 +141,11 @@ export class ClusterRelay {
   readonly #toPeers: TcpSender<PeerMessage>[] = [];
   readonly #peersDone = deferred();
   #doneCount = 0;
+  // Per source: every process's partitions (by process index), and the assignment once known.
+  readonly #parts = new Map<
+    string,
+    { lists: (readonly string[] | undefined)[]; known: number; assigned: Deferred<string[][]> }
+  >();
   #closing = false;
   readonly #unwatch: () => void;
 
@@ -325,6 +362,9 @@ export class ClusterRelay {
               );
               break;
             }
+            case "parts":
+              this.#partsListed(message.path, connection.peerIndex, message.parts);
+              break;
             case "done":
               if (++this.#doneCount === this.cluster.processCount - 1) this.#peersDone.resolve();
               break;
@@ -334,6 +374,44 @@ export class ClusterRelay {
     } catch {
       // The connection ended: the heartbeat reports a loss.
     }
+  }
+
+  #partsOf(path: string) {
+    let entry = this.#parts.get(path);
+    if (entry === undefined) {
+      entry = {
+        lists: new Array(this.cluster.processCount).fill(undefined),
+        known: 0,
+        assigned: deferred(),
+      };
+      this.#parts.set(path, entry);
+    }
+    return entry;
+  }
+
+  #partsListed(path: string, process: number, parts: readonly string[]): void {
+    const entry = this.#partsOf(path);
+    if (entry.lists[process] !== undefined) return;
+    entry.lists[process] = parts;
+    if (++entry.known === this.cluster.processCount) {
+      entry.assigned.resolve(
+        assignReachableParts(entry.lists as string[][], this.cluster.workersPerProcess),
+      );
+    }
+  }
+
+  /**
+   * The partitions of source `path` every worker of the cluster reads, by
+   * global worker, once every process told which ones it can reach (this
+   * process can reach `parts`).
+   */
+  assignParts(path: string, parts: readonly string[]): Promise<string[][]> {
+    const entry = this.#partsOf(path);
+    if (entry.lists[this.cluster.processIndex] === undefined) {
+      this.#partsListed(path, this.cluster.processIndex, parts);
+      this.tell({ type: "parts", path, parts });
+    }
+    return entry.assigned.promise;
   }
 
   /** Tells every peer. */

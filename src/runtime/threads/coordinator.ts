@@ -144,6 +144,19 @@ export const runOnThreads: RunOnThreads = async function runOnThreads(
         if (readied.every(Boolean)) allReady.resolve();
         break;
       }
+      case "parts":
+        void relay?.assignParts(message.path, message.parts).then((assigned) => {
+          if (!finished[worker]) {
+            workers[worker]!.postMessage(
+              {
+                type: "parts",
+                path: message.path,
+                parts: assigned[base + worker]!,
+              } satisfies ToWorker,
+            );
+          }
+        }, (error) => fail(worker, error));
+        break;
       case "done":
         mergeStats(options.stats, base + worker, message.stats);
         // Finished once what it sent to other processes reached the relay.

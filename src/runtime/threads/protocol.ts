@@ -30,6 +30,8 @@ export type ToWorker =
     readonly drainable: boolean;
     readonly stats: boolean;
   }
+  /** The partitions of source `path` this worker reads (the answer to its `parts`). */
+  | { readonly type: "parts"; readonly path: string; readonly parts: readonly string[] }
   /** Every worker built the same graph: run it. */
   | { readonly type: "start" }
   /** Epoch `epoch` closed. */
@@ -46,6 +48,8 @@ export type FromWorker =
   /** The entry module is loaded and listens: messages sent before could be lost (Bun). */
   | { readonly type: "listening" }
   | { readonly type: "ready"; readonly fingerprint: string }
+  /** Which partitions of source `path` should this worker read? It can reach `parts`. */
+  | { readonly type: "parts"; readonly path: string; readonly parts: readonly string[] }
   | { readonly type: "done"; readonly stats?: Record<string, StepCounts> }
   | {
     readonly type: "failed";
