@@ -36,7 +36,6 @@ import { type Deferred, deferred } from "../_async.ts";
 import { type EncodedError, encodeError } from "../exchange/error_codec.ts";
 import { decodeError } from "../exchange/error_codec.ts";
 import { decodeControl, encodeControl, type Frame, LINK_CREDIT } from "../exchange/port_channel.ts";
-import type { SocketAddress } from "../platform/socket.ts";
 import type { Control } from "../message.ts";
 import { type Cluster, openCluster } from "../exchange/tcp/cluster.ts";
 import type { TcpConnection, TcpSender } from "../exchange/tcp/connection.ts";
@@ -48,10 +47,27 @@ const COORDINATOR = "\0coordinator";
 /** How many items one relayed batch counts as when batches coalesce on a TCP channel. */
 const RELAYED_BATCH_ITEMS = 64;
 
-/** Which cluster a threaded run's process belongs to. */
+/**
+ * Which cluster a run's process belongs to (`RunOptions.cluster`; the CLI
+ * reads it from `-i`, `-a` and their environment variables).
+ *
+ * @example Process 1 of a cluster of two, for `run(flow, { module, cluster })`
+ * ```ts
+ * import type { ClusterRunOptions } from "@runnel/runnel";
+ * import assert from "node:assert/strict";
+ *
+ * const cluster: ClusterRunOptions = {
+ *   addresses: [{ hostname: "10.0.0.1", port: 7001 }, { hostname: "10.0.0.2", port: 7001 }],
+ *   processIndex: 1,
+ *   version: "0.1.0",
+ *   heartbeatTimeoutMs: 5_000,
+ * };
+ * assert.equal(cluster.addresses.length, 2);
+ * ```
+ */
 export interface ClusterRunOptions {
-  /** Every process's address, by process index; the same list on every process. */
-  readonly addresses: readonly SocketAddress[];
+  /** Every process's host and port, by process index; the same list on every process. */
+  readonly addresses: readonly { readonly hostname: string; readonly port: number }[];
   /** This process's index in `addresses`. */
   readonly processIndex: number;
   /** A secret every process shares (HMAC-SHA256 challenge-response); optional. */
