@@ -10,9 +10,8 @@
  * @module
  */
 
-import { spawn } from "node:child_process";
-import type { ChildProcess } from "node:child_process";
 import { sockets } from "../runtime/platform/socket.ts";
+import { type ChildHandle, startModule } from "../runtime/platform/processes.ts";
 import { formatAddress } from "../runtime/exchange/tcp/cluster.ts";
 import type { CliIo } from "./io.ts";
 
@@ -31,14 +30,6 @@ function withoutProcesses(args: readonly string[]): string[] {
     else if (!arg.startsWith("--processes=") && !/^-p./.test(arg)) kept.push(arg);
   }
   return kept;
-}
-
-// How to start this runtime on the CLI module.
-function command(): { exec: string; args: string[] } {
-  const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
-  const path = CLI.protocol === "file:" ? decodeURIComponent(CLI.pathname) : CLI.href;
-  if (deno !== undefined) return { exec: deno.execPath(), args: ["run", "-A", path] };
-  return { exec: process.execPath, args: [...process.execArgv, path] };
 }
 
 /**
@@ -64,44 +55,32 @@ export async function launchLocalCluster(
   ).join(";");
   for (const listener of listeners) listener.close();
 
-  const { exec, args: runtimeArgs } = command();
   const rest = withoutProcesses(args);
-  const children: ChildProcess[] = [];
-  const exits: Promise<number>[] = [];
+  const children: ChildHandle[] = [];
   let status = 0;
   let stopping = false;
   const stopOthers = () => {
     if (stopping) return;
     stopping = true;
-    for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
+    for (const child of children) child.kill("SIGTERM");
   };
   for (let i = 0; i < processes; i++) {
-    const child = spawn(exec, [...runtimeArgs, "run", ...rest, "-i", `${i}`, "-a", addresses], {
-      stdio: ["ignore", "inherit", "inherit"],
-      // Its own process group: a terminal's Ctrl-C reaches it once, through us.
-      detached: true,
-    });
-    children.push(child);
-    exits.push(
-      new Promise((resolve) => {
-        child.on("error", (error) => {
-          void io.stderr(`runnel: cannot start cluster process ${i}: ${error.message}\n`);
-          resolve(1);
-        });
-        child.on("exit", (code) => resolve(code ?? 1));
-      }).then((code) => {
-        if (code !== 0) {
-          if (status === 0) status = code as number;
-          stopOthers();
-        }
-        return code as number;
-      }),
-    );
+    children.push(startModule(CLI, ["run", ...rest, "-i", `${i}`, "-a", addresses], (error) => {
+      void io.stderr(`runnel: cannot start cluster process ${i}: ${error.message}\n`);
+    }));
   }
+  const exits = children.map((child) =>
+    child.exited.then((code) => {
+      if (code !== 0) {
+        if (status === 0) status = code;
+        stopOthers();
+      }
+    })
+  );
   const stopListening = io.onInterrupt((signal) => {
     stopListening();
     stopping = true;
-    for (const child of children) if (child.exitCode === null) child.kill(signal);
+    for (const child of children) child.kill(signal);
   });
   try {
     await Promise.all(exits);

@@ -19,7 +19,7 @@ import { failedWorkerOf } from "../runtime/threads/coordinator.ts";
 import { isStdoutClosed } from "../runtime/platform/stdout_closed.ts";
 import { KvRecoveryStore } from "../runtime/recovery/kv_store.ts";
 import { recoveryCommand, resolvePath } from "./recovery.ts";
-import type { ClusterRunOptions } from "../runtime/threads/cluster_relay.ts";
+import type { ClusterRunOptions } from "../runtime/threads/cluster_options.ts";
 import { parseClusterArgs } from "../runtime/exchange/tcp/cluster_args.ts";
 
 /** runnel's version, from `deno.json`. */

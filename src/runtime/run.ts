@@ -15,7 +15,7 @@ import { planWorkers, type RunPlan, workerCountOf } from "./workers.ts";
 import type { RunStats } from "./run_stats.ts";
 import type { RecoveryOptions } from "./recovery/store.ts";
 import type { FlowModule } from "./threads/flow_module.ts";
-import type { ClusterRunOptions } from "./threads/cluster_relay.ts";
+import type { ClusterRunOptions } from "./threads/cluster_options.ts";
 import type { RunOnThreads } from "./threads/options.ts";
 
 // Loaded only by threaded runs, through a specifier bundlers leave alone: the

@@ -10,7 +10,7 @@ import type { Dataflow } from "../../dataflow/dataflow.ts";
 import type { RunStats } from "../run_stats.ts";
 import type { SystemTime } from "../system_time.ts";
 import type { FlowModule } from "./flow_module.ts";
-import type { ClusterRunOptions } from "./cluster_relay.ts";
+import type { ClusterRunOptions } from "./cluster_options.ts";
 
 /** What a threaded run needs of `RunOptions`. */
 export interface ThreadedRunOptions {
