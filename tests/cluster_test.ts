@@ -237,3 +237,17 @@ Deno.test("cluster: a peer stopped (SIGSTOP) for less than the heartbeat timeout
     assert.match(end.stderr, new RegExp(`Lost cluster process 0 at ${addresses[0]}`));
   });
 });
+
+Deno.test("cluster: Ctrl-C reaches every process of runnel run -p 2 -w 2 once: every sink closed, exit 130", async () => {
+  await withTempDir(async (dir) => {
+    const cli = startCli(["run", `${FLOWS}:endless(${JSON.stringify(dir)})`, "-p", "2", "-w", "2"]);
+    await waitForWorkers(dir, [0, 1, 2, 3], [cli]);
+    cli.kill("SIGINT");
+    const { code } = await exitOf(cli);
+    assert.equal(code, 130);
+    assert.deepEqual(
+      (await readdir(dir)).filter((n) => n.startsWith("closed")).sort(),
+      ["closed-0", "closed-1", "closed-2", "closed-3"],
+    );
+  });
+});

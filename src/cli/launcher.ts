@@ -5,7 +5,8 @@
  * `-a` list (and every other flag as given), and supervises them: when one
  * exits with a failure, the others are stopped (SIGTERM), and Ctrl-C,
  * SIGTERM and SIGHUP are passed on to every process once. It exits with
- * the first failing process's status, or 0 once every process finished.
+ * the first failing process's status, or 0 once every process finished,
+ * or, stopped by a signal, as one process would (130 for Ctrl-C).
  *
  * @module
  */
@@ -14,6 +15,13 @@ import { sockets } from "../runtime/platform/socket.ts";
 import { type ChildHandle, startModule } from "../runtime/platform/processes.ts";
 import { formatAddress } from "../runtime/exchange/tcp/cluster.ts";
 import type { CliIo } from "./io.ts";
+import type { StopSignal } from "../runtime/platform/platform.ts";
+
+const SIGNAL_EXIT_CODES: Readonly<Record<StopSignal, number>> = {
+  SIGHUP: 129,
+  SIGINT: 130,
+  SIGTERM: 143,
+};
 
 const CLI = new URL("../../cli.ts", import.meta.url);
 
@@ -77,9 +85,11 @@ export async function launchLocalCluster(
       }
     })
   );
+  let signalled: StopSignal | undefined;
   const stopListening = io.onInterrupt((signal) => {
     stopListening();
     stopping = true;
+    signalled = signal;
     for (const child of children) child.kill(signal);
   });
   try {
@@ -87,5 +97,6 @@ export async function launchLocalCluster(
   } finally {
     stopListening();
   }
-  return status;
+  // Stopped by a signal, as one process would report it.
+  return signalled === undefined ? status : SIGNAL_EXIT_CODES[signalled];
 }
