@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { run } from "../mod.ts";
+import { main } from "../cli.ts";
 import { everything } from "./fixtures/threads/flows.ts";
 import { FILES, outputs, prepare } from "./fixtures/threads/outputs.ts";
 import { exitOf, REPO, startCli, waitForFile } from "./_cli_process.ts";
@@ -250,4 +251,43 @@ Deno.test("cluster: Ctrl-C reaches every process of runnel run -p 2 -w 2 once: e
       ["closed-0", "closed-1", "closed-2", "closed-3"],
     );
   });
+});
+
+Deno.test("cluster: runnel run refuses bad cluster flags before loading the flow, exit 2", async () => {
+  const cases: [string[], Record<string, string>, string][] = [
+    [["-i", "1"], {}, 'Cannot join a cluster: -i is "1" but no addresses were given'],
+    [
+      ["-a", "127.0.0.1:7001;127.0.0.1:7002"],
+      {},
+      "Cannot join the cluster of 2 processes in -a: this process's index is missing",
+    ],
+    [
+      [],
+      { RUNNEL_ADDRESSES: "127.0.0.1:7001;127.0.0.1:7002", RUNNEL_PROCESS_ID: "2" },
+      "Cannot read RUNNEL_PROCESS_ID: process 2 is not in the 2 addresses of RUNNEL_ADDRESSES",
+    ],
+    [
+      ["-a", "127.0.0.1:7001", "-i", "0", "-r", "snapshots"],
+      {},
+      "-r/--recovery-directory is not supported in a cluster run (-a) yet",
+    ],
+    [
+      ["-a", "127.0.0.1:7001", "-i", "0", "--heartbeat-timeout", "0"],
+      {},
+      '--heartbeat-timeout must be a positive number of seconds, got "0"',
+    ],
+    [["-p", "0"], {}, '-p/--processes must be a whole number of at least 1, got "0"'],
+  ];
+  for (const [flags, env, message] of cases) {
+    let stderr = "";
+    const code = await main(["run", "no_such_flow.ts", ...flags], {
+      stdout: () => {},
+      stderr: (text) => void (stderr += text),
+      env: (name) => env[name],
+      cwd: () => REPO,
+      onInterrupt: () => () => {},
+    });
+    assert.equal(code, 2, flags.join(" "));
+    assert.ok(stderr.startsWith(`runnel: ${message}`), stderr);
+  }
 });
