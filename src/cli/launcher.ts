@@ -16,12 +16,8 @@ import { type ChildHandle, startModule } from "../runtime/platform/processes.ts"
 import { formatAddress } from "../runtime/exchange/tcp/cluster.ts";
 import type { CliIo } from "./io.ts";
 import type { StopSignal } from "../runtime/platform/platform.ts";
-
-const SIGNAL_EXIT_CODES: Readonly<Record<StopSignal, number>> = {
-  SIGHUP: 129,
-  SIGINT: 130,
-  SIGTERM: 143,
-};
+// Loaded by main.ts only when it runs a launcher, once main.ts is evaluated.
+import { SIGNAL_EXIT_CODES } from "./main.ts";
 
 const CLI = new URL("../../cli.ts", import.meta.url);
 

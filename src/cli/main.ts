@@ -262,7 +262,7 @@ function recoveryStore(
 }
 
 // How a shell reports a process a signal ended: 128 plus the signal's number.
-const SIGNAL_EXIT_CODES: Readonly<Record<StopSignal, number>> = {
+export const SIGNAL_EXIT_CODES: Readonly<Record<StopSignal, number>> = {
   SIGHUP: 129,
   SIGINT: 130,
   SIGTERM: 143,
