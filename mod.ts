@@ -61,6 +61,7 @@ export type {
 } from "./src/dataflow/graph.ts";
 export { stableHash } from "./src/dataflow/stable_hash.ts";
 export { iterate, run, type RunOptions } from "./src/runtime/run.ts";
+export type { ClusterRunOptions } from "./src/runtime/threads/cluster_options.ts";
 export type {
   RecoveryOptions,
   RecoveryStore,

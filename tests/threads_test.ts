@@ -2,55 +2,15 @@
 // in child processes (Deno type-checks each Worker a test process starts,
 // which would make these tests slow; a child started with `run` does not).
 import assert from "node:assert/strict";
-import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { run } from "../mod.ts";
 import { everything } from "./fixtures/threads/flows.ts";
 import { exitOf, REPO, startCli, waitForOutput } from "./_cli_process.ts";
 import { settle } from "./_helpers.ts";
+import { FILES, outputs, prepare } from "./fixtures/threads/outputs.ts";
 import { runModule, withTempDir } from "./_runtime.ts";
 
 const FLOWS = "tests/fixtures/threads/flows.ts";
-const FILES = ["a", "b", "c", "d", "e"];
-
-async function prepare(dir: string): Promise<void> {
-  await mkdir(`${dir}/in`, { recursive: true });
-  for (const name of FILES) await writeFile(`${dir}/in/${name}.txt`, `${name}1\n${name}2\n`);
-}
-
-/** Every output's lines: sorted, or per key in the order each worker wrote them. */
-async function outputs(dir: string): Promise<Record<string, unknown>> {
-  const byName: Record<string, { worker: number; item: unknown }[]> = {};
-  for (const file of (await readdir(dir)).sort()) {
-    const match = /^(\w+)-(\d+)\.jsonl$/.exec(file);
-    if (match === null) continue;
-    const text = await readFile(`${dir}/${file}`, "utf8");
-    for (const line of text.split("\n").filter((l) => l !== "")) {
-      (byName[match[1]!] ??= []).push({ worker: Number(match[2]), item: JSON.parse(line) });
-    }
-  }
-  const sorted = (name: string) => (byName[name] ?? []).map((e) => JSON.stringify(e.item)).sort();
-  const perKey = (name: string) => {
-    const out: Record<string, unknown[]> = {};
-    for (const { item } of byName[name] ?? []) {
-      const [key, value] = item as [string, unknown];
-      (out[key] ??= []).push(value);
-    }
-    return out;
-  };
-  const file = (await readFile(`${dir}/file.txt`, "utf8")).split("\n").filter((l) => l !== "");
-  return {
-    wc: sorted("wc"),
-    join: sorted("join"),
-    window: sorted("window"),
-    collect: perKey("collect"),
-    sums: perKey("sums"),
-    file: file.sort(),
-    dir: sorted("dir"),
-    // Which worker wrote each DirSource line: the one that read its file.
-    dirWorkers: (byName.dir ?? []).map((e) => [e.item, e.worker]).sort(),
-  };
-}
-
 Deno.test("threads: wordcount, collect, join, a window, statefulMap and a FileSink give one worker's results on 2, 4 and 7 Worker threads", async () => {
   await withTempDir(async (root) => {
     const one = `${root}/w1`;

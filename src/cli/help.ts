@@ -69,6 +69,18 @@ Options:
                                    env RUNNEL_BACKUP_INTERVAL, default 0
       --fresh                      with -r: drop the store's snapshots and
                                    start over
+  -i, --process-id I               this process's index in the cluster of -a
+                                   env RUNNEL_PROCESS_ID
+  -a, --addresses ADDRESSES        every cluster process's host:port, joined
+                                   by ";", the same list on every process;
+                                   workers are numbered across the cluster
+                                   env RUNNEL_ADDRESSES
+      --cluster-secret SECRET      peers prove they know it (never sent)
+                                   env RUNNEL_CLUSTER_SECRET
+      --startup-timeout SECONDS    wait this long for every peer, default 30
+      --heartbeat-timeout SECONDS  a silent peer is lost after this, default 10
+  -p, --processes P                start P local processes of this cluster on
+                                   free loopback ports and supervise them
   -h, --help                       show this help
 
 A flag wins over its environment variable. With RUNNEL_TRACE=1, a failure

@@ -19,6 +19,8 @@ import { failedWorkerOf } from "../runtime/threads/coordinator.ts";
 import { isStdoutClosed } from "../runtime/platform/stdout_closed.ts";
 import { KvRecoveryStore } from "../runtime/recovery/kv_store.ts";
 import { recoveryCommand, resolvePath } from "./recovery.ts";
+import type { ClusterRunOptions } from "../runtime/threads/cluster_options.ts";
+import { parseClusterArgs } from "../runtime/exchange/tcp/cluster_args.ts";
 
 /** runnel's version, from `deno.json`. */
 export const VERSION: string = denoJson.version;
@@ -33,6 +35,12 @@ const RUN_OPTIONS: readonly OptionSpec[] = [
   { long: "recovery-directory", short: "r", value: "DIR" },
   { long: "backup-interval", short: "b", value: "SECONDS" },
   { long: "fresh" },
+  { long: "process-id", short: "i", value: "I" },
+  { long: "addresses", short: "a", value: "ADDRESSES" },
+  { long: "cluster-secret", value: "SECRET" },
+  { long: "startup-timeout", value: "SECONDS" },
+  { long: "heartbeat-timeout", value: "SECONDS" },
+  { long: "processes", short: "p", value: "P" },
   HELP,
 ];
 
@@ -117,7 +125,26 @@ async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
     }
   }
 
+  const processes = options.get("processes");
+  if (typeof processes === "string") {
+    if (!/^\d+$/.test(processes.trim()) || Number(processes) < 1) {
+      throw new CliError(
+        `-p/--processes must be a whole number of at least 1, got "${processes}"`,
+        {
+          hint,
+        },
+      );
+    }
+    const { launchLocalCluster } = await import("./launcher.ts");
+    return await launchLocalCluster(args, Number(processes), io);
+  }
+  const cluster = clusterSettings(options, io);
   const store = recoveryStore(options, io);
+  if (cluster !== undefined && store !== undefined) {
+    throw new CliError("-r/--recovery-directory is not supported in a cluster run (-a) yet", {
+      hint,
+    });
+  }
   const flow = await loadFlow(spec, io.cwd());
   const { module, exportName, args: factoryArgs } = parseFlowSpec(spec);
   try {
@@ -128,11 +155,71 @@ async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
       // With more than one worker, each Worker thread builds the flow from the same module.
       module: { url: moduleUrl(module, io.cwd()), export: exportName, args: factoryArgs },
       store,
+      cluster,
     }, io);
   } finally {
     // The run closes the store it opened; closing again is harmless.
     await store?.close();
   }
+}
+
+// A positive number of seconds as milliseconds, from a flag or its environment variable.
+function secondsSetting(
+  options: Map<string, string | true>,
+  io: CliIo,
+  long: string,
+  env: string,
+): number | undefined {
+  const flag = options.get(long);
+  const text = typeof flag === "string" ? flag : io.env(env);
+  if (text === undefined || text === "") return undefined;
+  const seconds = Number(text);
+  if (text.trim() === "" || !Number.isFinite(seconds) || seconds <= 0) {
+    throw new CliError(
+      `${
+        typeof flag === "string" ? `--${long}` : env
+      } must be a positive number of seconds, got "${text}"`,
+      { hint: commandHint("run") },
+    );
+  }
+  return seconds * 1000;
+}
+
+// The cluster of `-i`/`-a` (or their environment variables), or none.
+function clusterSettings(
+  options: Map<string, string | true>,
+  io: CliIo,
+): ClusterRunOptions | undefined {
+  const flag = (name: string) => {
+    const value = options.get(name);
+    return typeof value === "string" ? value : undefined;
+  };
+  let parsed;
+  try {
+    parsed = parseClusterArgs(
+      { addresses: flag("addresses"), processId: flag("process-id") },
+      (name) => io.env(name),
+    );
+  } catch (error) {
+    throw new CliError(error instanceof Error ? error.message : String(error), {
+      hint: commandHint("run"),
+    });
+  }
+  if (parsed === undefined) return undefined;
+  const secret = flag("cluster-secret") ?? io.env("RUNNEL_CLUSTER_SECRET");
+  return {
+    addresses: parsed.addresses,
+    processIndex: parsed.processIndex,
+    secret: secret === "" ? undefined : secret,
+    startupTimeoutMs: secondsSetting(options, io, "startup-timeout", "RUNNEL_STARTUP_TIMEOUT"),
+    heartbeatTimeoutMs: secondsSetting(
+      options,
+      io,
+      "heartbeat-timeout",
+      "RUNNEL_HEARTBEAT_TIMEOUT",
+    ),
+    version: VERSION,
+  };
 }
 
 // The recovery store of `-r DIR` (with `-b` and `--fresh`), or none.
@@ -175,7 +262,7 @@ function recoveryStore(
 }
 
 // How a shell reports a process a signal ended: 128 plus the signal's number.
-const SIGNAL_EXIT_CODES: Readonly<Record<StopSignal, number>> = {
+export const SIGNAL_EXIT_CODES: Readonly<Record<StopSignal, number>> = {
   SIGHUP: 129,
   SIGINT: 130,
   SIGTERM: 143,
@@ -196,6 +283,7 @@ async function runFlow(
     workers: number;
     module: FlowModule;
     store?: KvRecoveryStore;
+    cluster?: ClusterRunOptions | undefined;
   },
   io: CliIo,
 ): Promise<number> {
@@ -219,6 +307,7 @@ async function runFlow(
       workers: settings.workers,
       module: settings.module,
       recovery: settings.store === undefined ? undefined : { store: settings.store },
+      ...(settings.cluster === undefined ? {} : { cluster: settings.cluster }),
     });
   } catch (error) {
     // Our reader has gone (`| head`): the run is over, quietly, as for Unix tools.

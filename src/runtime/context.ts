@@ -29,4 +29,10 @@ export interface WorkerContext {
   readonly stats?: RunStats;
   /** This worker's share of recovery, when the run snapshots and resumes. */
   readonly recovery?: WorkerRecovery;
+  /**
+   * Which of a fixed-partitioned source's partitions this worker reads,
+   * given the ones this process can reach, when that is not the same
+   * everywhere (a cluster: decided with every process's list).
+   */
+  readonly assignParts?: (path: string, parts: readonly string[]) => Promise<string[]>;
 }

@@ -16,6 +16,7 @@ import type { RunStats } from "./run_stats.ts";
 import { InProcessRecovery } from "./recovery/in_process.ts";
 import type { RecoveryOptions } from "./recovery/store.ts";
 import type { FlowModule } from "./threads/flow_module.ts";
+import type { ClusterRunOptions } from "./threads/cluster_options.ts";
 import type { RunOnThreads } from "./threads/options.ts";
 
 // Loaded only by threaded runs, through a specifier bundlers leave alone: the
@@ -168,6 +169,14 @@ export interface RunOptions {
   stats?: RunStats;
   /** Snapshots the run's state into a store at every epoch and resumes from its last committed epoch. */
   recovery?: RecoveryOptions;
+  /**
+   * Runs this process as one of a cluster of processes (`runnel run -i/-a`):
+   * `workers` Worker threads here, numbered globally (process `i` runs
+   * workers `i * workers` to `(i + 1) * workers - 1`), exchanging with the
+   * other processes' workers over TCP. Needs `module`; recovery is not
+   * supported in a cluster yet.
+   */
+  cluster?: ClusterRunOptions;
 }
 
 const DEFAULT_EPOCH_INTERVAL_MS = 10_000;
@@ -313,6 +322,18 @@ function linkAbort(controller: AbortController, signal: AbortSignal | undefined)
 export async function run(flow: Dataflow, options: RunOptions = {}): Promise<void> {
   countRun();
   const workers = workerCountOf(options.workers);
+  if (options.cluster !== undefined) {
+    if (options.module === undefined || options.recovery !== undefined) {
+      throw new TypeError(
+        `Cannot run flow "${flow.id}" in a cluster ${
+          options.module === undefined
+            ? "without options.module: each process's Worker threads build the flow from it"
+            : "with recovery: recovery in a cluster is not supported yet"
+        }`,
+      );
+    }
+    return await runThreaded(flow, workers, options);
+  }
   if (options.module !== undefined && workers > 1) return await runThreaded(flow, workers, options);
   const controller = new AbortController();
   const unlink = linkAbort(controller, options.signal);
@@ -359,6 +380,7 @@ async function runThreaded(flow: Dataflow, workers: number, options: RunOptions)
     signal: options.signal,
     drainSignal: options.drainSignal,
     stats: options.stats,
+    ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
   });
 }
 

@@ -62,7 +62,10 @@ async function buildPartitions(
     : { now: () => ctx.clock.now(), generation };
   try {
     if (isFixedPartitionedSource(source)) {
-      const parts = assignParts(await source.listParts(), ctx.workerIndex, ctx.workerCount);
+      const listed = await source.listParts();
+      const parts = ctx.assignParts
+        ? await ctx.assignParts(path, listed)
+        : assignParts(listed, ctx.workerIndex, ctx.workerCount);
       return await Promise.all(parts.map((part) => {
         const built = source.buildPart(path, part, ctx.recovery?.stateOf(path, part), sourceCtx);
         return Promise.resolve(built).then((partition) => {

@@ -8,6 +8,12 @@
  * (their sinks close), and after a grace period every Worker is ended,
  * finished or not. The error reaches the caller as the Worker threw it.
  *
+ * In a cluster run (`options.cluster`), the coordinator first connects to
+ * the other processes; its Workers are numbered globally, and their links
+ * to workers on other processes go through the `ClusterRelay` on this
+ * thread (see `cluster_relay.ts`: epochs from process 0, heartbeats, a
+ * failure anywhere stopping every process).
+ *
  * @module
  */
 
@@ -22,6 +28,7 @@ import { delay } from "../../../operators/_abort.ts";
 import { resolveFlowModule } from "./flow_module.ts";
 import type { RunOnThreads, ThreadedRunOptions } from "./options.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
+import { ClusterRelay } from "./cluster_relay.ts";
 
 /** How long stopping Workers get to close their sinks before they are ended. */
 export const STOP_GRACE_MS = 5_000;
@@ -70,6 +77,7 @@ export const runOnThreads: RunOnThreads = async function runOnThreads(
   const module = resolveFlowModule(options.module);
   const expected = flowFingerprint(flow);
   const count = options.workers;
+  const clusterOptions = options.cluster;
   const grace = options.gracePeriod ?? STOP_GRACE_MS;
 
   let failure: { error: unknown } | undefined;
@@ -84,6 +92,7 @@ export const runOnThreads: RunOnThreads = async function runOnThreads(
     for (let w = 0; w < workers.length; w++) if (!finished[w]) workers[w]!.postMessage(message);
   };
 
+  let relay: ClusterRelay | undefined;
   const stop = (error: unknown) => {
     if (stopping) return;
     stopping = true;
@@ -91,16 +100,19 @@ export const runOnThreads: RunOnThreads = async function runOnThreads(
     broadcast({ type: "stop", error: encodeError(error) });
     allReady.resolve();
   };
-  const fail = (worker: number | undefined, error: unknown) => {
+  const fail = (worker: number | undefined, error: unknown, fromPeer = false) => {
     if (failure === undefined) {
       failure = { error };
+      // The other processes stop too, told why.
+      if (!fromPeer) relay?.tell({ type: "stop", error: encodeError(error) });
       if (worker !== undefined && error !== null && typeof error === "object") {
-        failedWorkers.set(error, worker);
+        failedWorkers.set(error, base + worker);
       }
     }
     stop(error);
   };
   const finish = (worker: number) => {
+    if (finished[worker]) return;
     finished[worker] = true;
     if (finished.every(Boolean)) {
       allReady.resolve();
@@ -132,12 +144,27 @@ export const runOnThreads: RunOnThreads = async function runOnThreads(
         if (readied.every(Boolean)) allReady.resolve();
         break;
       }
+      case "parts":
+        void relay?.assignParts(message.path, message.parts).then((assigned) => {
+          if (!finished[worker]) {
+            workers[worker]!.postMessage(
+              {
+                type: "parts",
+                path: message.path,
+                parts: assigned[base + worker]!,
+              } satisfies ToWorker,
+            );
+          }
+        }, (error) => fail(worker, error));
+        break;
       case "done":
-        mergeStats(options.stats, worker, message.stats);
-        finish(worker);
+        mergeStats(options.stats, base + worker, message.stats);
+        // Finished once what it sent to other processes reached the relay.
+        if (relay === undefined) finish(worker);
+        else void relay.flushed(base + worker).then(() => finish(worker));
         break;
       case "failed":
-        mergeStats(options.stats, worker, message.stats);
+        mergeStats(options.stats, base + worker, message.stats);
         fail(worker, decodeError(message.error));
         finish(worker);
         break;
@@ -148,7 +175,24 @@ export const runOnThreads: RunOnThreads = async function runOnThreads(
   const onDrain = () => broadcast({ type: "drain" });
   let ticker: EpochTicker | undefined;
   const graceTimer = new AbortController();
+  let base = 0;
+  let total = count;
   try {
+    if (clusterOptions !== undefined) {
+      relay = await ClusterRelay.open(
+        clusterOptions,
+        { id: flow.id, fingerprint: expected },
+        count,
+        {
+          epoch: (epoch) => {
+            if (!stopping) broadcast({ type: "epoch", epoch });
+          },
+          stop: (error) => fail(undefined, error, true),
+        },
+      );
+      base = relay.firstWorker;
+      total = relay.workerCount;
+    }
     for (let w = 0; w < count; w++) {
       workers.push(startWorker(ENTRY, {
         message: (data) => onMessage(w, data as FromWorker),
@@ -164,16 +208,21 @@ export const runOnThreads: RunOnThreads = async function runOnThreads(
         },
       }, `runnel worker ${w}`));
     }
-    // One MessageChannel per pair of workers.
+    // One MessageChannel per pair of this process's workers (global
+    // indices); workers on other processes are reached through the relay.
     const ports: (MessagePort | null)[][] = Array.from(
       { length: count },
-      (_, w) => Array.from({ length: count }, (_, v) => (v === w ? null : undefined!)),
+      (_, w) =>
+        Array.from(
+          { length: total },
+          (_, v) => v >= base && v < base + count ? null : relay!.port(base + w, v),
+        ),
     );
     for (let a = 0; a < count; a++) {
       for (let b = a + 1; b < count; b++) {
         const channel = new MessageChannel();
-        ports[a]![b] = channel.port1;
-        ports[b]![a] = channel.port2;
+        ports[a]![base + b] = channel.port1;
+        ports[b]![base + a] = channel.port2;
       }
     }
     init = (w) => {
@@ -181,12 +230,15 @@ export const runOnThreads: RunOnThreads = async function runOnThreads(
       workers[w]!.postMessage(
         {
           type: "init",
-          workerIndex: w,
-          workerCount: count,
+          workerIndex: base + w,
+          workerCount: total,
           module,
           fingerprint: expected,
           epochInterval: options.epochInterval,
           ports: own,
+          relayed: relay === undefined
+            ? []
+            : own.flatMap((_, v) => (v < base || v >= base + count ? [v] : [])),
           drainable: options.drainSignal !== undefined,
           stats: options.stats !== undefined,
         } satisfies ToWorker,
@@ -201,17 +253,28 @@ export const runOnThreads: RunOnThreads = async function runOnThreads(
     await allReady.promise;
     if (!stopping) {
       broadcast({ type: "start" });
-      ticker = new EpochTicker(
-        options.time,
-        options.epochInterval,
-        new BroadcastEpochs((epoch) => broadcast({ type: "epoch", epoch })),
-      );
-      ticker.start();
+      // Process 0 of a cluster decides the epochs of every process.
+      if (base === 0) {
+        ticker = new EpochTicker(
+          options.time,
+          options.epochInterval,
+          new BroadcastEpochs((epoch) => {
+            broadcast({ type: "epoch", epoch });
+            relay?.tell({ type: "epoch", epoch });
+          }),
+        );
+        ticker.start();
+      }
     }
     // Once stopping began, the Workers get a grace period to close their sinks.
     await Promise.race([
-      allFinished.promise,
-      stopped.promise.then(() => delay(grace, { signal: graceTimer.signal }).catch(() => {})),
+      allFinished.promise.then(() => relay?.finished()),
+      stopped.promise.then(() =>
+        Promise.race([
+          allFinished.promise,
+          delay(grace, { signal: graceTimer.signal }).catch(() => {}),
+        ])
+      ),
     ]);
   } finally {
     ticker?.stop();
@@ -219,6 +282,7 @@ export const runOnThreads: RunOnThreads = async function runOnThreads(
     options.signal?.removeEventListener("abort", onAbort);
     options.drainSignal?.removeEventListener("abort", onDrain);
     await endWorkers(workers, finished);
+    await relay?.close();
   }
   if (failure !== undefined) throw failure.error;
 };

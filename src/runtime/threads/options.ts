@@ -10,6 +10,7 @@ import type { Dataflow } from "../../dataflow/dataflow.ts";
 import type { RunStats } from "../run_stats.ts";
 import type { SystemTime } from "../system_time.ts";
 import type { FlowModule } from "./flow_module.ts";
+import type { ClusterRunOptions } from "./cluster_options.ts";
 
 /** What a threaded run needs of `RunOptions`. */
 export interface ThreadedRunOptions {
@@ -22,6 +23,8 @@ export interface ThreadedRunOptions {
   readonly stats?: RunStats;
   /** Milliseconds the Workers get to stop (close their sinks) before they are ended. */
   readonly gracePeriod?: number;
+  /** The cluster this process belongs to, for a run over several processes. */
+  readonly cluster?: ClusterRunOptions;
 }
 
 /** The coordinator's entry point: `runOnThreads` in `coordinator.ts`. */

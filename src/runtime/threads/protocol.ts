@@ -10,6 +10,9 @@ import type { EncodedError } from "../exchange/error_codec.ts";
 import type { StepCounts } from "../run_stats.ts";
 import type { ResolvedFlowModule } from "./flow_module.ts";
 
+/** The exchange name of the frame a Worker sends on each relayed link once it sent everything. */
+export const FLUSHED = "\0flushed";
+
 /** From the coordinator to a Worker. */
 export type ToWorker =
   /** Build the flow and report its fingerprint; `ports[w]` reaches worker `w` (`null` for this one). */
@@ -22,9 +25,13 @@ export type ToWorker =
     readonly fingerprint: string;
     readonly epochInterval: number;
     readonly ports: readonly (MessagePort | null)[];
+    /** Workers on other processes, whose links go through the coordinator's relay. */
+    readonly relayed: readonly number[];
     readonly drainable: boolean;
     readonly stats: boolean;
   }
+  /** The partitions of source `path` this worker reads (the answer to its `parts`). */
+  | { readonly type: "parts"; readonly path: string; readonly parts: readonly string[] }
   /** Every worker built the same graph: run it. */
   | { readonly type: "start" }
   /** Epoch `epoch` closed. */
@@ -41,6 +48,8 @@ export type FromWorker =
   /** The entry module is loaded and listens: messages sent before could be lost (Bun). */
   | { readonly type: "listening" }
   | { readonly type: "ready"; readonly fingerprint: string }
+  /** Which partitions of source `path` should this worker read? It can reach `parts`. */
+  | { readonly type: "parts"; readonly path: string; readonly parts: readonly string[] }
   | { readonly type: "done"; readonly stats?: Record<string, StepCounts> }
   | {
     readonly type: "failed";

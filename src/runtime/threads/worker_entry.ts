@@ -18,11 +18,12 @@ import { planWorker } from "../execute.ts";
 import { flowFingerprint } from "../fingerprint.ts";
 import { parentThread } from "../platform/threads.ts";
 import { Epochs } from "../progress/mod.ts";
+import { type Deferred, deferred } from "../_async.ts";
 import { runDrains } from "../run.ts";
 import { RunStats } from "../run_stats.ts";
 import { realTime } from "../system_time.ts";
 import { importFlow } from "./flow_module.ts";
-import type { FromWorker, ToWorker } from "./protocol.ts";
+import { FLUSHED, type FromWorker, type ToWorker } from "./protocol.ts";
 
 const parent = parentThread();
 if (parent === undefined) {
@@ -50,6 +51,15 @@ async function build(message: Extract<ToWorker, { type: "init" }>): Promise<void
   }
 }
 
+const partsAsked = new Map<string, Deferred<string[]>>();
+
+function askParts(path: string, parts: readonly string[]): Promise<string[]> {
+  const answer = deferred<string[]>();
+  partsAsked.set(path, answer);
+  send({ type: "parts", path, parts: [...parts] });
+  return answer.promise;
+}
+
 async function start(): Promise<void> {
   started = true;
   const { workerIndex, workerCount, epochInterval, ports, drainable } = init!;
@@ -62,6 +72,8 @@ async function start(): Promise<void> {
     epochInterval,
     epochs,
     stats,
+    // In a cluster, processes may reach different partitions: the coordinators decide.
+    ...(init!.relayed.length === 0 ? {} : { assignParts: askParts }),
   };
   links = ports.map((port) => port === null ? undefined : portLink(port));
   const exchanges = new LinkExchanges(workerIndex, links, controller.signal);
@@ -72,6 +84,9 @@ async function start(): Promise<void> {
     } finally {
       await exchanges.settled();
     }
+    // Behind everything this worker sent to other processes: the relay
+    // forwards all of it before the coordinator counts this worker done.
+    for (const worker of init!.relayed) links[worker]!.send({ type: "end", exchange: FLUSHED });
     send({ type: "done", stats: stats?.byStep() });
   } catch (error) {
     send({ type: "failed", error: encodeError(error), stats: stats?.byStep() });
@@ -86,6 +101,9 @@ parent.onMessage((data) => {
       break;
     case "start":
       void start();
+      break;
+    case "parts":
+      partsAsked.get(message.path)?.resolve([...message.parts]);
       break;
     case "epoch":
       epochs.close(message.epoch);

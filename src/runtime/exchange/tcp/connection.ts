@@ -164,6 +164,7 @@ export class TcpConnection {
   #ended: ConnectionEnd | undefined;
   readonly #end = deferred<ConnectionEnd>();
   #lastHeard: number;
+  #onOpen: ((name: string) => void) | undefined;
   // What the channel ends reach of their connection.
   readonly #link: Link = {
     queue: (op) => this.#queue(op),
@@ -253,6 +254,20 @@ export class TcpConnection {
       this.#incoming.set(name, channel);
     }
     return channel;
+  }
+
+  /**
+   * Calls `handler` with the name of every channel the peer opened so far
+   * and of each it opens later, so that a relay can start reading a channel
+   * it did not know of (a worker thread's exchange). Set once.
+   *
+   * @param handler Called with each channel's name.
+   */
+  onOpen(handler: (name: string) => void): void {
+    this.#onOpen = handler;
+    for (const channel of this.#incoming.values()) {
+      if (channel.number !== undefined) handler(channel.name);
+    }
   }
 
   /** Sends a heartbeat frame (the peer's monitor counts it as a sign of life). */
@@ -437,6 +452,7 @@ export class TcpConnection {
             const channel = this.#incomingNamed(decoder.decode(body));
             channel.number = number;
             this.#incomingByNumber[number] = channel;
+            this.#onOpen?.(channel.name);
             continue;
           }
           case FrameType.CREDIT: {

@@ -40,7 +40,9 @@
  * untrusted links. Refusal reasons (sent to the peer) name versions, the
  * flow id and the fingerprint, never the secret.
  *
- * `runnel run -i/-a` is not wired onto this transport yet.
+ * `runnel run -i/-a` runs on this transport: the coordinator of each
+ * process relays its Worker threads' links to workers on other processes
+ * (`threads/cluster_relay.ts`).
  *
  * @example Two processes of a cluster (here in one script) and one channel between them
  * ```ts
