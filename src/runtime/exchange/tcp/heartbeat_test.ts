@@ -250,6 +250,7 @@ Deno.test("a peer process killed with SIGKILL is reported lost within the heartb
   ];
   const list = addresses.map((a) => `${a.hostname}:${a.port}`).join(";");
   const child = spawnModule(new URL("./_test_peer.ts", import.meta.url), ["1", list]);
+  let killed = false;
   try {
     const cluster = await openCluster({
       addresses,
@@ -266,6 +267,7 @@ Deno.test("a peer process killed with SIGKILL is reported lost within the heartb
     try {
       await eventually(() => child.stdout().includes("connected"), "the child to connect", 60_000);
       const killedAt = Date.now();
+      killed = true;
       child.kill("SIGKILL");
       await eventually(() => lost.length === 1, "the loss", timeoutMs + 5_000);
       assert.ok(Date.now() - killedAt <= timeoutMs, `detected after ${Date.now() - killedAt} ms`);
@@ -279,8 +281,11 @@ Deno.test("a peer process killed with SIGKILL is reported lost within the heartb
       cluster.abort(new Error("test over"));
     }
   } finally {
-    // Still running only when the test failed before killing it.
-    if (child.child.exitCode === null && child.child.signalCode === null) child.kill("SIGKILL");
+    // Killed here only when the test failed before killing it (a second kill would throw
+    // ESRCH once the child is gone, hiding that failure).
+    if (!killed && child.child.exitCode === null && child.child.signalCode === null) {
+      child.kill("SIGKILL");
+    }
     const { signal } = await child.done;
     assert.equal(signal, "SIGKILL");
   }
