@@ -11,10 +11,8 @@ import assert from "node:assert/strict";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
-import { type ModuleOutput, spawnModule, withTempDir } from "./_runtime.ts";
-
-const REPO = decodeURIComponent(new URL("../", import.meta.url).pathname);
-const FIXTURES = `${REPO}tests/fixtures/recovery/`;
+import { FIXTURES, type Kill, runCli } from "./_recovery_cli.ts";
+import { withTempDir } from "./_runtime.ts";
 
 /**
  * The worker count of each run, in turn. Every run of a crash sequence
@@ -28,8 +26,6 @@ const KILLS_PER_FLOW = 20;
 const MAX_RUNS = 80;
 const EPOCH_SECONDS = "0.05";
 const POINTS = ["write", "commit", "commit-partial"] as const;
-// A run that neither ends nor reaches its pause point in this long hangs.
-const RUN_MS = 60_000;
 
 const seed = Number(process.env.RUNNEL_CRASH_SEED ?? Date.now() % 2 ** 31);
 
@@ -43,61 +39,6 @@ function random(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
   };
-}
-
-interface Run {
-  /** How it ended. */
-  readonly output: ModuleOutput;
-  /** Whether the test killed it. */
-  readonly killed: boolean;
-}
-
-// Runs the CLI in `cwd`, killing it with SIGKILL once it prints that it
-// paused (`pause` set) or after `killAfter` ms, unless it ended first.
-async function runCli(
-  args: string[],
-  cwd: string,
-  kill: { pause?: string; killAfter?: number } = {},
-): Promise<Run> {
-  const env: Record<string, string> = { NO_COLOR: "1" };
-  if (kill.pause !== undefined) env.RUNNEL_TEST_PAUSE_AT = kill.pause;
-  const cli = spawnModule(`${REPO}cli.ts`, args, {
-    cwd,
-    env,
-    denoFlags: ["--allow-all", "--unstable-kv"],
-  });
-  cli.closeStdin();
-  let stderr = "";
-  cli.child.stderr!.on(
-    "data",
-    (chunk: Uint8Array) => void (stderr += new TextDecoder().decode(chunk)),
-  );
-  let killed = false;
-  const killNow = () => {
-    if (cli.child.exitCode === null && cli.child.signalCode === null) {
-      killed = true;
-      cli.kill("SIGKILL");
-    }
-  };
-  const timers: ReturnType<typeof setTimeout>[] = [];
-  if (kill.killAfter !== undefined) timers.push(setTimeout(killNow, kill.killAfter));
-  let poll: ReturnType<typeof setInterval> | undefined;
-  if (kill.pause !== undefined) {
-    poll = setInterval(() => {
-      if (stderr.includes("runnel-test: paused at ")) killNow();
-    }, 5);
-  }
-  timers.push(setTimeout(() => {
-    killNow();
-    killed = false; // a hang is a failure, not a kill the test chose
-  }, RUN_MS));
-  try {
-    const output = await cli.done;
-    return { output, killed: killed && output.signal === "SIGKILL" };
-  } finally {
-    for (const timer of timers) clearTimeout(timer);
-    clearInterval(poll);
-  }
 }
 
 async function readOutputs(dir: string, files: readonly string[]): Promise<string[]> {
@@ -161,7 +102,7 @@ async function crashAndResume(
       ];
       if (fresh) args.push("--fresh");
       fresh = false;
-      let kill: { pause?: string; killAfter?: number } = {};
+      let kill: Kill = {};
       let what = `run ${runs} (-w ${workers}) to the end`;
       if (kills < KILLS_PER_FLOW) {
         if (kills % 2 === 0) {
