@@ -12,19 +12,22 @@
  * @module
  */
 
-import { platform } from "../platform/platform.ts";
+import { envFlag } from "../platform/env_flag.ts";
 
 /** The named moments a crash test can stop the store at. */
 export type PausePoint = "write" | "commit" | "commit-partial";
 
-const setting = platform.env("RUNNEL_TEST_PAUSE_AT")?.match(
-  /^(write|commit|commit-partial):(\d+)$/,
-);
+// Read once, at the first pause point, without a permission prompt.
+let setting: RegExpMatchArray | null | undefined;
 const counts = new Map<string, number>();
 
 /** Resolves at once, except at the chosen occurrence of `point`, where it never does. */
 export function testPause(point: PausePoint): Promise<void> {
-  if (setting === undefined || setting === null || setting[1] !== point) return Promise.resolve();
+  if (setting === undefined) {
+    setting = envFlag("RUNNEL_TEST_PAUSE_AT")?.match(/^(write|commit|commit-partial):(\d+)$/) ??
+      null;
+  }
+  if (setting === null || setting[1] !== point) return Promise.resolve();
   const n = (counts.get(point) ?? 0) + 1;
   counts.set(point, n);
   if (n !== Number(setting[2])) return Promise.resolve();
