@@ -24,10 +24,10 @@ import { runtime, withTempDir } from "./_runtime.ts";
  * threads is refused for now; once it runs, this becomes [4, 3, 1, 2].
  */
 const WORKER_COUNTS: readonly number[] = [1];
-// On Deno, 20 kills per flow. Bun and Node start a process several times
-// slower, and Node's runner gives a test file 120 s: there the same
-// sequence of kill points stops after 6.
-const KILLS_PER_FLOW = runtime === "deno" ? 20 : 6;
+// Node starts a process several times slower than Deno and Bun, and its
+// runner gives a test file 120 s: there the same sequence of kill points
+// stops after 6.
+const KILLS_PER_FLOW = runtime === "node" ? 6 : 20;
 // A bound on the runs of one flow: a flow that never gets killed (it always
 // ends first) fails instead of looping.
 const MAX_RUNS = 80;

@@ -1,7 +1,7 @@
 // Crash tests of the windowed flow: see _recovery_crash.ts.
 import { crashAndResume, eventsInput } from "./_recovery_crash.ts";
 
-Deno.test("crash: windows, collect and join killed with SIGKILL 20 times (6 on Bun and Node), resumed each time, write what a run without a crash writes", async () => {
+Deno.test("crash: windows, collect and join killed with SIGKILL 20 times (6 on Node), resumed each time, write what a run without a crash writes", async () => {
   await crashAndResume("windows_flow.ts", { "events.txt": eventsInput() }, [
     "windows.txt",
     "batches.txt",
