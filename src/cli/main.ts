@@ -307,11 +307,11 @@ async function dispatch(args: readonly string[], io: CliIo): Promise<number> {
  * `runnel: flow failed: <message>`, plus the stack with `RUNNEL_TRACE=1`) or
  * the module's own code threw while it ran, or the recovery directory is
  * unusable (`runnel: <message>` naming the file: a partition missing,
- * corrupt, of another flow or store, or held by another run); `2` a usage error (unknown
- * command or option, bad value, a module that cannot load: not found, a
- * syntax error, a missing import; export not found, not a Dataflow); `130`
- * the run was interrupted with Ctrl-C, `143` stopped by SIGTERM, `129` by
- * SIGHUP, each after every sink was closed.
+ * corrupt, of another flow or store, or held by another run); `2` a usage
+ * error (unknown command or option, bad value, a module that cannot load:
+ * not found, a syntax error, a missing import; export not found, not a
+ * Dataflow); `130` the run was interrupted with Ctrl-C, `143` stopped by
+ * SIGTERM, `129` by SIGHUP, each after every sink was closed.
  *
  * @param args The arguments after `runnel`, such as `["run", "flow.ts", "-s", "5"]`.
  * @param io Replacements for the process services (output, environment,
