@@ -17,11 +17,9 @@
  * @module
  */
 
-import process from "node:process";
-import { KvRecoveryStore } from "../recovery.ts";
 import { encodeValue } from "../src/runtime/exchange/codec.ts";
 import { platform } from "../src/runtime/platform/platform.ts";
-import type { SnapshotRow } from "../src/runtime/recovery/store.ts";
+import { keyOf, timeResume, writeKeys } from "./_recovery_store.ts";
 
 const KEYS = 1_000_000;
 const PARTITIONS = 4;
@@ -29,29 +27,7 @@ const PER_KEY_SAMPLE = 100_000;
 
 const dir = await Deno.makeTempDir({ prefix: "runnel_recovery_bench_" });
 try {
-  await KvRecoveryStore.init(`${dir}/store`, PARTITIONS);
-  const writer = new KvRecoveryStore(`${dir}/store`);
-  await writer.open("bench");
-  const keyOf = (i: number) => `user-${i.toString(36)}`;
-  const started = performance.now();
-  // Four workers' writes of one epoch.
-  for (let w = 0; w < 4; w++) {
-    const rows: SnapshotRow[] = [];
-    for (let i = w; i < KEYS; i += 4) {
-      rows.push({ step: "bench.count", key: keyOf(i), state: encodeValue({ n: i, seen: i * 3 }) });
-    }
-    await writer.write(1, rows);
-  }
-  await writer.commit(1);
-  const writeMs = performance.now() - started;
-  const changed: SnapshotRow[] = [];
-  for (let i = 0; i < KEYS; i += 100) {
-    changed.push({ step: "bench.count", key: keyOf(i), state: encodeValue({ n: -i, seen: 0 }) });
-  }
-  await writer.write(2, changed);
-  await writer.commit(2);
-  await writer.close();
-
+  const writeMs = await writeKeys(`${dir}/store`, KEYS, PARTITIONS);
   let entries = 0;
   let bytes = 0;
   for (let p = 0; p < PARTITIONS; p++) {
@@ -60,20 +36,9 @@ try {
   const resumes: number[] = [];
   const resumeCpu: number[] = [];
   for (let round = 0; round < 3; round++) {
-    const store = new KvRecoveryStore(`${dir}/store`);
-    const t0 = performance.now();
-    const cpu0 = process.cpuUsage();
-    const resume = await store.open("bench");
-    const cpu = process.cpuUsage(cpu0);
-    resumes.push(performance.now() - t0);
-    resumeCpu.push((cpu.user + cpu.system) / 1000);
-    const keys = resume.rows.get("bench.count")?.size;
-    await store.close();
-    if (resume.epoch !== 2 || keys !== KEYS) {
-      throw new Error(
-        `resumed epoch ${resume.epoch} with ${keys} keys, expected epoch 2 with ${KEYS}`,
-      );
-    }
+    const { ms, cpuMs } = await timeResume(`${dir}/store`, KEYS);
+    resumes.push(ms);
+    resumeCpu.push(cpuMs);
   }
   const kv = await platform.openKv(`${dir}/store/part-0.kv`);
   for await (const _ of kv.list({ prefix: [] })) entries++;

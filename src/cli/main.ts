@@ -17,7 +17,7 @@ import { loadFlow, moduleUrl, parseFlowSpec } from "./load_flow.ts";
 import type { FlowModule } from "../runtime/threads/flow_module.ts";
 import { failedWorkerOf } from "../runtime/threads/coordinator.ts";
 import { isStdoutClosed } from "../runtime/platform/stdout_closed.ts";
-import { KvRecoveryStore } from "../runtime/recovery/kv_store.ts";
+import { KvRecoveryStore, RecoveryStoreError } from "../runtime/recovery/kv_store.ts";
 import { recoveryCommand, resolvePath } from "./recovery.ts";
 import type { ClusterRunOptions } from "../runtime/threads/cluster_options.ts";
 import { parseClusterArgs } from "../runtime/exchange/tcp/cluster_args.ts";
@@ -312,7 +312,10 @@ async function runFlow(
   } catch (error) {
     // Our reader has gone (`| head`): the run is over, quietly, as for Unix tools.
     if (isStdoutClosed(error)) return stoppedBy === undefined ? 0 : SIGNAL_EXIT_CODES[stoppedBy];
-    if (!(stoppedBy !== undefined && error === interruption)) {
+    if (error instanceof RecoveryStoreError) {
+      // The recovery directory is at fault, not the flow: its message names the file.
+      await io.stderr(`runnel: ${error.message}\n`);
+    } else if (!(stoppedBy !== undefined && error === interruption)) {
       const worker = failedWorkerOf(error);
       const where = worker === undefined ? "" : ` on worker ${worker}`;
       await io.stderr(`runnel: flow failed${where}: ${oneLine(error)}\n`);
@@ -391,11 +394,13 @@ async function dispatch(args: readonly string[], io: CliIo): Promise<number> {
  * `| head` does; the run stops quietly, its sinks closed); `1` the flow
  * failed (one line on standard error,
  * `runnel: flow failed: <message>`, plus the stack with `RUNNEL_TRACE=1`) or
- * the module's own code threw while it ran; `2` a usage error (unknown
- * command or option, bad value, a module that cannot load: not found, a
- * syntax error, a missing import; export not found, not a Dataflow); `130`
- * the run was interrupted with Ctrl-C, `143` stopped by SIGTERM, `129` by
- * SIGHUP, each after every sink was closed.
+ * the module's own code threw while it ran, or the recovery directory is
+ * unusable (`runnel: <message>` naming the file: a partition missing,
+ * corrupt, of another flow or store, or held by another run); `2` a usage
+ * error (unknown command or option, bad value, a module that cannot load:
+ * not found, a syntax error, a missing import; export not found, not a
+ * Dataflow); `130` the run was interrupted with Ctrl-C, `143` stopped by
+ * SIGTERM, `129` by SIGHUP, each after every sink was closed.
  *
  * @param args The arguments after `runnel`, such as `["run", "flow.ts", "-s", "5"]`.
  * @param io Replacements for the process services (output, environment,

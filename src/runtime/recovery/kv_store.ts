@@ -38,6 +38,7 @@ import {
   segmentsAsOf,
   utf8Length,
 } from "./_partitions.ts";
+import { testPause } from "./_test_pause.ts";
 import type { RecoveryStore, ResumePoint, SnapshotRow } from "./store.ts";
 
 export { RecoveryStoreError } from "./_partitions.ts";
@@ -434,6 +435,7 @@ export class KvRecoveryStore implements RecoveryStore {
         );
       }
       await batcher.flush();
+      await testPause("write");
       for (const info of written) addSegment(part, info);
     }));
   }
@@ -445,9 +447,11 @@ export class KvRecoveryStore implements RecoveryStore {
         `Cannot commit epoch ${epoch} to recovery store ${this.#dir}: epoch ${this.#committed} is committed already, and a commit never replaces a newer one`,
       );
     }
+    await testPause("commit");
     const at = this.#time.now();
     const record = encodeRecord({ epoch, at });
     for (const part of parts) {
+      if (part.index === 1) await testPause("commit-partial");
       const commitOne = async () => {
         const op = part.kv.atomic().check({ key: COMMIT, versionstamp: part.commitStamp });
         if (part.index === 0) op.check({ key: LOCK, versionstamp: this.#lockStamp });
