@@ -232,9 +232,7 @@ test("04 tabulates what each join mode emits", () => {
 
 test("06 counts the same on 1 and 4 workers and after a crash and a resume on 3", () => {
   const name = "06_scaling_and_recovery.ipynb";
-  // The results are each cell's value (execute_result), as Deno.inspect shows it: the kernel
-  // sends that with the cell's reply, while what a cell prints last may reach Jupyter after
-  // the cell ended, and is then missing from the executed notebook.
+  // The results are each cell's value (execute_result), as Deno.inspect shows it.
   const valueOf = (fragment: string) =>
     joined(
       (cellWithSource(name, fragment).outputs ?? [])
