@@ -104,7 +104,7 @@ const test = (name: string, fn: () => void | Promise<void>) =>
   Deno.test({ name, ignore: !HAS_ALL && !IN_CI, fn });
 
 test("every notebook executed every code cell without an error", () => {
-  assert.ok(names.length >= 5, `expected at least 5 notebooks, found ${names.join(", ")}`);
+  assert.ok(names.length >= 6, `expected at least 6 notebooks, found ${names.join(", ")}`);
   for (const name of names) {
     for (const cell of codeCells(name)) {
       const errors = (cell.outputs ?? []).filter((o) => o.output_type === "error");
@@ -130,7 +130,23 @@ Deno.test("every notebook's code type-checks against runnel's types", async () =
       await Deno.writeTextFile(file, code);
       files.push(file);
     }
-    const config = decodeURIComponent(new URL("notebooks/deno.json", ROOT).pathname);
+    // notebooks/deno.json with its paths made absolute, beside a link to the repository's
+    // node_modules: its npm packages come from there (`"nodeModulesDir": "manual"`), and
+    // Deno looks for them beside the configuration file.
+    const notebooksConfig = JSON.parse(
+      await Deno.readTextFile(new URL("notebooks/deno.json", ROOT)),
+    );
+    for (const [name, target] of Object.entries<string>(notebooksConfig.imports)) {
+      if (target.startsWith(".")) {
+        notebooksConfig.imports[name] = new URL(target, new URL("notebooks/", ROOT)).href;
+      }
+    }
+    const config = `${dir}/deno.json`;
+    await Deno.writeTextFile(config, JSON.stringify(notebooksConfig));
+    await Deno.symlink(
+      decodeURIComponent(new URL("node_modules", ROOT).pathname),
+      `${dir}/node_modules`,
+    );
     const { code, stderr } = await new Deno.Command(Deno.execPath(), {
       args: ["check", "--quiet", "--config", config, ...files],
       env: { NO_COLOR: "1" },
@@ -212,6 +228,50 @@ test("04 tabulates what each join mode emits", () => {
   const modes = tables.find((html) => html.includes("What each join emits"));
   assert.ok(modes, "no table of join modes");
   assert.equal(modes.match(/<tr>/g)?.length, 1 + 9);
+});
+
+test("06 counts the same on 1 and 4 workers and after a crash and a resume on 3", () => {
+  const name = "06_scaling_and_recovery.ipynb";
+  // The results are each cell's value (execute_result), as Deno.inspect shows it.
+  const valueOf = (fragment: string) =>
+    joined(
+      (cellWithSource(name, fragment).outputs ?? [])
+        .find((o) => o.output_type === "execute_result")?.data?.["text/plain"],
+    ).replace(/\s+/g, " ");
+  assert.equal(
+    valueOf("sameCountsAsOnOneWorker"),
+    "{ sameCountsAsOnOneWorker: true, viewsCountedPerWorker: [ 58, 98, 78, 66 ] }",
+  );
+  assert.equal(valueOf("({ viewsRead"), "{ viewsRead: 220, countsEmitted: 0 }");
+  assert.equal(
+    valueOf("viewsInTheCounts"),
+    "{ committedEpoch: 4, runsSoFar: 1, viewsInTheCounts: 200 }",
+  );
+  assert.equal(
+    valueOf("viewsReadInBothRuns"),
+    "{ viewsReadInBothRuns: 320, sameCountsAsTheRunThatNeverCrashed: true }",
+  );
+  assert.equal(valueOf("inputAt"), "{ committedEpoch: 7, runs: 2, inputAt: { testing: 301 } }");
+  const where = joined(
+    cellWithSource(name, "stableHash(user) % 4]").outputs?.[0]?.data?.["text/html"],
+  );
+  // Each user's observed worker equals stableHash(user) % 4: the last two cells of every row.
+  const rows = [...where.matchAll(/<tr>(.*?)<\/tr>/gs)].slice(1)
+    .map((row) => [...row[1]!.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((cell) => cell[1]));
+  assert.equal(rows.length, 12);
+  for (const row of rows) assert.equal(row[2], row[3], `user ${row[0]}`);
+  const inspected = outputsOf(name, "text/html").find((html) => html.includes("at epoch 4"));
+  assert.ok(inspected, "no table of the snapshot at the crash");
+  assert.ok(inspected.includes(">views.count.sum<") && inspected.includes(">views.inp<"));
+  assert.ok(inspected.includes("&quot;testing&quot;:200"), "the input does not resume at item 200");
+  const pictures = outputsOf(name, "image/svg+xml");
+  assert.ok(
+    pictures.some((svg) => svg.includes(">4 workers: user to worker stableHash(user) % 4<")),
+  );
+  assert.ok(pictures.some((svg) => svg.includes(">Resumed, 3 workers<")));
+  for (const svg of pictures) {
+    assert.ok((svg.match(/<rect /g)?.length ?? 0) >= 12, "a picture without bars");
+  }
 });
 
 for (const name of names) {

@@ -8,7 +8,8 @@
  * Deno kernel registered with `deno jupyter --install`. A cell that throws
  * fails its notebook, and any failed notebook makes the exit status 1. The
  * HTML uses the template in `html_template/runnel`, which keeps SVG outputs
- * intact.
+ * intact. Cells run under `late_outputs.py`'s preprocessor, which keeps the
+ * outputs Deno's kernel sends after reporting a cell done.
  * `tests/notebooks/check_executed.ts` then checks what the cells printed and
  * drew.
  *
@@ -19,6 +20,8 @@ const ROOT = new URL("../../", import.meta.url);
 const NOTEBOOKS = new URL("notebooks/", ROOT);
 const PYTHON = Deno.env.get("PYTHON") ?? "/usr/bin/python3";
 const TEMPLATES = decodeURIComponent(new URL("html_template/", import.meta.url).pathname);
+// late_outputs.py, which nbconvert imports from here.
+const HERE = decodeURIComponent(new URL(".", import.meta.url).pathname);
 // Each cell runs in well under a second; a minute means something hangs.
 const CELL_TIMEOUT_S = 60;
 
@@ -26,7 +29,7 @@ async function nbconvert(args: string[]): Promise<{ ok: boolean; log: string }> 
   const { code, stdout, stderr } = await new Deno.Command(PYTHON, {
     args: ["-m", "nbconvert", ...args],
     // Values shown as text/plain come from Deno.inspect, which colours them unless told not to.
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", PYTHONPATH: HERE },
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -49,7 +52,9 @@ for (const name of names) {
   const executed = await nbconvert([
     "--to",
     "notebook",
-    "--execute",
+    // As --execute, with ExecutePreprocessor's options, but keeping late outputs.
+    "--Exporter.preprocessors=late_outputs.LateOutputsExecutePreprocessor",
+    "--LateOutputsExecutePreprocessor.enabled=True",
     `--ExecutePreprocessor.timeout=${CELL_TIMEOUT_S}`,
     "--ExecutePreprocessor.kernel_name=deno",
     "--output-dir",
