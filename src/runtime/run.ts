@@ -343,23 +343,30 @@ async function runThreaded(flow: Dataflow, workers: number, options: RunOptions)
         "shared with other threads; leave out module to run logical workers on this thread",
     );
   }
-  if (options.recovery !== undefined) {
-    throw new TypeError(
-      "Cannot run flow on Worker threads with recovery yet: run it with one worker, or " +
-        "leave out module to run logical workers on this thread",
-    );
-  }
   const ctx = workerContext(options, new AbortController().signal);
   const { runOnThreads }: { runOnThreads: RunOnThreads } = await import(COORDINATOR);
-  await runOnThreads(flow, {
-    workers,
-    module: options.module!,
-    time,
-    epochInterval: ctx.epochInterval,
-    signal: options.signal,
-    drainSignal: options.drainSignal,
-    stats: options.stats,
-  });
+  // This thread holds the store: the Workers send it their rows and reports.
+  const controller = new AbortController();
+  const unlink = linkAbort(controller, options.signal);
+  let recovery: InProcessRecovery | undefined;
+  let completed = false;
+  try {
+    recovery = await openRecovery(flow, options, workers, controller);
+    await runOnThreads(flow, {
+      workers,
+      module: options.module!,
+      time,
+      epochInterval: ctx.epochInterval,
+      signal: controller.signal,
+      drainSignal: options.drainSignal,
+      stats: options.stats,
+      recovery,
+    });
+    completed = true;
+  } finally {
+    unlink();
+    await recovery?.close(!completed);
+  }
 }
 
 // Opens the run's recovery store, when it has one; the first failing write or commit stops the run.
