@@ -129,3 +129,19 @@ Deno.test("recovery on threads: windowed counts over a FileSource, stopped mid-f
   assert.ok(totals.every((value) => JSON.stringify(value).includes("100")), total);
   assert.equal(byUser!.split("\n").filter((line) => line !== "").length, 150);
 });
+
+Deno.test("recovery on threads: TestingSource.ABORT fails the first run of a store once, and the next run, on other Workers, goes past it", async () => {
+  await withTempDir(async (dir) => {
+    const store = `${dir}/store`;
+    await KvRecoveryStore.init(store, 2);
+    const args = ["run", `${FLOWS}:aborting(${JSON.stringify(dir)})`, "-r", store];
+    const first = await exitOf(startCli([...args, "-w", "3"]));
+    assert.equal(first.code, 1);
+    assert.match(first.stderr, /^runnel: flow failed on worker \d: .*TestingSource aborted/);
+    const second = await exitOf(startCli([...args, "-w", "2"]));
+    assert.equal(second.stderr, "");
+    assert.equal(second.code, 0);
+    assert.equal(await readFile(`${dir}/counts.txt`, "utf8"), "a 3\nb 2\nc 1\n");
+    assert.deepEqual((await inspectRecovery(store)).executions.length, 2);
+  });
+});
