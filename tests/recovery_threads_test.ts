@@ -6,12 +6,31 @@
 import assert from "node:assert/strict";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { inspectRecovery, KvRecoveryStore } from "../recovery.ts";
-import { exitOf, startCli } from "./_cli_process.ts";
+import { startCli } from "./_cli_process.ts";
 import { settle } from "./_helpers.ts";
-import { withTempDir } from "./_runtime.ts";
+import { type ModuleOutput, type SpawnedModule, withTempDir } from "./_runtime.ts";
 
 const FLOWS = "tests/fixtures/recovery/threaded_flows.ts";
+// Bounds on a busy machine (a run here takes a few seconds, most of it starting
+// the runtime and its Workers): a hang fails the test instead of stalling it.
 const WAIT_MS = 30_000;
+const RUN_MS = 60_000;
+
+/** The run's end; a run that does not end within `RUN_MS` is killed and fails the test. */
+async function exitOf(cli: SpawnedModule): Promise<ModuleOutput> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      cli.kill("SIGKILL");
+      reject(new Error(`the run did not end within ${RUN_MS} ms`));
+    }, RUN_MS);
+  });
+  try {
+    return await Promise.race([cli.done, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * Runs `flow(dir)` with `args` to its end. With `stop`, the run is failed on

@@ -166,7 +166,11 @@ export interface RunOptions {
   module?: string | URL | FlowModule;
   /** Counts items in and out per step and worker into this {@linkcode RunStats}. */
   stats?: RunStats;
-  /** Snapshots the run's state into a store at every epoch and resumes from its last committed epoch. */
+  /**
+   * Snapshots the run's state into a store at every epoch and resumes from
+   * its last committed epoch. On Worker threads too: this thread holds the
+   * store, and the Workers send it their rows.
+   */
   recovery?: RecoveryOptions;
 }
 
