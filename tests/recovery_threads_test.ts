@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { inspectRecovery, KvRecoveryStore } from "../recovery.ts";
-import { startCli } from "./_cli_process.ts";
+import { REPO, startCli } from "./_cli_process.ts";
 import { settle } from "./_helpers.ts";
-import { type ModuleOutput, type SpawnedModule, withTempDir } from "./_runtime.ts";
+import { type ModuleOutput, runModule, type SpawnedModule, withTempDir } from "./_runtime.ts";
 
 const FLOWS = "tests/fixtures/recovery/threaded_flows.ts";
 // Bounds on a busy machine (a run here takes a few seconds, most of it starting
@@ -162,5 +162,17 @@ Deno.test("recovery on threads: TestingSource.ABORT fails the first run of a sto
     assert.equal(second.code, 0);
     assert.equal(await readFile(`${dir}/counts.txt`, "utf8"), "a 3\nb 2\nc 1\n");
     assert.deepEqual((await inspectRecovery(store)).executions.length, 2);
+  });
+});
+
+Deno.test("recovery on threads: a write that fails on the main thread stops the run with its error, and nothing is committed", async () => {
+  await withTempDir(async (dir) => {
+    await writeFile(`${dir}/in.txt`, "to be or not to be\n");
+    const { stdout, stderr } = await runModule(
+      `${REPO}tests/fixtures/recovery/threaded_api_main.ts`,
+      [dir],
+    );
+    assert.equal(stderr, "");
+    assert.deepEqual(JSON.parse(stdout), { message: "disk full", wrote: true, committed: 0 });
   });
 });
