@@ -167,7 +167,11 @@ export interface RunOptions {
   module?: string | URL | FlowModule;
   /** Counts items in and out per step and worker into this {@linkcode RunStats}. */
   stats?: RunStats;
-  /** Snapshots the run's state into a store at every epoch and resumes from its last committed epoch. */
+  /**
+   * Snapshots the run's state into a store at every epoch and resumes from
+   * its last committed epoch. On Worker threads too: this thread holds the
+   * store, and the Workers send it their rows.
+   */
   recovery?: RecoveryOptions;
   /**
    * Runs this process as one of a cluster of processes (`runnel run -i/-a`):
@@ -364,24 +368,31 @@ async function runThreaded(flow: Dataflow, workers: number, options: RunOptions)
         "shared with other threads; leave out module to run logical workers on this thread",
     );
   }
-  if (options.recovery !== undefined) {
-    throw new TypeError(
-      "Cannot run flow on Worker threads with recovery yet: run it with one worker, or " +
-        "leave out module to run logical workers on this thread",
-    );
-  }
   const ctx = workerContext(options, new AbortController().signal);
   const { runOnThreads }: { runOnThreads: RunOnThreads } = await import(COORDINATOR);
-  await runOnThreads(flow, {
-    workers,
-    module: options.module!,
-    time,
-    epochInterval: ctx.epochInterval,
-    signal: options.signal,
-    drainSignal: options.drainSignal,
-    stats: options.stats,
-    ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
-  });
+  // This thread holds the store: the Workers send it their rows and reports.
+  const controller = new AbortController();
+  const unlink = linkAbort(controller, options.signal);
+  let recovery: InProcessRecovery | undefined;
+  let completed = false;
+  try {
+    recovery = await openRecovery(flow, options, workers, controller);
+    await runOnThreads(flow, {
+      workers,
+      module: options.module!,
+      time,
+      epochInterval: ctx.epochInterval,
+      signal: controller.signal,
+      drainSignal: options.drainSignal,
+      stats: options.stats,
+      recovery,
+      ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
+    });
+    completed = true;
+  } finally {
+    unlink();
+    await recovery?.close(!completed);
+  }
 }
 
 // Opens the run's recovery store, when it has one; the first failing write or commit stops the run.

@@ -1,6 +1,9 @@
 /**
- * Recovery for a run on this thread: opens the store, gives each worker
- * its share, and commits through one {@linkcode RecoveryCoordinator}.
+ * Recovery for a run, on the thread that holds the store: opens the store,
+ * gives each worker its share, and commits through one
+ * {@linkcode RecoveryCoordinator}. Logical workers of this thread get a
+ * {@linkcode WorkerRecovery} each; Worker threads build their own from the
+ * resume point and send their rows and reports here.
  *
  * @module
  */
@@ -8,8 +11,13 @@
 import type { Dataflow } from "../../dataflow/dataflow.ts";
 import { isFixedPartitionedSource } from "../../dataflow/inputs.ts";
 import { RecoveryCoordinator } from "./coordinator.ts";
-import type { RecoveryOptions, ResumePoint } from "./store.ts";
-import { loadSnapshotCodec, type SnapshotCodec, WorkerRecovery } from "./worker.ts";
+import type { RecoveryOptions, ResumePoint, SnapshotRow } from "./store.ts";
+import {
+  loadSnapshotCodec,
+  type SnapshotCodec,
+  WorkerRecovery,
+  type WorkerReports,
+} from "./worker.ts";
 
 /**
  * Refuses inputs that cannot rewind (a plain iterable, a dynamic source such
@@ -32,7 +40,12 @@ export function checkReplayable(flow: Dataflow, options: RecoveryOptions): void 
   }
 }
 
-/** Recovery for one run of a flow on this thread, its workers logical workers. */
+/**
+ * Recovery for one run of a flow, held by the thread that opened the store:
+ * its workers are logical workers of this thread ({@linkcode InProcessRecovery.worker}),
+ * or Worker threads whose rows this thread writes ({@linkcode InProcessRecovery.write})
+ * and whose reports it passes on ({@linkcode InProcessRecovery.reports}).
+ */
 export class InProcessRecovery {
   /** Where the run resumes. */
   readonly resume: ResumePoint;
@@ -41,6 +54,8 @@ export class InProcessRecovery {
   readonly #workers: WorkerRecovery[] = [];
   readonly #onError: (error: unknown) => void;
   readonly #codec: SnapshotCodec;
+  // Writes for Worker threads under way, so that close waits for them.
+  readonly #writes = new Set<Promise<void>>();
   #failure: { error: unknown } | undefined;
 
   private constructor(
@@ -96,21 +111,47 @@ export class InProcessRecovery {
    * @returns Its recovery.
    */
   worker(workerIndex: number, workerCount: number): WorkerRecovery {
-    const coordinator = this.#coordinator;
     const worker = new WorkerRecovery(
       this.resume,
       workerIndex,
       workerCount,
       (epoch, rows) => this.#options.store.write(epoch, rows),
-      {
-        written: (epoch) => coordinator.written(workerIndex, epoch),
-        finished: () => coordinator.finished(workerIndex),
-        failed: (error) => this.#fail(error),
-      },
+      this.reports(workerIndex),
       this.#codec,
     );
     this.#workers.push(worker);
     return worker;
+  }
+
+  /**
+   * Writes rows a Worker thread staged. A failed write stops the run (and
+   * every commit after it); the returned promise rejects with its error
+   * too, so that the Worker stops writing.
+   *
+   * @param epoch The epoch whose barrier the rows were taken at.
+   * @param rows The rows.
+   * @returns Resolves once the rows are durable.
+   */
+  write(epoch: number, rows: readonly SnapshotRow[]): Promise<void> {
+    const written = this.#options.store.write(epoch, rows);
+    const settled = written.then(() => {}, (error) => this.#fail(error));
+    this.#writes.add(settled);
+    settled.finally(() => this.#writes.delete(settled));
+    return written;
+  }
+
+  /**
+   * What worker `workerIndex`, a Worker thread, reports through this thread.
+   *
+   * @param workerIndex The worker.
+   * @returns Its reports to the coordinator.
+   */
+  reports(workerIndex: number): WorkerReports {
+    return {
+      written: (epoch) => this.#coordinator.written(workerIndex, epoch),
+      finished: () => this.#coordinator.finished(workerIndex),
+      failed: (error) => this.#fail(error),
+    };
   }
 
   /**
@@ -124,6 +165,7 @@ export class InProcessRecovery {
   async close(failed: boolean): Promise<void> {
     try {
       await Promise.all(this.#workers.map((worker) => worker.flushed()));
+      while (this.#writes.size > 0) await Promise.all(this.#writes);
       await this.#coordinator.settled();
     } finally {
       await this.#options.store.close();

@@ -151,7 +151,10 @@ interface PartitionState extends OpenPartition {
  * once when the dead process was on this host, else after three missed
  * heartbeats. `commit` writes each partition's commit marker guarded by the
  * version it last read, so a run that lost the lock cannot commit over a
- * newer run.
+ * newer run. Each `open` is recorded as an execution (see
+ * `inspectRecovery`), and its resume point's `generation` counts the runs
+ * before it since the store last started over (`fresh`), so that
+ * `TestingSource.ABORT` fails a run once per generation across processes.
  *
  * @example Writing two epochs and resuming
  * ```ts
@@ -355,10 +358,10 @@ export class KvRecoveryStore implements RecoveryStore {
       await Promise.all(parts.map((part) => this.#loadAndClean(part, epoch)));
       this.#committed = epoch;
       this.#parts = parts;
-      await this.#recordExecution(parts[0]!, epoch);
+      const generation = await this.#recordExecution(parts[0]!, epoch);
       const rows = await readRows(parts, epoch);
       this.#startHeartbeat(parts[0]!, me);
-      return { epoch, rows };
+      return { epoch, rows, generation };
     } catch (error) {
       this.#parts = undefined;
       if (locked) await releaseLock(parts[0]!, this.#owner).catch(() => {});
@@ -704,10 +707,19 @@ export class KvRecoveryStore implements RecoveryStore {
     }
   }
 
-  async #recordExecution(part: OpenPartition, epoch: number): Promise<void> {
+  // Records this run and returns its generation: how many runs opened the
+  // store before it since it last started over (a `fresh` run is generation 0).
+  async #recordExecution(part: OpenPartition, epoch: number): Promise<number> {
     let last = 0;
+    let lastFresh = 0;
     for await (const entry of part.kv.list({ prefix: ["exec"] })) {
-      if (typeof entry.key[1] === "number") last = Math.max(last, entry.key[1]);
+      const execution = entry.key[1];
+      if (typeof execution !== "number") continue;
+      last = Math.max(last, execution);
+      const { fresh } = decodeRecord<{ fresh: boolean }>(part.path, entry.key, entry.value, [
+        "fresh",
+      ]);
+      if (fresh === true) lastFresh = Math.max(lastFresh, execution);
     }
     const record: ExecutionRecord = {
       execution: last + 1,
@@ -718,6 +730,8 @@ export class KvRecoveryStore implements RecoveryStore {
       fresh: this.#fresh,
     };
     await part.kv.atomic().set(["exec", last + 1], encodeRecord(record)).commit();
+    if (this.#fresh) return 0;
+    return lastFresh === 0 ? last : last - lastFresh + 1;
   }
 }
 

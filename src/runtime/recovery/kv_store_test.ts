@@ -475,6 +475,20 @@ Deno.test("KvRecoveryStore --fresh starts over: no rows, a new flow, the executi
   });
 });
 
+Deno.test("KvRecoveryStore counts run generations durably: runs before this one since the store last started over", async () => {
+  await withTempDir(async (dir) => {
+    await KvRecoveryStore.init(dir, 2);
+    const generations: (number | undefined)[] = [];
+    for (const fresh of [false, false, false, true, false, false]) {
+      generations.push((await reopen(dir, "f", { fresh })).generation);
+    }
+    // A failed open (another flow) is no run: it counts nothing.
+    await rejects(reopen(dir, "other"), /belongs to flow "f"/);
+    generations.push((await reopen(dir)).generation);
+    assert.deepEqual(generations, [0, 1, 2, 0, 1, 2, 3]);
+  });
+});
+
 Deno.test("KvRecoveryStore lets one run at a time open a store; a closed run's lock is released", async () => {
   await withTempDir(async (dir) => {
     await KvRecoveryStore.init(dir, 1);

@@ -154,7 +154,10 @@ export class WorkerRecovery {
    */
   row(step: string, key: string, state: unknown): SnapshotRow {
     const bytes = state === undefined ? undefined : this.#codec.encodeState(step, key, state);
-    return { step, key, state: bytes };
+    // A copy (not `slice`, a view on a Node Buffer): the codec's output shares
+    // its buffer with later values, which a Worker thread's exchange moves
+    // (detaches) when it sends them.
+    return { step, key, state: bytes === undefined ? undefined : new Uint8Array(bytes) };
   }
 
   /**

@@ -7,6 +7,9 @@
  * when one Worker fails, or the caller aborts, every Worker is told to stop
  * (their sinks close), and after a grace period every Worker is ended,
  * finished or not. The error reaches the caller as the Worker threw it.
+ * With recovery, this thread holds the store: it sends each Worker the
+ * resume point, writes the rows Workers send, and passes their reports to
+ * the recovery coordinator, which commits.
  *
  * In a cluster run (`options.cluster`), the coordinator first connects to
  * the other processes; its Workers are numbered globally, and their links
@@ -51,14 +54,20 @@ const ENTRY = new URL("./worker_entry.ts", import.meta.url);
 /** Epochs that tell every Worker when one closes. */
 class BroadcastEpochs extends Epochs {
   readonly #send: (epoch: number) => void;
-  constructor(send: (epoch: number) => void) {
-    super();
+  // Kept apart from `closed`, whose getter lets the ticker close a due epoch:
+  // read from inside `close`, it would close the next one, and so on.
+  #sent: number;
+  constructor(send: (epoch: number) => void, start: number) {
+    super(start);
     this.#send = send;
+    this.#sent = start;
   }
   override close(epoch: number): void {
-    const before = this.closed;
     super.close(epoch);
-    if (this.closed > before) this.#send(this.closed);
+    if (epoch > this.#sent) {
+      this.#sent = epoch;
+      this.#send(epoch);
+    }
   }
 }
 
@@ -79,6 +88,8 @@ export const runOnThreads: RunOnThreads = async function runOnThreads(
   const count = options.workers;
   const clusterOptions = options.cluster;
   const grace = options.gracePeriod ?? STOP_GRACE_MS;
+  const recovery = options.recovery;
+  const reports = recovery && Array.from({ length: count }, (_, w) => recovery.reports(w));
 
   let failure: { error: unknown } | undefined;
   const finished = new Array<boolean>(count).fill(false);
@@ -93,6 +104,14 @@ export const runOnThreads: RunOnThreads = async function runOnThreads(
   };
 
   let relay: ClusterRelay | undefined;
+  // An answer to a Worker that has ended meanwhile has no one to read it.
+  const reply = (worker: number, message: ToWorker) => {
+    try {
+      workers[worker]!.postMessage(message);
+    } catch {
+      // ended
+    }
+  };
   const stop = (error: unknown) => {
     if (stopping) return;
     stopping = true;
@@ -156,6 +175,19 @@ export const runOnThreads: RunOnThreads = async function runOnThreads(
             );
           }
         }, (error) => fail(worker, error));
+        break;
+      case "write":
+        // A failed write stops the run here; the answer stops the Worker's writer too.
+        recovery!.write(message.epoch, message.rows).then(
+          () => reply(worker, { type: "wrote", id: message.id }),
+          (error) => reply(worker, { type: "wrote", id: message.id, error: encodeError(error) }),
+        );
+        break;
+      case "written":
+        reports![worker]!.written(message.epoch);
+        break;
+      case "finished":
+        reports![worker]!.finished();
         break;
       case "done":
         mergeStats(options.stats, base + worker, message.stats);
@@ -241,6 +273,7 @@ export const runOnThreads: RunOnThreads = async function runOnThreads(
             : own.flatMap((_, v) => (v < base || v >= base + count ? [v] : [])),
           drainable: options.drainSignal !== undefined,
           stats: options.stats !== undefined,
+          recovery: recovery?.resume,
         } satisfies ToWorker,
         own.filter((port): port is MessagePort => port !== null),
       );
@@ -261,7 +294,7 @@ export const runOnThreads: RunOnThreads = async function runOnThreads(
           new BroadcastEpochs((epoch) => {
             broadcast({ type: "epoch", epoch });
             relay?.tell({ type: "epoch", epoch });
-          }),
+          }, recovery?.resume.epoch ?? 0),
         );
         ticker.start();
       }

@@ -8,6 +8,7 @@
 
 import type { EncodedError } from "../exchange/error_codec.ts";
 import type { StepCounts } from "../run_stats.ts";
+import type { ResumePoint, SnapshotRow } from "../recovery/store.ts";
 import type { ResolvedFlowModule } from "./flow_module.ts";
 
 /** The exchange name of the frame a Worker sends on each relayed link once it sent everything. */
@@ -29,6 +30,11 @@ export type ToWorker =
     readonly relayed: readonly number[];
     readonly drainable: boolean;
     readonly stats: boolean;
+    /**
+     * Where the run resumes, when it has recovery: the Worker restores what
+     * it owns of it and sends its rows to the coordinator, which holds the store.
+     */
+    readonly recovery?: ResumePoint;
   }
   /** The partitions of source `path` this worker reads (the answer to its `parts`). */
   | { readonly type: "parts"; readonly path: string; readonly parts: readonly string[] }
@@ -41,7 +47,9 @@ export type ToWorker =
   /** End the inputs as if their data had (`RunOptions.drainSignal`). */
   | { readonly type: "drain" }
   /** Every worker finished: release the links and the parent, and end. */
-  | { readonly type: "close" };
+  | { readonly type: "close" }
+  /** The rows of write `id` are durable, or (with `error`) could not be written. */
+  | { readonly type: "wrote"; readonly id: number; readonly error?: EncodedError };
 
 /** From a Worker to the coordinator. */
 export type FromWorker =
@@ -50,6 +58,17 @@ export type FromWorker =
   | { readonly type: "ready"; readonly fingerprint: string }
   /** Which partitions of source `path` should this worker read? It can reach `parts`. */
   | { readonly type: "parts"; readonly path: string; readonly parts: readonly string[] }
+  /** Recovery: write these rows of `epoch` to the store, then answer `wrote` with `id`. */
+  | {
+    readonly type: "write";
+    readonly id: number;
+    readonly epoch: number;
+    readonly rows: readonly SnapshotRow[];
+  }
+  /** Recovery: every row of epochs up to `epoch` is written and barrier `epoch` passed every sink. */
+  | { readonly type: "written"; readonly epoch: number }
+  /** Recovery: every sink of the Worker ended; it writes nothing more. */
+  | { readonly type: "finished" }
   | { readonly type: "done"; readonly stats?: Record<string, StepCounts> }
   | {
     readonly type: "failed";
