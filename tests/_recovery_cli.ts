@@ -17,7 +17,7 @@ const RUN_MS = 60_000;
 export interface Kill {
   /**
    * `POINT:N` for `RUNNEL_TEST_PAUSE_AT` (see
-   * `src/runtime/recovery/_test_pause.ts`): killed once the store pauses there.
+   * `src/runtime/recovery/_pause_point.ts`): killed once the store pauses there.
    */
   pause?: string;
   /** Killed this many milliseconds after the start. */

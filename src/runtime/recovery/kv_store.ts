@@ -38,7 +38,7 @@ import {
   segmentsAsOf,
   utf8Length,
 } from "./_partitions.ts";
-import { testPause } from "./_test_pause.ts";
+import { testPause } from "./_pause_point.ts";
 import type { RecoveryStore, ResumePoint, SnapshotRow } from "./store.ts";
 
 export { RecoveryStoreError } from "./_partitions.ts";
