@@ -45,14 +45,14 @@ export async function waitForFile(cli: SpawnedModule, path: string): Promise<voi
   }
 }
 
-/** The child's end, or a SIGKILL and a failure if it does not end in time. */
-export async function exitOf(cli: SpawnedModule): Promise<ModuleOutput> {
+/** The child's end, or a SIGKILL and a failure if it does not end within `ms` (10 s by default). */
+export async function exitOf(cli: SpawnedModule, ms = EXIT_MS): Promise<ModuleOutput> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       cli.kill("SIGKILL");
-      reject(new Error(`the process did not exit within ${EXIT_MS} ms of the signal`));
-    }, EXIT_MS);
+      reject(new Error(`the process did not exit within ${ms} ms`));
+    }, ms);
   });
   try {
     return await Promise.race([cli.done, timeout]);

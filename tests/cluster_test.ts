@@ -73,7 +73,7 @@ Deno.test("cluster: wordcount, a join, a window, collect and statefulMap across 
         processes,
         ["-w", `${workers}`],
       );
-      const ends = await Promise.all(clis.map(exitOf));
+      const ends = await Promise.all(clis.map((cli) => exitOf(cli)));
       for (const [i, { code, stderr }] of ends.entries()) {
         assert.equal(stderr, "", `process ${i} of ${processes}`);
         assert.equal(code, 0);
@@ -120,7 +120,8 @@ Deno.test("cluster: a step that throws on one process ends every process with ex
       `${FLOWS}:failing(${JSON.stringify(dir)})`,
       3,
     );
-    const ends = await Promise.all(clis.map(exitOf));
+    // The processes start, connect and fail on their own: allow for a slow start on a busy machine.
+    const ends = await Promise.all(clis.map((cli) => exitOf(cli, 60_000)));
     const step = 'Cannot run step "f.check": mapper threw; item ["c",3]; RangeError: too few: 3';
     // "c" hashes to worker 2 of 3, on process 2.
     assert.deepEqual(ends.map((end) => end.code), [1, 1, 1]);
@@ -157,7 +158,7 @@ Deno.test("cluster: each source partition is read once, by a worker on a process
       cli.closeStdin();
       return cli;
     });
-    const ends = await Promise.all(clis.map(exitOf));
+    const ends = await Promise.all(clis.map((cli) => exitOf(cli)));
     assert.deepEqual(ends.map((end) => [end.code, end.stderr]), [[0, ""], [0, ""]]);
     const lines = [];
     for (const file of (await readdir(dir)).filter((n) => n.startsWith("lines-")).sort()) {
@@ -183,7 +184,9 @@ Deno.test("cluster: each source partition is read once, by a worker on a process
 Deno.test("cluster: kill -9 of a peer makes the others close their sinks and exit 1 within the heartbeat timeout plus 3 s, naming it", async () => {
   await withTempDir(async (dir) => {
     const { clis, addresses } = await startCluster(
-      `${FLOWS}:endless(${JSON.stringify(dir)})`,
+      // A sink taking 5 ms a batch keeps sums.txt small, so reading it while
+      // waiting does not starve the processes on a busy machine.
+      `${FLOWS}:endless(${JSON.stringify(dir)}, 5)`,
       3,
       ["--heartbeat-timeout", "2"],
     );
@@ -208,7 +211,7 @@ Deno.test("cluster: kill -9 of a peer makes the others close their sinks and exi
 Deno.test("cluster: a peer stopped (SIGSTOP) for less than the heartbeat timeout is survived, for longer it is lost", async () => {
   await withTempDir(async (dir) => {
     const { clis, addresses } = await startCluster(
-      `${FLOWS}:endless(${JSON.stringify(dir)})`,
+      `${FLOWS}:endless(${JSON.stringify(dir)}, 5)`,
       2,
       ["--heartbeat-timeout", "4"],
     );

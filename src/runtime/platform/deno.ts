@@ -17,6 +17,7 @@ import type {
 } from "./platform.ts";
 import { StdoutClosedError } from "./stdout_closed.ts";
 import { isLiveProcStat } from "./proc_stat.ts";
+import { retryingWhenBusy, retryKvBusy } from "./kv_busy.ts";
 
 function toFileInfo(info: Deno.FileInfo): FileInfo {
   return {
@@ -209,7 +210,8 @@ export const denoPlatform: Platform = {
       );
     }
     // Deno.Kv has this shape; its methods take more options than runnel uses.
-    return await Deno.openKv(path) as unknown as KvDatabase;
+    const kv = await retryKvBusy(() => Deno.openKv(path));
+    return retryingWhenBusy(kv as unknown as KvDatabase);
   },
 
   pid(): number {

@@ -25,6 +25,7 @@ import type {
 } from "./platform.ts";
 import { StdoutClosedError } from "./stdout_closed.ts";
 import { isLiveProcStat } from "./proc_stat.ts";
+import { retryingWhenBusy, retryKvBusy } from "./kv_busy.ts";
 
 let listeningToStdoutErrors = false;
 
@@ -246,8 +247,10 @@ export const nodePlatform: Platform = {
     // needs its native module, and a flow that never opens a store should
     // not make a first run resolve or download the package.
     const { openKv } = await import(KV_PACKAGE) as { openKv: OpenKv };
-    const kv = await openKv(path, { encodeV8: refuseNonBytes, decodeV8: notBytes });
-    return kv as unknown as KvDatabase;
+    const kv = await retryKvBusy(() =>
+      openKv(path, { encodeV8: refuseNonBytes, decodeV8: notBytes })
+    );
+    return retryingWhenBusy(kv as unknown as KvDatabase);
   },
 
   pid(): number {
