@@ -59,6 +59,8 @@ export interface SpawnedModule {
   readonly child: ChildProcess;
   /** Standard output so far. */
   stdout(): string;
+  /** Standard error so far. */
+  stderr(): string;
   /** Writes `data` to the child's standard input. */
   write(data: Uint8Array): Promise<void>;
   /** Ends the child's standard input. */
@@ -122,6 +124,7 @@ export function spawnModule(
   return {
     child,
     stdout: () => out.stdout,
+    stderr: () => out.stderr,
     write: (data) =>
       new Promise<void>((resolve, reject) =>
         child.stdin!.write(data, (error) => error ? reject(error) : resolve())

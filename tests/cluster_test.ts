@@ -40,14 +40,21 @@ async function waitForWorkers(
   clis: SpawnedModule[],
 ): Promise<void> {
   await waitForFile(clis[0]!, `${dir}/sums.txt`);
-  const deadline = Date.now() + 20_000;
+  // Longer than the 30 s startup timeout: a process that cannot join fails
+  // with its reason first, and a slow start on a busy machine is waited for.
+  const deadline = Date.now() + 45_000;
   while (true) {
     const text = await readFile(`${dir}/sums.txt`, "utf8");
     if (
       workers.every((w) => new RegExp(`^${w === 0 ? "\\d{1,9}" : `${w}\\d{9}`}$`, "m").test(text))
     ) return;
     for (const cli of clis) assert.equal(cli.child.exitCode, null, "a process ended");
-    assert.ok(Date.now() < deadline, `workers ${workers} wrote nothing in 20 s`);
+    assert.ok(
+      Date.now() < deadline,
+      `workers ${workers} did not all write in 45 s; the processes said: ${
+        clis.map((cli, i) => `${i}: ${JSON.stringify(cli.stderr())}`).join(", ")
+      }`,
+    );
     await settle(50);
   }
 }
