@@ -6,6 +6,7 @@
  */
 
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { settle, waitFor } from "./_helpers.ts";
 import { type ModuleOutput, type SpawnedModule, spawnModule } from "./_runtime.ts";
@@ -45,13 +46,34 @@ export async function waitForFile(cli: SpawnedModule, path: string): Promise<voi
   }
 }
 
+/**
+ * How the system sees the child, for a failure message: its state from
+ * `/proc` ("R" running, "S" sleeping, "Z" ended but not yet reaped by this
+ * process), "gone", or "unknown" off Linux. A child that ended while this
+ * process never heard of it shows as "Z".
+ */
+export function processState(cli: SpawnedModule): string {
+  try {
+    const stat = readFileSync(`/proc/${cli.child.pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0]!;
+  } catch (error) {
+    return (error as { code?: string }).code === "ENOENT" ? "gone" : "unknown";
+  }
+}
+
 /** The child's end, or a SIGKILL and a failure if it does not end within `ms` (10 s by default). */
 export async function exitOf(cli: SpawnedModule, ms = EXIT_MS): Promise<ModuleOutput> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
+      const state = processState(cli);
       cli.kill("SIGKILL");
-      reject(new Error(`the process did not exit within ${ms} ms`));
+      reject(
+        new Error(
+          `the process did not exit within ${ms} ms (state ${state}, exit code ${cli.child.exitCode}); ` +
+            `it printed ${JSON.stringify(cli.stderr())} to stderr`,
+        ),
+      );
     }, ms);
   });
   try {

@@ -7,7 +7,7 @@ import { run } from "../mod.ts";
 import { main } from "../cli.ts";
 import { everything } from "./fixtures/threads/flows.ts";
 import { FILES, outputs, prepare } from "./fixtures/threads/outputs.ts";
-import { exitOf, REPO, startCli, waitForFile } from "./_cli_process.ts";
+import { exitOf, processState, REPO, startCli, waitForFile } from "./_cli_process.ts";
 import { settle } from "./_helpers.ts";
 import type { SpawnedModule } from "./_runtime.ts";
 import { spawnModule, withTempDir } from "./_runtime.ts";
@@ -52,8 +52,9 @@ async function waitForWorkers(
     assert.ok(
       Date.now() < deadline,
       `workers ${workers} did not all write in 45 s; the processes said: ${
-        clis.map((cli, i) => `${i}: ${JSON.stringify(cli.stderr())}`).join(", ")
-      }`,
+        clis.map((cli, i) => `${i} (state ${processState(cli)}): ${JSON.stringify(cli.stderr())}`)
+          .join(", ")
+      }; sums.txt ends with ${JSON.stringify(text.slice(-200))}`,
     );
     await settle(50);
   }
