@@ -39,7 +39,7 @@ import {
   utf8Length,
 } from "./_partitions.ts";
 import { testPause } from "./_pause_point.ts";
-import type { RecoveryStore, ResumePoint, SnapshotRow } from "./store.ts";
+import type { ResumePoint, SharedOpening, SharedRecoveryStore, SnapshotRow } from "./store.ts";
 
 export { RecoveryStoreError } from "./_partitions.ts";
 
@@ -105,6 +105,12 @@ export interface ExecutionRecord {
 /** Rewrite a bucket's base once its deltas outweigh it, or once this many have piled up. */
 const MAX_DELTAS = 8;
 const STALE_HEARTBEATS = 3;
+/**
+ * Writer ids of process p of a cluster run start at `p * WRITER_SPAN`, so
+ * that processes writing rows of one (epoch, step, bucket) never share a
+ * segment key. Process 0's are 1, 2, … as in a run of one process.
+ */
+const WRITER_SPAN = 2 ** 32;
 
 // The owners of the locks this process holds: a second open in the same
 // process sees its holder alive without waiting for heartbeats.
@@ -190,7 +196,7 @@ interface PartitionState extends OpenPartition {
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export class KvRecoveryStore implements RecoveryStore {
+export class KvRecoveryStore implements SharedRecoveryStore {
   /**
    * Creates a recovery store of `partitions` partitions in `dir` (created if
    * missing), refusing a directory that already holds partitions.
@@ -271,6 +277,12 @@ export class KvRecoveryStore implements RecoveryStore {
   #parts: PartitionState[] | undefined;
   #committed = 0;
   #writes = 0;
+  /** The first writer id of this process, less one: `processIndex * WRITER_SPAN`. */
+  #writerBase = 0;
+  /** Opened by openShared: other processes write segments this store object did not. */
+  #shared = false;
+  /** Joined by a process other than 0: no lock, no commits, no compaction. */
+  #joined = false;
   #lockStamp: string | null = null;
   #lost: Error | undefined;
   #closed = false;
@@ -316,7 +328,106 @@ export class KvRecoveryStore implements RecoveryStore {
     return this.#committed;
   }
 
-  async open(flowId: string): Promise<ResumePoint> {
+  open(flowId: string): Promise<ResumePoint> {
+    return this.#open(flowId);
+  }
+
+  /**
+   * Opens the store as process 0 of a cluster run: {@linkcode KvRecoveryStore.open},
+   * and from then on compaction reads the partitions' index before each
+   * pass, so that it covers the segments the other processes wrote too.
+   *
+   * @param flowId The flow's id.
+   * @returns Where to resume, and what the other processes pass to {@linkcode KvRecoveryStore.join}.
+   */
+  async openShared(flowId: string): Promise<{ resume: ResumePoint; opening: SharedOpening }> {
+    this.#shared = true;
+    const resume = await this.#open(flowId);
+    const opening: SharedOpening = {
+      store: this.#parts![0]!.meta.store,
+      epoch: resume.epoch,
+      generation: resume.generation ?? 0,
+    };
+    return { resume, opening };
+  }
+
+  /**
+   * Joins the store process 0 of a cluster run opened with
+   * {@linkcode KvRecoveryStore.openShared}, as process `processIndex`: takes
+   * no lock, cleans nothing and records no execution; checks that the store
+   * is the one process 0 opened, of this flow, committed up to
+   * `opening.epoch`, and reads the rows as of that epoch. Its writes use
+   * writer ids of its own; it cannot commit.
+   *
+   * @param flowId The flow's id.
+   * @param opening What process 0's `openShared` returned.
+   * @param processIndex This process's index in the cluster (at least 1).
+   * @returns Where to resume: `opening`'s epoch and generation.
+   */
+  async join(flowId: string, opening: SharedOpening, processIndex: number): Promise<ResumePoint> {
+    this.#checkUnopened(flowId);
+    if (!Number.isInteger(processIndex) || processIndex < 1 || processIndex >= 2 ** 20) {
+      throw new RangeError(
+        `Cannot join recovery store ${this.#dir}: the process index must be a whole number from 1 to ${
+          2 ** 20 - 1
+        } (process 0 opens the store), got ${processIndex}`,
+      );
+    }
+    const { epoch } = opening;
+    const parts = await this.#openParts();
+    try {
+      const store = parts[0]!.meta.store;
+      if (store !== opening.store) {
+        throw new RecoveryStoreError(
+          this.#dir,
+          `Cannot join recovery store ${this.#dir}: it is store ${store}, but process 0 opened ` +
+            `store ${opening.store}; the processes of a cluster must share one store`,
+        );
+      }
+      for (const part of parts) {
+        const entry = await part.kv.get(FLOW);
+        const stored = entry.versionstamp === null
+          ? undefined
+          : decodeRecord<{ flow: string }>(part.path, FLOW, entry.value, ["flow"]).flow;
+        if (stored !== flowId) {
+          throw new RecoveryStoreError(
+            part.path,
+            `Cannot join recovery store ${this.#dir}: its partition ${part.path} belongs to ` +
+              `${stored === undefined ? "no flow" : `flow "${stored}"`}, not "${flowId}", ` +
+              "though process 0 opened it for this flow",
+          );
+        }
+      }
+      await this.#readCommits(parts);
+      for (const part of parts) {
+        if (part.committed < epoch || part.floor > epoch) {
+          throw new RecoveryStoreError(
+            part.path,
+            `Cannot join recovery store ${this.#dir}: process 0 resumes from epoch ${epoch}, but ` +
+              `its partition ${part.path} ${
+                part.committed < epoch
+                  ? `has committed epoch ${part.committed} only`
+                  : `can rebuild epochs from ${part.floor} on only`
+              }`,
+          );
+        }
+        for (const info of (await readIndex(part)).segments) addSegment(part, info);
+      }
+      const rows = await readRows(parts, epoch);
+      // Only the rows as of the join were needed; this store never compacts.
+      for (const part of parts) part.groups.clear();
+      this.#committed = epoch;
+      this.#writerBase = processIndex * WRITER_SPAN;
+      this.#joined = true;
+      this.#parts = parts;
+      return { epoch, rows, generation: opening.generation };
+    } catch (error) {
+      for (const part of parts) part.kv.close();
+      throw error;
+    }
+  }
+
+  #checkUnopened(flowId: string): void {
     if (this.#parts !== undefined || this.#closed) {
       throw new Error(
         `Cannot open recovery store ${this.#dir}: this store object was opened already`,
@@ -329,8 +440,11 @@ export class KvRecoveryStore implements RecoveryStore {
         }`,
       );
     }
+  }
+
+  async #openParts(): Promise<PartitionState[]> {
     const opened = await openPartitions(this.#dir);
-    const parts: PartitionState[] = opened.map((p) => ({
+    return opened.map((p) => ({
       ...p,
       committed: 0,
       floor: 0,
@@ -338,6 +452,11 @@ export class KvRecoveryStore implements RecoveryStore {
       groups: new Map(),
       commitTimes: new Map(),
     }));
+  }
+
+  async #open(flowId: string): Promise<ResumePoint> {
+    this.#checkUnopened(flowId);
+    const parts = await this.#openParts();
     let locked = false;
     try {
       const me = await this.#lock(parts[0]!);
@@ -378,7 +497,7 @@ export class KvRecoveryStore implements RecoveryStore {
         `Cannot write epoch ${epoch} to recovery store ${this.#dir}: epochs written must be whole numbers after the committed epoch ${this.#committed}`,
       );
     }
-    const writer = ++this.#writes;
+    const writer = this.#writerBase + ++this.#writes;
     const { partitions, buckets } = parts[0]!.meta;
     // partition -> group -> rows
     const byPartition = new Map<
@@ -439,12 +558,19 @@ export class KvRecoveryStore implements RecoveryStore {
       }
       await batcher.flush();
       await testPause("write");
-      for (const info of written) addSegment(part, info);
+      // A joined store never compacts, so it keeps no index of its writes.
+      if (!this.#joined) { for (const info of written) addSegment(part, info); }
     }));
   }
 
   async commit(epoch: number): Promise<void> {
     const parts = this.#usable("commit");
+    if (this.#joined) {
+      throw new Error(
+        `Cannot commit epoch ${epoch} to recovery store ${this.#dir}: this process joined the ` +
+          "store of a cluster run, whose process 0 commits",
+      );
+    }
     if (!Number.isInteger(epoch) || epoch <= this.#committed) {
       throw new RangeError(
         `Cannot commit epoch ${epoch} to recovery store ${this.#dir}: epoch ${this.#committed} is committed already, and a commit never replaces a newer one`,
@@ -478,9 +604,17 @@ export class KvRecoveryStore implements RecoveryStore {
     this.#committed = epoch;
     // One compaction at a time; a failed one leaves the segments it would have replaced.
     this.#compaction = this.#compaction.then(() =>
-      Promise.all(parts.map((part) => compact(part, epoch, at - this.#backup * 1000))).then(
-        () => {},
-      )
+      Promise.all(parts.map(async (part) => {
+        // Other processes' segments are known from the index only. Each
+        // index entry lands with or after its pieces, and every write of
+        // `epoch` resolved before this commit, so the index holds all of
+        // them; entries of later epochs being written now are listed or
+        // not, and compaction leaves epochs after `epoch` alone either way.
+        if (this.#shared) {
+          for (const info of (await readIndex(part)).segments) addSegment(part, info);
+        }
+        await compact(part, epoch, at - this.#backup * 1000);
+      })).then(() => {})
     );
     await this.#compaction;
   }
@@ -491,6 +625,10 @@ export class KvRecoveryStore implements RecoveryStore {
     const parts = this.#parts;
     this.#parts = undefined;
     if (parts === undefined) return;
+    if (this.#joined) {
+      for (const part of parts) part.kv.close();
+      return;
+    }
     this.#stopHeartbeat.abort();
     await this.#heartbeatDone;
     await this.#compaction.catch(() => {});
@@ -735,10 +873,13 @@ export class KvRecoveryStore implements RecoveryStore {
   }
 }
 
+// Adds a segment to its group once: a shared store lists the index, which
+// holds its own writes too.
 function addSegment(part: PartitionState, info: SegmentInfo): void {
   const id = groupId(info.step, info.bucket);
   let group = part.groups.get(id);
   if (group === undefined) part.groups.set(id, group = []);
+  if (group.some((s) => s.epoch === info.epoch && s.writer === info.writer)) return;
   group.push(info);
 }
 
