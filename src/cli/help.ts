@@ -86,6 +86,10 @@ Options:
 A flag wins over its environment variable. With RUNNEL_TRACE=1, a failure
 also prints its stack trace.
 
+With -r in a cluster (-a), every process gets the same store: a directory
+when every address is on this host (the loopback), a denokv URL otherwise.
+Process 0 opens it, acts on --fresh and commits; the others join it.
+
 Exit status:
   0    the flow finished
   1    the flow failed (with -w above 1, the message names the worker), or
