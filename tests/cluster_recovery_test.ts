@@ -88,7 +88,7 @@ async function killOne(clis: SpawnedModule[], victim: number): Promise<void> {
   }
 }
 
-Deno.test("cluster recovery: a wordcount killed with SIGKILL on 2 and 3 processes, stopped on 1 and finished on 2, writes the file of one process never stopped", async () => {
+Deno.test("cluster recovery: a wordcount killed with SIGKILL on 2 and 3 processes, stopped on 1, finished on 2 and run again by -p 2 --fresh, writes the file of one process never stopped", async () => {
   await withTempDir(async (root) => {
     const clean = `${root}/clean`;
     const crash = `${root}/crash`;
@@ -171,6 +171,18 @@ Deno.test("cluster recovery: a wordcount killed with SIGKILL on 2 and 3 processe
       executions.slice(1).every((e, i) => e.resumedFrom > executions[i]!.resumedFrom),
       JSON.stringify(executions),
     );
+
+    // The launcher passes -r and --fresh to each process; process 0 starts the store over.
+    const launched = await exitOf(
+      startCli(["run", spec, "-p", "2", ...recovery, "--fresh"]),
+      WAIT_MS,
+    );
+    assert.equal(launched.stderr, "");
+    assert.equal(launched.code, 0);
+    assert.equal(await readFile(`${crash}/counts.txt`, "utf8"), expected);
+    const after = (await inspectRecovery(store)).executions;
+    assert.equal(after.length, 5, JSON.stringify(after));
+    assert.deepEqual([after[4]!.fresh, after[4]!.resumedFrom], [true, 0]);
   });
 });
 

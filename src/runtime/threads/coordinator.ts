@@ -236,9 +236,11 @@ export const runOnThreads: RunOnThreads = async function runOnThreads(
         fail(undefined, error);
         return undefined;
       });
-      // Failed, or stopped while it opened (here or on process 0): no Worker has started yet.
-      if (stopping) throw failure!.error;
-      const held = recovery!;
+    }
+    // Stopped before any Worker started (recovery failed to open here or on process 0, or aborted).
+    if (stopping) throw failure!.error;
+    if (recovery !== undefined) {
+      const held = recovery;
       reports = Array.from({ length: count }, (_, w) => held.reports(base + w));
     }
     for (let w = 0; w < count; w++) {
