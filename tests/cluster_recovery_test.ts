@@ -111,19 +111,22 @@ Deno.test("cluster recovery: a wordcount killed with SIGKILL on 2 and 3 processe
     // The reading worker paces its lines while `stop` exists, so epochs commit mid-file.
     await writeFile(`${crash}/stop`, "");
 
-    // 2 processes: process 1 held in its 3rd write (its rows of an epoch not
-    // yet durable). Process 0 must commit nothing from that epoch on, however
-    // many epochs its own workers write meanwhile.
+    // 2 processes: process 1 held in its 5th partition write (its rows of an
+    // epoch not yet durable). Once the reports already under way arrived,
+    // process 0 must commit nothing more, however many epochs its own
+    // workers write meanwhile (one every 50 ms).
     let clis = await startCluster(spec, 2, [...recovery, ...HEARTBEAT], [
       {},
-      { RUNNEL_TEST_PAUSE_AT: "write:3" },
+      { RUNNEL_TEST_PAUSE_AT: "write:5" },
     ]);
     await waitUntil(
       "pause in process 1's write",
       clis,
-      () => clis[1]!.stderr().includes("runnel-test: paused at write 3"),
+      () => clis[1]!.stderr().includes("runnel-test: paused at write 5"),
     );
+    await settle(1_000);
     const held = await committedEpoch(store);
+    assert.ok(held >= 1, "nothing was committed before process 1's write was held");
     await settle(1_500);
     assert.equal(
       await committedEpoch(store),
