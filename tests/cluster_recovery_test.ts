@@ -31,6 +31,15 @@ const INPUT = Array.from(
   (_, i) => `${WORDS[i % 10]} ${WORDS[(i * 7) % 10]} w${i % 97}`,
 ).join("\n") + "\n";
 
+/** What `wordcount` writes for `input`: "word count" lines, sorted. */
+function countsOf(input: string): string {
+  const counts = new Map<string, number>();
+  for (const word of input.split(/\s+/).filter((word) => word !== "")) {
+    counts.set(word, (counts.get(word) ?? 0) + 1);
+  }
+  return [...counts].map(([word, n]) => `${word} ${n}`).sort().join("\n") + "\n";
+}
+
 /** Starts process `i` of a cluster of `processes` for each `i`, each with `envs[i]`. */
 async function startCluster(
   spec: string,
@@ -104,6 +113,7 @@ Deno.test("cluster recovery: a wordcount killed with SIGKILL on 2 and 3 processe
     assert.equal(reference.stderr, "");
     assert.equal(reference.code, 0);
     const expected = await readFile(`${clean}/counts.txt`, "utf8");
+    assert.equal(expected, countsOf(INPUT));
 
     await KvRecoveryStore.init(store, 2);
     const spec = `${FLOWS}:wordcount(${JSON.stringify(crash)})`;
