@@ -24,6 +24,7 @@ import {
   LOCK,
   MAX_STEP_ID_BYTES,
   META,
+  openKvAt,
   type OpenPartition,
   openPartitions,
   partitionPath,
@@ -39,6 +40,7 @@ import {
   utf8Length,
 } from "./_partitions.ts";
 import { testPause } from "./_pause_point.ts";
+import { isKvUrl } from "./_remote.ts";
 import type { ResumePoint, SharedOpening, SharedRecoveryStore, SnapshotRow } from "./store.ts";
 
 export { RecoveryStoreError } from "./_partitions.ts";
@@ -162,6 +164,21 @@ interface PartitionState extends OpenPartition {
  * before it since the store last started over (`fresh`), so that
  * `TestingSource.ABORT` fails a run once per generation across processes.
  *
+ * The store can also live on a remote Deno KV server, such as `denokv`
+ * (`denokv --sqlite-path FILE serve --access-token TOKEN`): give its
+ * `http:` or `https:` URL instead of a directory, as in
+ * `new KvRecoveryStore("http://10.0.0.5:4512")`. Such a store is one
+ * partition, the database at that URL (`KvRecoveryStore.init(url, 1)`), and
+ * the processes of a cluster run on several hosts can share it. Its access
+ * token is read from the environment variable `DENO_KV_ACCESS_TOKEN` (by
+ * `Deno.openKv` and the `@deno/kv` package alike); without it, opening fails
+ * saying so. An operation the server does not answer within 10 s fails with
+ * a {@linkcode RecoveryStoreError} naming the URL, rather than waiting.
+ *
+ * The processes of a cluster run share one store: process 0 opens it with
+ * {@linkcode KvRecoveryStore.openShared} and commits, the others
+ * {@linkcode KvRecoveryStore.join} it and write their own workers' rows.
+ *
  * @example Writing two epochs and resuming
  * ```ts
  * import { KvRecoveryStore } from "@runnel/runnel/recovery";
@@ -199,10 +216,14 @@ interface PartitionState extends OpenPartition {
 export class KvRecoveryStore implements SharedRecoveryStore {
   /**
    * Creates a recovery store of `partitions` partitions in `dir` (created if
-   * missing), refusing a directory that already holds partitions.
+   * missing), refusing a directory that already holds partitions. `dir` may
+   * instead be a remote server's `http:` or `https:` URL (its access token in
+   * `DENO_KV_ACCESS_TOKEN`): the store is then the one database at that URL,
+   * `partitions` must be 1, and a database that holds a store already is
+   * refused.
    *
-   * @param dir The recovery directory.
-   * @param partitions How many partition files (at least 1).
+   * @param dir The recovery directory, or a remote server's URL.
+   * @param partitions How many partition files (at least 1; exactly 1 for a URL).
    * @param options The bucket count.
    */
   static async init(
@@ -227,20 +248,29 @@ export class KvRecoveryStore implements SharedRecoveryStore {
         `Cannot create the recovery store ${dir}: ${(error as Error)?.message ?? String(error)}`,
         { cause: error },
       );
-    let names: string[];
-    try {
-      await platform.mkdir(dir);
-      names = (await platform.readDir(dir)).map((e) => e.name);
-    } catch (error) {
-      throw cannot(dir, error);
-    }
-    const existing = names.filter((name) => /^part-\d+\.kv$/.test(name));
-    if (existing.length > 0) {
-      throw new RecoveryStoreError(
-        dir,
-        `The directory ${dir} already holds a recovery store (${existing[0]}); ` +
-          "delete it first, or run with --fresh to start that store over",
+    const remote = isKvUrl(dir);
+    if (remote && partitions !== 1) {
+      throw new RangeError(
+        `Cannot create a recovery store at ${dir}: a store on a server is one partition, ` +
+          `the database at that URL, got ${partitions} partitions`,
       );
+    }
+    if (!remote) {
+      let names: string[];
+      try {
+        await platform.mkdir(dir);
+        names = (await platform.readDir(dir)).map((e) => e.name);
+      } catch (error) {
+        throw cannot(dir, error);
+      }
+      const existing = names.filter((name) => /^part-\d+\.kv$/.test(name));
+      if (existing.length > 0) {
+        throw new RecoveryStoreError(
+          dir,
+          `The directory ${dir} already holds a recovery store (${existing[0]}); ` +
+            "delete it first, or run with --fresh to start that store over",
+        );
+      }
     }
     const store = randomId();
     const created = Date.now();
@@ -248,8 +278,9 @@ export class KvRecoveryStore implements SharedRecoveryStore {
       const path = partitionPath(dir, partition);
       let kv: KvDatabase;
       try {
-        kv = await platform.openKv(path);
+        kv = await openKvAt(path);
       } catch (error) {
+        if (error instanceof RecoveryStoreError) throw error;
         throw cannot(path, error);
       }
       try {
@@ -259,7 +290,10 @@ export class KvRecoveryStore implements SharedRecoveryStore {
         if (!result.ok) {
           throw new RecoveryStoreError(
             path,
-            `The recovery partition ${path} was created meanwhile by another init`,
+            remote
+              ? `The server at ${dir} already holds a recovery store; use another database, ` +
+                "or run with --fresh to start that store over"
+              : `The recovery partition ${path} was created meanwhile by another init`,
           );
         }
       } finally {
@@ -295,7 +329,7 @@ export class KvRecoveryStore implements SharedRecoveryStore {
   /**
    * Makes a store over `dir`; nothing is read before {@linkcode KvRecoveryStore.open}.
    *
-   * @param dir The recovery directory, made by {@linkcode KvRecoveryStore.init}.
+   * @param dir The recovery directory, or a remote server's URL, made by {@linkcode KvRecoveryStore.init}.
    * @param options Backup seconds, `fresh`, time and the lock's heartbeat.
    */
   constructor(dir: string, options: KvRecoveryStoreOptions = {}) {
@@ -318,7 +352,7 @@ export class KvRecoveryStore implements SharedRecoveryStore {
     this.#heartbeat = heartbeat;
   }
 
-  /** The recovery directory. */
+  /** The recovery directory, or the remote server's URL. */
   get dir(): string {
     return this.#dir;
   }
