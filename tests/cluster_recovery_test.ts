@@ -4,9 +4,11 @@
 // process), must end with the files of one process never stopped; process
 // 0 commits only what every process wrote; a failure to open stops every
 // process; stores that cannot be shared, and a local directory across
-// hosts, are refused.
+// hosts, are refused. Across hosts the store is a denokv server's URL: a
+// real one (see _denokv.ts) is restarted through and stopped under a cluster.
 import assert from "node:assert/strict";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import process from "node:process";
 import { Dataflow, run } from "../mod.ts";
 import { main } from "../cli.ts";
 import { inspectRecovery, KvRecoveryStore } from "../recovery.ts";
@@ -16,6 +18,7 @@ import { settle } from "./_helpers.ts";
 import { type SpawnedModule, spawnModule, withTempDir } from "./_runtime.ts";
 import { loopbackAddresses } from "../src/runtime/exchange/tcp/_test_cluster.ts";
 import { formatAddress } from "../src/runtime/exchange/tcp/cluster.ts";
+import { denokvTest, startDenokv } from "./_denokv.ts";
 
 const FLOWS = "tests/fixtures/recovery/threaded_flows.ts";
 // Bounds on a busy machine: a hang fails the test instead of stalling it.
@@ -279,3 +282,77 @@ Deno.test("cluster recovery: runnel run refuses a local recovery directory when 
     assert.doesNotMatch(accepted.stderr, /local directory/);
   }
 });
+
+denokvTest(
+  "cluster recovery: a cluster over a denokv URL, killed with SIGKILL on 2 processes and finished on 3, writes the file of one process never stopped",
+  async () => {
+    const server = await startDenokv();
+    const before = process.env.DENO_KV_ACCESS_TOKEN;
+    // This test's store and every process of the cluster read the token from there.
+    process.env.DENO_KV_ACCESS_TOKEN = server.token;
+    try {
+      await withTempDir(async (dir) => {
+        await writeFile(`${dir}/in.txt`, INPUT);
+        await KvRecoveryStore.init(server.url, 1);
+        const spec = `${FLOWS}:wordcount(${JSON.stringify(dir)})`;
+        const recovery = ["-r", server.url, ...EPOCH];
+        await writeFile(`${dir}/stop`, "");
+        let clis = await startCluster(spec, 2, [...recovery, ...HEARTBEAT]);
+        await waitUntil(
+          "a second commit on 2 processes",
+          clis,
+          async () => await committedEpoch(server.url) >= 2,
+        );
+        await killOne(clis, 1);
+        const killedAt = await committedEpoch(server.url);
+
+        await rm(`${dir}/stop`);
+        clis = await startCluster(spec, 3, recovery);
+        const ends = await Promise.all(clis.map((cli) => exitOf(cli, WAIT_MS)));
+        for (const [i, end] of ends.entries()) {
+          assert.equal(end.stderr, "", `process ${i}`);
+          assert.equal(end.code, 0);
+        }
+        assert.equal(await readFile(`${dir}/counts.txt`, "utf8"), countsOf(INPUT));
+        const { executions } = await inspectRecovery(server.url);
+        assert.deepEqual(executions.map((e) => e.resumedFrom), [0, killedAt]);
+      });
+    } finally {
+      if (before === undefined) delete process.env.DENO_KV_ACCESS_TOKEN;
+      else process.env.DENO_KV_ACCESS_TOKEN = before;
+      await server.stop();
+    }
+  },
+);
+
+denokvTest(
+  "cluster recovery: the denokv server stopped under a cluster run stops every process with exit 1, naming its URL",
+  async () => {
+    const server = await startDenokv();
+    const before = process.env.DENO_KV_ACCESS_TOKEN;
+    process.env.DENO_KV_ACCESS_TOKEN = server.token;
+    try {
+      await withTempDir(async (dir) => {
+        await writeFile(`${dir}/in.txt`, INPUT);
+        await writeFile(`${dir}/stop`, "");
+        await KvRecoveryStore.init(server.url, 1);
+        const clis = await startCluster(
+          `${FLOWS}:wordcount(${JSON.stringify(dir)})`,
+          2,
+          ["-r", server.url, ...EPOCH],
+        );
+        await waitUntil("a commit", clis, async () => await committedEpoch(server.url) >= 1);
+        await server.stop();
+        const ends = await Promise.all(clis.map((cli) => exitOf(cli, WAIT_MS)));
+        for (const [i, end] of ends.entries()) {
+          assert.equal(end.code, 1, `process ${i}: ${end.stderr}`);
+          assert.ok(end.stderr.includes(server.url), `process ${i}: ${end.stderr}`);
+        }
+      });
+    } finally {
+      if (before === undefined) delete process.env.DENO_KV_ACCESS_TOKEN;
+      else process.env.DENO_KV_ACCESS_TOKEN = before;
+      await server.stop();
+    }
+  },
+);
