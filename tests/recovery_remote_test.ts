@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { type AddressInfo, createServer, type Socket } from "node:net";
 import process from "node:process";
 import { KvRecoveryStore, RecoveryStoreError } from "../src/runtime/recovery/kv_store.ts";
 import { openRemoteKv } from "../src/runtime/recovery/_remote.ts";
@@ -143,6 +144,33 @@ denokvTest(
     });
   },
 );
+
+Deno.test("a recovery store on a server that accepts connections but never answers fails naming its URL after 10 s", async () => {
+  const sockets: Socket[] = [];
+  const silent = createServer((socket) => void sockets.push(socket));
+  await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+  const before = process.env[TOKEN];
+  process.env[TOKEN] = "a token of some length";
+  try {
+    const started = Date.now();
+    await assert.rejects(new KvRecoveryStore(url).open("f"), (error: Error) => {
+      assert.ok(error instanceof RecoveryStoreError, String(error));
+      assert.equal(
+        error.message,
+        `The recovery store ${url} did not answer within 10 s while opening it: is its server ` +
+          "running and reachable?",
+      );
+      return true;
+    });
+    assert.ok(Date.now() - started < 20_000, `${Date.now() - started} ms`);
+  } finally {
+    if (before === undefined) delete process.env[TOKEN];
+    else process.env[TOKEN] = before;
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+  }
+});
 
 denokvTest(
   "runnel run -r URL: killed mid-run (SIGKILL) and run again, writes what a run without a crash writes",

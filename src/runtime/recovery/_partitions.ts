@@ -338,14 +338,21 @@ async function openChecked(path: string, index: number): Promise<OpenPartition> 
   }
 }
 
-/** Every segment index entry of a partition, with the pending bases, in key order. */
+/**
+ * Every segment index entry of a partition, with the pending bases, in key
+ * order; with `fromEpoch`, those of epochs from it on only.
+ */
 export async function readIndex(
   part: OpenPartition,
+  fromEpoch = 0,
 ): Promise<{ segments: SegmentInfo[]; pending: SegmentInfo[] }> {
   const segments: SegmentInfo[] = [];
   const pending: SegmentInfo[] = [];
   for (const [prefix, into] of [["idx", segments], ["pending", pending]] as const) {
-    for await (const entry of part.kv.list({ prefix: [prefix] })) {
+    const selector = fromEpoch > 0
+      ? { prefix: [prefix], start: [prefix, fromEpoch] }
+      : { prefix: [prefix] };
+    for await (const entry of part.kv.list(selector)) {
       const [, epoch, step, bucket, writer] = entry.key;
       if (
         typeof epoch !== "number" || typeof step !== "string" || typeof bucket !== "number" ||

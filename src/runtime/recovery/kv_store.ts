@@ -130,6 +130,10 @@ interface PartitionState extends OpenPartition {
   commitStamp: string | null;
   /** Segments by (step, bucket) group. */
   groups: Map<string, SegmentInfo[]>;
+  /** The segments in `groups`, by {@linkcode segmentKey}: each is listed once. */
+  listed: Set<string>;
+  /** The last epoch whose every segment is in `groups` (for a shared store's index reads). */
+  listedThrough: number;
   /** When each kept epoch was committed. */
   commitTimes: Map<number, number>;
 }
@@ -449,7 +453,10 @@ export class KvRecoveryStore implements SharedRecoveryStore {
       }
       const rows = await readRows(parts, epoch);
       // Only the rows as of the join were needed; this store never compacts.
-      for (const part of parts) part.groups.clear();
+      for (const part of parts) {
+        part.groups.clear();
+        part.listed.clear();
+      }
       this.#committed = epoch;
       this.#writerBase = processIndex * WRITER_SPAN;
       this.#joined = true;
@@ -484,6 +491,8 @@ export class KvRecoveryStore implements SharedRecoveryStore {
       floor: 0,
       commitStamp: null,
       groups: new Map(),
+      listed: new Set(),
+      listedThrough: 0,
       commitTimes: new Map(),
     }));
   }
@@ -644,8 +653,11 @@ export class KvRecoveryStore implements SharedRecoveryStore {
         // `epoch` resolved before this commit, so the index holds all of
         // them; entries of later epochs being written now are listed or
         // not, and compaction leaves epochs after `epoch` alone either way.
+        // Epochs up to the last one read this way are complete already.
         if (this.#shared) {
-          for (const info of (await readIndex(part)).segments) addSegment(part, info);
+          const { segments } = await readIndex(part, part.listedThrough + 1);
+          for (const info of segments) addSegment(part, info);
+          part.listedThrough = epoch;
         }
         await compact(part, epoch, at - this.#backup * 1000);
       })).then(() => {})
@@ -859,6 +871,7 @@ export class KvRecoveryStore implements SharedRecoveryStore {
     }
     await batcher.flush();
     for (const info of segments) addSegment(part, info);
+    part.listedThrough = epoch;
     for await (const entry of part.kv.list({ prefix: ["epoch"] })) {
       const e = entry.key[1];
       const { at } = decodeRecord<{ at: number }>(part.path, entry.key, entry.value, ["at"]);
@@ -907,13 +920,20 @@ export class KvRecoveryStore implements SharedRecoveryStore {
   }
 }
 
+// A segment's identity within its partition.
+function segmentKey(s: SegmentInfo): string {
+  return `${s.epoch}\0${s.writer}\0${s.bucket}\0${s.step}`;
+}
+
 // Adds a segment to its group once: a shared store lists the index, which
 // holds its own writes too.
 function addSegment(part: PartitionState, info: SegmentInfo): void {
+  const key = segmentKey(info);
+  if (part.listed.has(key)) return;
+  part.listed.add(key);
   const id = groupId(info.step, info.bucket);
   let group = part.groups.get(id);
   if (group === undefined) part.groups.set(id, group = []);
-  if (group.some((s) => s.epoch === info.epoch && s.writer === info.writer)) return;
   group.push(info);
 }
 
@@ -1011,7 +1031,7 @@ async function compact(part: PartitionState, epoch: number, keepSince: number): 
         states: [...live.values()],
       });
       await batcher.flush();
-      segments.push(info);
+      addSegment(part, info);
     }
     // The newest base an epoch from keepFrom on can start from: older segments are not needed.
     let floor: SegmentInfo | undefined;
@@ -1036,6 +1056,7 @@ async function compact(part: PartitionState, epoch: number, keepSince: number): 
     }
     // Filtered from the group as it is now: a write may have added to it meanwhile.
     part.groups.set(id, part.groups.get(id)!.filter((s) => !obsolete.has(s)));
+    for (const s of obsolete) part.listed.delete(segmentKey(s));
   }
   for (const e of [...part.commitTimes.keys()]) {
     if (e < keepFrom) {
