@@ -44,5 +44,7 @@ export type {
   RecoveryOptions,
   RecoveryStore,
   ResumePoint,
+  SharedOpening,
+  SharedRecoveryStore,
   SnapshotRow,
 } from "./src/runtime/recovery/store.ts";

@@ -79,6 +79,10 @@ Deno.test("runnel recovery: usage errors exit 2 with a hint", async () => {
           /partition count must be a whole number from 1 to 10000, got "0"/,
         ],
         [["recovery", "init", "snaps", "two"], /got "two"/],
+        [
+          ["recovery", "init", "http://127.0.0.1:4512", "3"],
+          /a recovery store on a server is one partition, the database at http:\/\/127\.0\.0\.1:4512; got a partition count of "3"/,
+        ],
         [["recovery", "inspect"], /takes one directory/],
         [["recovery", "inspect", "snaps", "--yaml"], /unknown option "--yaml"/],
         [

@@ -278,11 +278,6 @@ Deno.test("cluster: runnel run refuses bad cluster flags before loading the flow
       "Cannot read RUNNEL_PROCESS_ID: process 2 is not in the 2 addresses of RUNNEL_ADDRESSES",
     ],
     [
-      ["-a", "127.0.0.1:7001", "-i", "0", "-r", "snapshots"],
-      {},
-      "-r/--recovery-directory is not supported in a cluster run (-a) yet",
-    ],
-    [
       ["-a", "127.0.0.1:7001", "-i", "0", "--heartbeat-timeout", "0"],
       {},
       '--heartbeat-timeout must be a positive number of seconds, got "0"',

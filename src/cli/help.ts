@@ -17,6 +17,7 @@ Usage:
   runnel run <module>[:export] [options]        run a dataflow until its inputs end
   runnel visualize <module>[:export] [options]  print a dataflow as a Mermaid flowchart
   runnel recovery init DIR N                    create a recovery store of N partitions
+  runnel recovery init URL                      create a recovery store on a denokv server
   runnel recovery inspect DIR [--json]          show what a recovery store holds
   runnel --help | --version
 
@@ -62,7 +63,9 @@ Options:
   -r, --recovery-directory DIR     snapshot state into the recovery store DIR
                                    at every epoch and resume from its last
                                    committed epoch ('runnel recovery init'
-                                   creates it); env RUNNEL_RECOVERY_DIRECTORY
+                                   creates it); env RUNNEL_RECOVERY_DIRECTORY;
+                                   DIR may be a denokv server's http(s) URL
+                                   (its token in env DENO_KV_ACCESS_TOKEN)
   -b, --backup-interval SECONDS    keep older complete epochs this long before
                                    deleting them, so backups of single
                                    partitions still meet at a common epoch
@@ -85,6 +88,10 @@ Options:
 
 A flag wins over its environment variable. With RUNNEL_TRACE=1, a failure
 also prints its stack trace.
+
+With -r in a cluster (-a), every process gets the same store: a directory
+when every address is on this host (the loopback), a denokv URL otherwise.
+Process 0 opens it, acts on --fresh and commits; the others join it.
 
 Exit status:
   0    the flow finished
@@ -125,7 +132,8 @@ Example:
 
 /** The help for `runnel recovery --help`. */
 export const RECOVERY_HELP = `Usage: runnel recovery init DIR N
-       runnel recovery inspect DIR [--json]
+       runnel recovery init URL
+       runnel recovery inspect DIR|URL [--json]
 
 A recovery store is a directory of N partitions (part-0.kv …), each a Deno KV
 database. 'runnel run flow.ts -r DIR' snapshots the flow's state into it at
@@ -134,9 +142,16 @@ every partition committed. Keys are spread over the partitions by a hash of
 (step, key); put partitions on different disks, or back them up one by one
 (-b keeps older epochs so such backups still meet at a common epoch).
 
+A store can instead live on a Deno KV server ('denokv --sqlite-path FILE
+serve --access-token TOKEN'), named by its URL (http://host:port): one
+partition, the database there, which the processes of a cluster run on
+several hosts can share. Set DENO_KV_ACCESS_TOKEN to the server's token.
+
 Commands:
   init DIR N          create DIR (if missing) with N partitions; refused when
                       DIR already holds a store
+  init URL            create a store on the server at URL; refused when its
+                      database already holds one
   inspect DIR         print the runs that used DIR, the committed epoch, each
                       step's keys and bytes, and the values of steps of at
                       most 16 keys (each source and sink partition's position)
@@ -144,10 +159,12 @@ Commands:
 
 Exit status:
   0  done
-  1  the store cannot be used: the message names the file and what is wrong
+  1  the store cannot be used: the message names the file (or URL) and what
+     is wrong
   2  usage error
 
 Examples:
   runnel recovery init snapshots 4
   runnel recovery inspect snapshots --json
+  DENO_KV_ACCESS_TOKEN=secret runnel recovery init http://127.0.0.1:4512
 `;

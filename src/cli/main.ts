@@ -139,12 +139,12 @@ async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
     return await launchLocalCluster(args, Number(processes), io);
   }
   const cluster = clusterSettings(options, io);
-  const store = recoveryStore(options, io);
-  if (cluster !== undefined && store !== undefined) {
-    throw new CliError("-r/--recovery-directory is not supported in a cluster run (-a) yet", {
-      hint,
-    });
+  if (cluster !== undefined) {
+    checkSharedStore(cluster, options, io);
+    // Process 0 alone starts the store over: it opens it, the others join what it opened.
+    if (cluster.processIndex !== 0) options.delete("fresh");
   }
+  const store = recoveryStore(options, io);
   const flow = await loadFlow(spec, io.cwd());
   const { module, exportName, args: factoryArgs } = parseFlowSpec(spec);
   try {
@@ -220,6 +220,40 @@ function clusterSettings(
     ),
     version: VERSION,
   };
+}
+
+// Every name of this host's loopback interface counts as one host.
+function hostOf(hostname: string): string {
+  const host = hostname.toLowerCase();
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host)
+    ? "loopback"
+    : host;
+}
+
+// Refuses a local recovery directory for a cluster across hosts: the
+// processes must all write to one store, which only a denokv URL gives them.
+function checkSharedStore(
+  cluster: ClusterRunOptions,
+  options: Map<string, string | true>,
+  io: CliIo,
+): void {
+  const dir = setting(options, io, {
+    long: "recovery-directory",
+    short: "r",
+    env: "RUNNEL_RECOVERY_DIRECTORY",
+  });
+  if (dir === undefined || /^https?:\/\//i.test(dir.value)) return;
+  const hosts = new Set(cluster.addresses.map(({ hostname }) => hostOf(hostname)));
+  if (hosts.size > 1) {
+    throw new CliError(
+      `${dir.source} "${dir.value}" is a local directory, but the cluster's addresses name ` +
+        `more than one host (${
+          [...new Set(cluster.addresses.map(({ hostname }) => hostname))].join(", ")
+        }): every process must write to one store; give a denokv URL (http://host:port) ` +
+        "that every host reaches",
+      { hint: commandHint("run") },
+    );
+  }
 }
 
 // The recovery store of `-r DIR` (with `-b` and `--fresh`), or none.

@@ -1,11 +1,13 @@
 /**
- * `runnel recovery init DIR N` and `runnel recovery inspect DIR [--json]`.
+ * `runnel recovery init DIR N` and `runnel recovery inspect DIR [--json]`;
+ * DIR may be a remote server's URL (`runnel recovery init URL`).
  *
  * @module
  */
 
 import { KvRecoveryStore, RecoveryStoreError } from "../runtime/recovery/kv_store.ts";
 import { formatRecoveryReport, inspectRecovery } from "../runtime/recovery/inspect.ts";
+import { isKvUrl } from "../runtime/recovery/_remote.ts";
 import { parseArgs } from "./args.ts";
 import { CliError } from "./errors.ts";
 import { RECOVERY_HELP } from "./help.ts";
@@ -14,13 +16,15 @@ import type { CliIo } from "./io.ts";
 const HINT = "Try 'runnel recovery --help'.";
 
 /**
- * `path` as it is when absolute (POSIX or Windows), else relative to `cwd`.
+ * `path` as it is when absolute (POSIX or Windows) or a remote store's URL
+ * (`http:`, `https:`), else relative to `cwd`.
  *
  * @param cwd The directory relative paths start from.
- * @param path A path.
+ * @param path A path or URL.
  * @returns The path.
  */
 export function resolvePath(cwd: string, path: string): string {
+  if (isKvUrl(path)) return path;
   if (path.startsWith("/") || /^[A-Za-z]:[\\/]/.test(path) || path.startsWith("\\\\")) return path;
   return `${cwd.replace(/[\\/]+$/, "")}/${path}`;
 }
@@ -60,15 +64,23 @@ export async function recoveryCommand(args: readonly string[], io: CliIo): Promi
       await io.stdout(RECOVERY_HELP);
       return 0;
     }
-    if (positionals.length !== 2) {
+    // A store on a server is one partition: its count may be left out.
+    const remote = positionals.length >= 1 && isKvUrl(positionals[0]!);
+    if (positionals.length !== 2 && !(remote && positionals.length === 1)) {
       throw new CliError(
-        `'runnel recovery init' takes a directory and a partition count, as in 'runnel recovery init snapshots 4'; got ${positionals.length} argument${
+        `'runnel recovery init' takes a directory and a partition count, as in 'runnel recovery init snapshots 4', or a server's URL, as in 'runnel recovery init http://127.0.0.1:4512'; got ${positionals.length} argument${
           positionals.length === 1 ? "" : "s"
         }`,
         { hint: HINT },
       );
     }
-    const [dir, count] = positionals as [string, string];
+    const [dir, count = "1"] = positionals as [string, string?];
+    if (remote && count !== "1") {
+      throw new CliError(
+        `a recovery store on a server is one partition, the database at ${dir}; got a partition count of "${count}"`,
+        { hint: HINT },
+      );
+    }
     if (!/^\d+$/.test(count) || Number(count) < 1 || Number(count) > 10_000) {
       throw new CliError(
         `the partition count must be a whole number from 1 to 10000, got "${count}"`,
@@ -78,8 +90,10 @@ export async function recoveryCommand(args: readonly string[], io: CliIo): Promi
     const path = resolvePath(io.cwd(), dir);
     await storeErrors(() => KvRecoveryStore.init(path, Number(count)));
     await io.stdout(
-      `Created recovery store ${dir}: ${count} partition${count === "1" ? "" : "s"} ` +
-        `(part-0.kv … part-${Number(count) - 1}.kv)\n`,
+      remote
+        ? `Created recovery store ${dir}: 1 partition (the database at that URL)\n`
+        : `Created recovery store ${dir}: ${count} partition${count === "1" ? "" : "s"} ` +
+          `(part-0.kv … part-${Number(count) - 1}.kv)\n`,
     );
     return 0;
   }

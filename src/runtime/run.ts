@@ -13,11 +13,11 @@ import { Epochs, EpochTicker } from "./progress/mod.ts";
 import { realTime, type SystemTime } from "./system_time.ts";
 import { planWorkers, type RunPlan, workerCountOf } from "./workers.ts";
 import type { RunStats } from "./run_stats.ts";
-import { InProcessRecovery } from "./recovery/in_process.ts";
-import type { RecoveryOptions } from "./recovery/store.ts";
+import { InProcessRecovery, unsharedStoreError } from "./recovery/in_process.ts";
+import { isSharedRecoveryStore, type RecoveryOptions } from "./recovery/store.ts";
 import type { FlowModule } from "./threads/flow_module.ts";
 import type { ClusterRunOptions } from "./threads/cluster_options.ts";
-import type { RunOnThreads } from "./threads/options.ts";
+import type { RunOnThreads, ThreadedRecoveryOpener } from "./threads/options.ts";
 
 // Loaded only by threaded runs, through a specifier bundlers leave alone: the
 // browser build has no Workers to start, and no platform adapter to start them.
@@ -170,15 +170,22 @@ export interface RunOptions {
   /**
    * Snapshots the run's state into a store at every epoch and resumes from
    * its last committed epoch. On Worker threads too: this thread holds the
-   * store, and the Workers send it their rows.
+   * store, and the Workers send it their rows. In a cluster (`cluster`),
+   * every process is given the same store, which must be one its processes
+   * can share (`KvRecoveryStore` on a directory they all reach, or on a
+   * denokv URL; an in-memory store is refused with a `TypeError`): process 0
+   * opens it and commits once every worker of the cluster wrote an epoch,
+   * the others join it and write their own workers' rows. A restarted
+   * cluster, with the same or another process count, resumes from the last
+   * committed epoch.
    */
   recovery?: RecoveryOptions;
   /**
    * Runs this process as one of a cluster of processes (`runnel run -i/-a`):
    * `workers` Worker threads here, numbered globally (process `i` runs
    * workers `i * workers` to `(i + 1) * workers - 1`), exchanging with the
-   * other processes' workers over TCP. Needs `module`; recovery is not
-   * supported in a cluster yet.
+   * other processes' workers over TCP. Needs `module`; with `recovery`, a
+   * store every process shares (see `recovery`).
    */
   cluster?: ClusterRunOptions;
 }
@@ -327,14 +334,15 @@ export async function run(flow: Dataflow, options: RunOptions = {}): Promise<voi
   countRun();
   const workers = workerCountOf(options.workers);
   if (options.cluster !== undefined) {
-    if (options.module === undefined || options.recovery !== undefined) {
+    if (options.module === undefined) {
       throw new TypeError(
-        `Cannot run flow "${flow.id}" in a cluster ${
-          options.module === undefined
-            ? "without options.module: each process's Worker threads build the flow from it"
-            : "with recovery: recovery in a cluster is not supported yet"
-        }`,
+        `Cannot run flow "${flow.id}" in a cluster without options.module: each process's ` +
+          "Worker threads build the flow from it",
       );
+    }
+    const store = options.recovery?.store;
+    if (store !== undefined && !isSharedRecoveryStore(store)) {
+      throw unsharedStoreError(flow, store);
     }
     return await runThreaded(flow, workers, options);
   }
@@ -371,12 +379,32 @@ async function runThreaded(flow: Dataflow, workers: number, options: RunOptions)
   const ctx = workerContext(options, new AbortController().signal);
   const { runOnThreads }: { runOnThreads: RunOnThreads } = await import(COORDINATOR);
   // This thread holds the store: the Workers send it their rows and reports.
+  // The coordinator opens it (in a cluster, once its peers connected).
   const controller = new AbortController();
   const unlink = linkAbort(controller, options.signal);
   let recovery: InProcessRecovery | undefined;
   let completed = false;
+  const recoveryOptions = options.recovery;
+  const onError = (error: unknown) => controller.abort(error);
+  const opener: ThreadedRecoveryOpener | undefined = recoveryOptions && {
+    open: async (count) =>
+      recovery = await InProcessRecovery.open(flow, recoveryOptions, count, onError),
+    openShared: async (count) => {
+      const shared = await InProcessRecovery.openShared(flow, recoveryOptions, count, onError);
+      recovery = shared.recovery;
+      return shared;
+    },
+    join: async (opening, processIndex, forward) =>
+      recovery = await InProcessRecovery.join(
+        flow,
+        recoveryOptions,
+        opening,
+        processIndex,
+        forward,
+        onError,
+      ),
+  };
   try {
-    recovery = await openRecovery(flow, options, workers, controller);
     await runOnThreads(flow, {
       workers,
       module: options.module!,
@@ -385,7 +413,7 @@ async function runThreaded(flow: Dataflow, workers: number, options: RunOptions)
       signal: controller.signal,
       drainSignal: options.drainSignal,
       stats: options.stats,
-      recovery,
+      recovery: opener,
       ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
     });
     completed = true;

@@ -24,12 +24,16 @@
  * - partition 0 only: `["lock"]` (the run holding the store) and
  *   `["exec", n]` (each run that opened it).
  *
+ * A store on a remote server (an `http:` or `https:` URL, see `_remote.ts`)
+ * is one partition, the database at that URL, with the same keys.
+ *
  * @module
  */
 
 import { stableHash } from "../../dataflow/stable_hash.ts";
 import { decodeValue, encodeValue } from "../exchange/codec.ts";
 import { type KvDatabase, type KvKey, platform } from "../platform/platform.ts";
+import { isKvUrl, openRemoteKv } from "./_remote.ts";
 
 /** The layout version `init` writes; `open` refuses others. */
 export const FORMAT = 1;
@@ -107,9 +111,23 @@ export interface OpenPartition {
   readonly meta: PartitionMeta;
 }
 
-/** The file of partition `index` of the recovery directory `dir`. */
+/**
+ * The file of partition `index` of the recovery directory `dir`; for a
+ * remote store (a URL), its one partition is the URL itself.
+ */
 export function partitionPath(dir: string, index: number): string {
+  if (isKvUrl(dir)) return dir;
   return `${dir.replace(/\/+$/, "")}/part-${index}.kv`;
+}
+
+/**
+ * Opens a partition's database: a file, or the database at a remote store's URL.
+ *
+ * @param path The partition's file or URL.
+ * @returns The database.
+ */
+export function openKvAt(path: string): Promise<KvDatabase> {
+  return isKvUrl(path) ? openRemoteKv(path) : platform.openKv(path);
 }
 
 /** Which partition and bucket the row (step, key) belongs in. */
@@ -198,6 +216,18 @@ function files(dir: string): Promise<string[]> {
  * Closes what it opened when a check fails.
  */
 export async function openPartitions(dir: string): Promise<OpenPartition[]> {
+  if (isKvUrl(dir)) {
+    const part = await openChecked(dir, 0);
+    if (part.meta.partitions !== 1) {
+      part.kv.close();
+      throw new RecoveryStoreError(
+        dir,
+        `The recovery store ${dir} claims ${part.meta.partitions} partitions, but a store on a ` +
+          "server holds exactly one",
+      );
+    }
+    return [part];
+  }
   const names = await files(dir);
   if (names.length === 0) {
     throw new RecoveryStoreError(
@@ -255,10 +285,16 @@ async function openOne(dir: string, index: number): Promise<OpenPartition> {
         "restore it from a backup, or start over with --fresh after 'runnel recovery init'",
     );
   }
+  return await openChecked(path, index);
+}
+
+// Opens partition `index` at `path` and checks that it is one.
+async function openChecked(path: string, index: number): Promise<OpenPartition> {
   let kv: KvDatabase;
   try {
-    kv = await platform.openKv(path);
+    kv = await openKvAt(path);
   } catch (error) {
+    if (error instanceof RecoveryStoreError) throw error;
     throw new RecoveryStoreError(
       path,
       `Cannot open the recovery partition ${path}: ${(error as Error).message}`,
@@ -271,7 +307,8 @@ async function openOne(dir: string, index: number): Promise<OpenPartition> {
       throw new RecoveryStoreError(
         path,
         `The recovery partition ${path} is not a runnel recovery partition (it has no ` +
-          "[\"meta\"] entry); create stores with 'runnel recovery init DIR N'",
+          "[\"meta\"] entry); create stores with 'runnel recovery init DIR N' (or " +
+          "'runnel recovery init URL' on a server)",
       );
     }
     const meta = decodeRecord<PartitionMeta>(path, META, entry.value, [
@@ -301,14 +338,21 @@ async function openOne(dir: string, index: number): Promise<OpenPartition> {
   }
 }
 
-/** Every segment index entry of a partition, with the pending bases, in key order. */
+/**
+ * Every segment index entry of a partition, with the pending bases, in key
+ * order; with `fromEpoch`, those of epochs from it on only.
+ */
 export async function readIndex(
   part: OpenPartition,
+  fromEpoch = 0,
 ): Promise<{ segments: SegmentInfo[]; pending: SegmentInfo[] }> {
   const segments: SegmentInfo[] = [];
   const pending: SegmentInfo[] = [];
   for (const [prefix, into] of [["idx", segments], ["pending", pending]] as const) {
-    for await (const entry of part.kv.list({ prefix: [prefix] })) {
+    const selector = fromEpoch > 0
+      ? { prefix: [prefix], start: [prefix, fromEpoch] }
+      : { prefix: [prefix] };
+    for await (const entry of part.kv.list(selector)) {
       const [, epoch, step, bucket, writer] = entry.key;
       if (
         typeof epoch !== "number" || typeof step !== "string" || typeof bucket !== "number" ||

@@ -5,13 +5,26 @@
  * {@linkcode WorkerRecovery} each; Worker threads build their own from the
  * resume point and send their rows and reports here.
  *
+ * In a cluster run every process holds the same shared store: process 0
+ * opens it ({@linkcode InProcessRecovery.openShared}) and commits for the
+ * whole cluster; each other process joins it once process 0 opened it
+ * ({@linkcode InProcessRecovery.join}), writes its own workers' rows, and
+ * forwards their reports to process 0.
+ *
  * @module
  */
 
 import type { Dataflow } from "../../dataflow/dataflow.ts";
 import { isFixedPartitionedSource } from "../../dataflow/inputs.ts";
 import { RecoveryCoordinator } from "./coordinator.ts";
-import type { RecoveryOptions, ResumePoint, SnapshotRow } from "./store.ts";
+import {
+  isSharedRecoveryStore,
+  type RecoveryOptions,
+  type ResumePoint,
+  type SharedOpening,
+  type SharedRecoveryStore,
+  type SnapshotRow,
+} from "./store.ts";
 import {
   loadSnapshotCodec,
   type SnapshotCodec,
@@ -40,6 +53,11 @@ export function checkReplayable(flow: Dataflow, options: RecoveryOptions): void 
   }
 }
 
+/** A worker's report, as a process of a cluster forwards it to process 0. */
+export type ForwardedReport =
+  | { readonly type: "written"; readonly worker: number; readonly epoch: number }
+  | { readonly type: "finished"; readonly worker: number };
+
 /**
  * Recovery for one run of a flow, held by the thread that opened the store:
  * its workers are logical workers of this thread ({@linkcode InProcessRecovery.worker}),
@@ -50,7 +68,9 @@ export class InProcessRecovery {
   /** Where the run resumes. */
   readonly resume: ResumePoint;
   readonly #options: RecoveryOptions;
-  readonly #coordinator: RecoveryCoordinator;
+  // Absent on a process that joined a cluster's store: process 0 commits.
+  readonly #coordinator: RecoveryCoordinator | undefined;
+  readonly #forward: ((report: ForwardedReport) => void) | undefined;
   readonly #workers: WorkerRecovery[] = [];
   readonly #onError: (error: unknown) => void;
   readonly #codec: SnapshotCodec;
@@ -64,12 +84,14 @@ export class InProcessRecovery {
     workerCount: number,
     onError: (error: unknown) => void,
     codec: SnapshotCodec,
+    forward?: (report: ForwardedReport) => void,
   ) {
     this.#codec = codec;
     this.#options = options;
     this.resume = resume;
     this.#onError = onError;
-    this.#coordinator = new RecoveryCoordinator(
+    this.#forward = forward;
+    this.#coordinator = forward !== undefined ? undefined : new RecoveryCoordinator(
       workerCount,
       (epoch) => options.store.commit(epoch),
       (error) => this.#fail(error),
@@ -98,9 +120,62 @@ export class InProcessRecovery {
     return new InProcessRecovery(options, resume, workerCount, onError, codec);
   }
 
-  /** The newest epoch committed, or resumed from. */
+  /**
+   * Process 0 of a cluster run: checks the flow's inputs, opens the shared
+   * store (lock, cleaning, where to resume) and commits for every worker of
+   * the cluster.
+   *
+   * @param flow The flow.
+   * @param options The run's recovery options; the store must be shared.
+   * @param workerCount How many workers the whole cluster has.
+   * @param onError Stops the run when a write or commit fails.
+   * @returns The run's recovery, and what the other processes join.
+   */
+  static async openShared(
+    flow: Dataflow,
+    options: RecoveryOptions,
+    workerCount: number,
+    onError: (error: unknown) => void,
+  ): Promise<{ recovery: InProcessRecovery; opening: SharedOpening }> {
+    checkReplayable(flow, options);
+    const codec = await loadSnapshotCodec();
+    const { resume, opening } = await sharedStore(flow, options).openShared(flow.id);
+    return {
+      recovery: new InProcessRecovery(options, resume, workerCount, onError, codec),
+      opening,
+    };
+  }
+
+  /**
+   * Another process of a cluster run, once process 0 opened the store:
+   * joins it as of `opening`. This process writes its workers' rows; their
+   * reports go to `forward`, for process 0 to commit.
+   *
+   * @param flow The flow.
+   * @param options The run's recovery options; the store must be shared.
+   * @param opening What process 0's opening told.
+   * @param processIndex This process's index in the cluster.
+   * @param forward Passes a worker's report on to process 0.
+   * @param onError Stops the run when a write fails.
+   * @returns The run's recovery.
+   */
+  static async join(
+    flow: Dataflow,
+    options: RecoveryOptions,
+    opening: SharedOpening,
+    processIndex: number,
+    forward: (report: ForwardedReport) => void,
+    onError: (error: unknown) => void,
+  ): Promise<InProcessRecovery> {
+    checkReplayable(flow, options);
+    const codec = await loadSnapshotCodec();
+    const resume = await sharedStore(flow, options).join(flow.id, opening, processIndex);
+    return new InProcessRecovery(options, resume, 0, onError, codec, forward);
+  }
+
+  /** The newest epoch committed, or resumed from (on a joined process: resumed from). */
   get committed(): number {
-    return this.#coordinator.committed;
+    return this.#coordinator?.committed ?? this.resume.epoch;
   }
 
   /**
@@ -147,11 +222,31 @@ export class InProcessRecovery {
    * @returns Its reports to the coordinator.
    */
   reports(workerIndex: number): WorkerReports {
+    const coordinator = this.#coordinator;
+    const forward = this.#forward;
+    if (coordinator === undefined) {
+      return {
+        written: (epoch) => forward!({ type: "written", worker: workerIndex, epoch }),
+        finished: () => forward!({ type: "finished", worker: workerIndex }),
+        failed: (error) => this.#fail(error),
+      };
+    }
     return {
-      written: (epoch) => this.#coordinator.written(workerIndex, epoch),
-      finished: () => this.#coordinator.finished(workerIndex),
+      written: (epoch) => coordinator.written(workerIndex, epoch),
+      finished: () => coordinator.finished(workerIndex),
       failed: (error) => this.#fail(error),
     };
+  }
+
+  /**
+   * Passes on a report another process of the cluster forwarded (on process 0).
+   *
+   * @param report The report.
+   */
+  forwarded(report: ForwardedReport): void {
+    const reports = this.reports(report.worker);
+    if (report.type === "written") reports.written(report.epoch);
+    else reports.finished();
   }
 
   /**
@@ -166,7 +261,7 @@ export class InProcessRecovery {
     try {
       await Promise.all(this.#workers.map((worker) => worker.flushed()));
       while (this.#writes.size > 0) await Promise.all(this.#writes);
-      await this.#coordinator.settled();
+      await this.#coordinator?.settled();
     } finally {
       await this.#options.store.close();
     }
@@ -174,9 +269,31 @@ export class InProcessRecovery {
   }
 
   #fail(error: unknown): void {
-    this.#coordinator.stop();
+    this.#coordinator?.stop();
     if (this.#failure !== undefined) return;
     this.#failure = { error };
     this.#onError(error);
   }
+}
+
+function sharedStore(flow: Dataflow, options: RecoveryOptions): SharedRecoveryStore {
+  const store = options.store;
+  if (!isSharedRecoveryStore(store)) throw unsharedStoreError(flow, store);
+  return store;
+}
+
+/**
+ * The error for a cluster run over a store its processes cannot share.
+ *
+ * @param flow The flow.
+ * @param store The store.
+ * @returns The error.
+ */
+export function unsharedStoreError(flow: Dataflow, store: object): TypeError {
+  return new TypeError(
+    `Cannot run flow "${flow.id}" in a cluster with recovery on a ${store.constructor.name}: ` +
+      "it cannot be shared between processes, and every process of a cluster writes to one " +
+      "store; use a KvRecoveryStore on a directory every process reaches (one host) or on a " +
+      "denokv URL (across hosts)",
+  );
 }

@@ -24,6 +24,7 @@ import {
   LOCK,
   MAX_STEP_ID_BYTES,
   META,
+  openKvAt,
   type OpenPartition,
   openPartitions,
   partitionPath,
@@ -39,7 +40,8 @@ import {
   utf8Length,
 } from "./_partitions.ts";
 import { testPause } from "./_pause_point.ts";
-import type { RecoveryStore, ResumePoint, SnapshotRow } from "./store.ts";
+import { isKvUrl } from "./_remote.ts";
+import type { ResumePoint, SharedOpening, SharedRecoveryStore, SnapshotRow } from "./store.ts";
 
 export { RecoveryStoreError } from "./_partitions.ts";
 
@@ -105,6 +107,12 @@ export interface ExecutionRecord {
 /** Rewrite a bucket's base once its deltas outweigh it, or once this many have piled up. */
 const MAX_DELTAS = 8;
 const STALE_HEARTBEATS = 3;
+/**
+ * Writer ids of process p of a cluster run start at `p * WRITER_SPAN`, so
+ * that processes writing rows of one (epoch, step, bucket) never share a
+ * segment key. Process 0's are 1, 2, … as in a run of one process.
+ */
+const WRITER_SPAN = 2 ** 32;
 
 // The owners of the locks this process holds: a second open in the same
 // process sees its holder alive without waiting for heartbeats.
@@ -122,6 +130,10 @@ interface PartitionState extends OpenPartition {
   commitStamp: string | null;
   /** Segments by (step, bucket) group. */
   groups: Map<string, SegmentInfo[]>;
+  /** The segments in `groups`, by {@linkcode segmentKey}: each is listed once. */
+  listed: Set<string>;
+  /** The last epoch whose every segment is in `groups` (for a shared store's index reads). */
+  listedThrough: number;
   /** When each kept epoch was committed. */
   commitTimes: Map<number, number>;
 }
@@ -155,6 +167,21 @@ interface PartitionState extends OpenPartition {
  * `inspectRecovery`), and its resume point's `generation` counts the runs
  * before it since the store last started over (`fresh`), so that
  * `TestingSource.ABORT` fails a run once per generation across processes.
+ *
+ * The store can also live on a remote Deno KV server, such as `denokv`
+ * (`denokv --sqlite-path FILE serve --access-token TOKEN`): give its
+ * `http:` or `https:` URL instead of a directory, as in
+ * `new KvRecoveryStore("http://10.0.0.5:4512")`. Such a store is one
+ * partition, the database at that URL (`KvRecoveryStore.init(url, 1)`), and
+ * the processes of a cluster run on several hosts can share it. Its access
+ * token is read from the environment variable `DENO_KV_ACCESS_TOKEN` (by
+ * `Deno.openKv` and the `@deno/kv` package alike); without it, opening fails
+ * saying so. An operation the server does not answer within 10 s fails with
+ * a {@linkcode RecoveryStoreError} naming the URL, rather than waiting.
+ *
+ * The processes of a cluster run share one store: process 0 opens it with
+ * {@linkcode KvRecoveryStore.openShared} and commits, the others
+ * {@linkcode KvRecoveryStore.join} it and write their own workers' rows.
  *
  * @example Writing two epochs and resuming
  * ```ts
@@ -190,13 +217,17 @@ interface PartitionState extends OpenPartition {
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export class KvRecoveryStore implements RecoveryStore {
+export class KvRecoveryStore implements SharedRecoveryStore {
   /**
    * Creates a recovery store of `partitions` partitions in `dir` (created if
-   * missing), refusing a directory that already holds partitions.
+   * missing), refusing a directory that already holds partitions. `dir` may
+   * instead be a remote server's `http:` or `https:` URL (its access token in
+   * `DENO_KV_ACCESS_TOKEN`): the store is then the one database at that URL,
+   * `partitions` must be 1, and a database that holds a store already is
+   * refused.
    *
-   * @param dir The recovery directory.
-   * @param partitions How many partition files (at least 1).
+   * @param dir The recovery directory, or a remote server's URL.
+   * @param partitions How many partition files (at least 1; exactly 1 for a URL).
    * @param options The bucket count.
    */
   static async init(
@@ -221,20 +252,29 @@ export class KvRecoveryStore implements RecoveryStore {
         `Cannot create the recovery store ${dir}: ${(error as Error)?.message ?? String(error)}`,
         { cause: error },
       );
-    let names: string[];
-    try {
-      await platform.mkdir(dir);
-      names = (await platform.readDir(dir)).map((e) => e.name);
-    } catch (error) {
-      throw cannot(dir, error);
-    }
-    const existing = names.filter((name) => /^part-\d+\.kv$/.test(name));
-    if (existing.length > 0) {
-      throw new RecoveryStoreError(
-        dir,
-        `The directory ${dir} already holds a recovery store (${existing[0]}); ` +
-          "delete it first, or run with --fresh to start that store over",
+    const remote = isKvUrl(dir);
+    if (remote && partitions !== 1) {
+      throw new RangeError(
+        `Cannot create a recovery store at ${dir}: a store on a server is one partition, ` +
+          `the database at that URL, got ${partitions} partitions`,
       );
+    }
+    if (!remote) {
+      let names: string[];
+      try {
+        await platform.mkdir(dir);
+        names = (await platform.readDir(dir)).map((e) => e.name);
+      } catch (error) {
+        throw cannot(dir, error);
+      }
+      const existing = names.filter((name) => /^part-\d+\.kv$/.test(name));
+      if (existing.length > 0) {
+        throw new RecoveryStoreError(
+          dir,
+          `The directory ${dir} already holds a recovery store (${existing[0]}); ` +
+            "delete it first, or run with --fresh to start that store over",
+        );
+      }
     }
     const store = randomId();
     const created = Date.now();
@@ -242,8 +282,9 @@ export class KvRecoveryStore implements RecoveryStore {
       const path = partitionPath(dir, partition);
       let kv: KvDatabase;
       try {
-        kv = await platform.openKv(path);
+        kv = await openKvAt(path);
       } catch (error) {
+        if (error instanceof RecoveryStoreError) throw error;
         throw cannot(path, error);
       }
       try {
@@ -253,7 +294,10 @@ export class KvRecoveryStore implements RecoveryStore {
         if (!result.ok) {
           throw new RecoveryStoreError(
             path,
-            `The recovery partition ${path} was created meanwhile by another init`,
+            remote
+              ? `The server at ${dir} already holds a recovery store; use another database, ` +
+                "or run with --fresh to start that store over"
+              : `The recovery partition ${path} was created meanwhile by another init`,
           );
         }
       } finally {
@@ -271,6 +315,12 @@ export class KvRecoveryStore implements RecoveryStore {
   #parts: PartitionState[] | undefined;
   #committed = 0;
   #writes = 0;
+  /** The first writer id of this process, less one: `processIndex * WRITER_SPAN`. */
+  #writerBase = 0;
+  /** Opened by openShared: other processes write segments this store object did not. */
+  #shared = false;
+  /** Joined by a process other than 0: no lock, no commits, no compaction. */
+  #joined = false;
   #lockStamp: string | null = null;
   #lost: Error | undefined;
   #closed = false;
@@ -283,7 +333,7 @@ export class KvRecoveryStore implements RecoveryStore {
   /**
    * Makes a store over `dir`; nothing is read before {@linkcode KvRecoveryStore.open}.
    *
-   * @param dir The recovery directory, made by {@linkcode KvRecoveryStore.init}.
+   * @param dir The recovery directory, or a remote server's URL, made by {@linkcode KvRecoveryStore.init}.
    * @param options Backup seconds, `fresh`, time and the lock's heartbeat.
    */
   constructor(dir: string, options: KvRecoveryStoreOptions = {}) {
@@ -306,7 +356,7 @@ export class KvRecoveryStore implements RecoveryStore {
     this.#heartbeat = heartbeat;
   }
 
-  /** The recovery directory. */
+  /** The recovery directory, or the remote server's URL. */
   get dir(): string {
     return this.#dir;
   }
@@ -316,7 +366,109 @@ export class KvRecoveryStore implements RecoveryStore {
     return this.#committed;
   }
 
-  async open(flowId: string): Promise<ResumePoint> {
+  open(flowId: string): Promise<ResumePoint> {
+    return this.#open(flowId);
+  }
+
+  /**
+   * Opens the store as process 0 of a cluster run: {@linkcode KvRecoveryStore.open},
+   * and from then on compaction reads the partitions' index before each
+   * pass, so that it covers the segments the other processes wrote too.
+   *
+   * @param flowId The flow's id.
+   * @returns Where to resume, and what the other processes pass to {@linkcode KvRecoveryStore.join}.
+   */
+  async openShared(flowId: string): Promise<{ resume: ResumePoint; opening: SharedOpening }> {
+    this.#shared = true;
+    const resume = await this.#open(flowId);
+    const opening: SharedOpening = {
+      store: this.#parts![0]!.meta.store,
+      epoch: resume.epoch,
+      generation: resume.generation ?? 0,
+    };
+    return { resume, opening };
+  }
+
+  /**
+   * Joins the store process 0 of a cluster run opened with
+   * {@linkcode KvRecoveryStore.openShared}, as process `processIndex`: takes
+   * no lock, cleans nothing and records no execution; checks that the store
+   * is the one process 0 opened, of this flow, committed up to
+   * `opening.epoch`, and reads the rows as of that epoch. Its writes use
+   * writer ids of its own; it cannot commit.
+   *
+   * @param flowId The flow's id.
+   * @param opening What process 0's `openShared` returned.
+   * @param processIndex This process's index in the cluster (at least 1).
+   * @returns Where to resume: `opening`'s epoch and generation.
+   */
+  async join(flowId: string, opening: SharedOpening, processIndex: number): Promise<ResumePoint> {
+    this.#checkUnopened(flowId);
+    if (!Number.isInteger(processIndex) || processIndex < 1 || processIndex >= 2 ** 20) {
+      throw new RangeError(
+        `Cannot join recovery store ${this.#dir}: the process index must be a whole number from 1 to ${
+          2 ** 20 - 1
+        } (process 0 opens the store), got ${processIndex}`,
+      );
+    }
+    const { epoch } = opening;
+    const parts = await this.#openParts();
+    try {
+      const store = parts[0]!.meta.store;
+      if (store !== opening.store) {
+        throw new RecoveryStoreError(
+          this.#dir,
+          `Cannot join recovery store ${this.#dir}: it is store ${store}, but process 0 opened ` +
+            `store ${opening.store}; the processes of a cluster must share one store`,
+        );
+      }
+      for (const part of parts) {
+        const entry = await part.kv.get(FLOW);
+        const stored = entry.versionstamp === null
+          ? undefined
+          : decodeRecord<{ flow: string }>(part.path, FLOW, entry.value, ["flow"]).flow;
+        if (stored !== flowId) {
+          throw new RecoveryStoreError(
+            part.path,
+            `Cannot join recovery store ${this.#dir}: its partition ${part.path} belongs to ` +
+              `${stored === undefined ? "no flow" : `flow "${stored}"`}, not "${flowId}", ` +
+              "though process 0 opened it for this flow",
+          );
+        }
+      }
+      await this.#readCommits(parts);
+      for (const part of parts) {
+        if (part.committed < epoch || part.floor > epoch) {
+          throw new RecoveryStoreError(
+            part.path,
+            `Cannot join recovery store ${this.#dir}: process 0 resumes from epoch ${epoch}, but ` +
+              `its partition ${part.path} ${
+                part.committed < epoch
+                  ? `has committed epoch ${part.committed} only`
+                  : `can rebuild epochs from ${part.floor} on only`
+              }`,
+          );
+        }
+        for (const info of (await readIndex(part)).segments) addSegment(part, info);
+      }
+      const rows = await readRows(parts, epoch);
+      // Only the rows as of the join were needed; this store never compacts.
+      for (const part of parts) {
+        part.groups.clear();
+        part.listed.clear();
+      }
+      this.#committed = epoch;
+      this.#writerBase = processIndex * WRITER_SPAN;
+      this.#joined = true;
+      this.#parts = parts;
+      return { epoch, rows, generation: opening.generation };
+    } catch (error) {
+      for (const part of parts) part.kv.close();
+      throw error;
+    }
+  }
+
+  #checkUnopened(flowId: string): void {
     if (this.#parts !== undefined || this.#closed) {
       throw new Error(
         `Cannot open recovery store ${this.#dir}: this store object was opened already`,
@@ -329,15 +481,25 @@ export class KvRecoveryStore implements RecoveryStore {
         }`,
       );
     }
+  }
+
+  async #openParts(): Promise<PartitionState[]> {
     const opened = await openPartitions(this.#dir);
-    const parts: PartitionState[] = opened.map((p) => ({
+    return opened.map((p) => ({
       ...p,
       committed: 0,
       floor: 0,
       commitStamp: null,
       groups: new Map(),
+      listed: new Set(),
+      listedThrough: 0,
       commitTimes: new Map(),
     }));
+  }
+
+  async #open(flowId: string): Promise<ResumePoint> {
+    this.#checkUnopened(flowId);
+    const parts = await this.#openParts();
     let locked = false;
     try {
       const me = await this.#lock(parts[0]!);
@@ -378,7 +540,7 @@ export class KvRecoveryStore implements RecoveryStore {
         `Cannot write epoch ${epoch} to recovery store ${this.#dir}: epochs written must be whole numbers after the committed epoch ${this.#committed}`,
       );
     }
-    const writer = ++this.#writes;
+    const writer = this.#writerBase + ++this.#writes;
     const { partitions, buckets } = parts[0]!.meta;
     // partition -> group -> rows
     const byPartition = new Map<
@@ -439,12 +601,19 @@ export class KvRecoveryStore implements RecoveryStore {
       }
       await batcher.flush();
       await testPause("write");
-      for (const info of written) addSegment(part, info);
+      // A joined store never compacts, so it keeps no index of its writes.
+      if (!this.#joined) { for (const info of written) addSegment(part, info); }
     }));
   }
 
   async commit(epoch: number): Promise<void> {
     const parts = this.#usable("commit");
+    if (this.#joined) {
+      throw new Error(
+        `Cannot commit epoch ${epoch} to recovery store ${this.#dir}: this process joined the ` +
+          "store of a cluster run, whose process 0 commits",
+      );
+    }
     if (!Number.isInteger(epoch) || epoch <= this.#committed) {
       throw new RangeError(
         `Cannot commit epoch ${epoch} to recovery store ${this.#dir}: epoch ${this.#committed} is committed already, and a commit never replaces a newer one`,
@@ -478,9 +647,20 @@ export class KvRecoveryStore implements RecoveryStore {
     this.#committed = epoch;
     // One compaction at a time; a failed one leaves the segments it would have replaced.
     this.#compaction = this.#compaction.then(() =>
-      Promise.all(parts.map((part) => compact(part, epoch, at - this.#backup * 1000))).then(
-        () => {},
-      )
+      Promise.all(parts.map(async (part) => {
+        // Other processes' segments are known from the index only. Each
+        // index entry lands with or after its pieces, and every write of
+        // `epoch` resolved before this commit, so the index holds all of
+        // them; entries of later epochs being written now are listed or
+        // not, and compaction leaves epochs after `epoch` alone either way.
+        // Epochs up to the last one read this way are complete already.
+        if (this.#shared) {
+          const { segments } = await readIndex(part, part.listedThrough + 1);
+          for (const info of segments) addSegment(part, info);
+          part.listedThrough = epoch;
+        }
+        await compact(part, epoch, at - this.#backup * 1000);
+      })).then(() => {})
     );
     await this.#compaction;
   }
@@ -491,6 +671,10 @@ export class KvRecoveryStore implements RecoveryStore {
     const parts = this.#parts;
     this.#parts = undefined;
     if (parts === undefined) return;
+    if (this.#joined) {
+      for (const part of parts) part.kv.close();
+      return;
+    }
     this.#stopHeartbeat.abort();
     await this.#heartbeatDone;
     await this.#compaction.catch(() => {});
@@ -687,6 +871,7 @@ export class KvRecoveryStore implements RecoveryStore {
     }
     await batcher.flush();
     for (const info of segments) addSegment(part, info);
+    part.listedThrough = epoch;
     for await (const entry of part.kv.list({ prefix: ["epoch"] })) {
       const e = entry.key[1];
       const { at } = decodeRecord<{ at: number }>(part.path, entry.key, entry.value, ["at"]);
@@ -735,7 +920,17 @@ export class KvRecoveryStore implements RecoveryStore {
   }
 }
 
+// A segment's identity within its partition.
+function segmentKey(s: SegmentInfo): string {
+  return `${s.epoch}\0${s.writer}\0${s.bucket}\0${s.step}`;
+}
+
+// Adds a segment to its group once: a shared store lists the index, which
+// holds its own writes too.
 function addSegment(part: PartitionState, info: SegmentInfo): void {
+  const key = segmentKey(info);
+  if (part.listed.has(key)) return;
+  part.listed.add(key);
   const id = groupId(info.step, info.bucket);
   let group = part.groups.get(id);
   if (group === undefined) part.groups.set(id, group = []);
@@ -836,7 +1031,7 @@ async function compact(part: PartitionState, epoch: number, keepSince: number): 
         states: [...live.values()],
       });
       await batcher.flush();
-      segments.push(info);
+      addSegment(part, info);
     }
     // The newest base an epoch from keepFrom on can start from: older segments are not needed.
     let floor: SegmentInfo | undefined;
@@ -861,6 +1056,7 @@ async function compact(part: PartitionState, epoch: number, keepSince: number): 
     }
     // Filtered from the group as it is now: a write may have added to it meanwhile.
     part.groups.set(id, part.groups.get(id)!.filter((s) => !obsolete.has(s)));
+    for (const s of obsolete) part.listed.delete(segmentKey(s));
   }
   for (const e of [...part.commitTimes.keys()]) {
     if (e < keepFrom) {

@@ -80,6 +80,58 @@ export interface RecoveryStore {
   close(): Promise<void>;
 }
 
+/** What process 0 of a cluster run tells the other processes once it opened the store. */
+export interface SharedOpening {
+  /** The store's identity: a process that opened another store is refused. */
+  readonly store: string;
+  /** The committed epoch every process resumes from. */
+  readonly epoch: number;
+  /** The run's generation (see {@linkcode ResumePoint.generation}). */
+  readonly generation: number;
+}
+
+/**
+ * A store the processes of a cluster run share: process 0 opens it (lock,
+ * cleaning, execution record, commits), the others join it and write their
+ * own workers' rows into it.
+ */
+export interface SharedRecoveryStore extends RecoveryStore {
+  /**
+   * Process 0: {@linkcode RecoveryStore.open}, knowing that other processes
+   * write too (compaction then reads the partitions' index, not only this
+   * store object's writes).
+   *
+   * @param flowId The flow's id.
+   * @returns Where to resume, and what the other processes must join.
+   */
+  openShared(flowId: string): Promise<{ resume: ResumePoint; opening: SharedOpening }>;
+  /**
+   * Any other process, once process 0's {@linkcode SharedRecoveryStore.openShared}
+   * resolved: takes no lock, cleans nothing and records no execution; checks
+   * the flow and that the store is `opening.store`, and reads the rows as of
+   * `opening.epoch`. Later writes use writer ids of process `processIndex`
+   * (never process 0's). `commit` on a joined store throws; `close` releases
+   * nothing but its own handles.
+   *
+   * @param flowId The flow's id.
+   * @param opening What process 0's `openShared` returned.
+   * @param processIndex This process's index in the cluster (at least 1).
+   * @returns Where to resume: the same epoch and generation as process 0.
+   */
+  join(flowId: string, opening: SharedOpening, processIndex: number): Promise<ResumePoint>;
+}
+
+/**
+ * Whether `store` can be shared by the processes of a cluster run.
+ *
+ * @param store A recovery store.
+ * @returns Whether it has `openShared` and `join`.
+ */
+export function isSharedRecoveryStore(store: RecoveryStore): store is SharedRecoveryStore {
+  const shared = store as Partial<SharedRecoveryStore>;
+  return typeof shared.openShared === "function" && typeof shared.join === "function";
+}
+
 /** How a run snapshots and resumes: `run(flow, { recovery })`. */
 export interface RecoveryOptions {
   /** Where snapshots go and where the run resumes from. */

@@ -23,6 +23,13 @@
  * trusting the hosts' clocks to agree; the cost is that epochs on the other
  * processes close one network hop later, which only delays barriers.
  *
+ * **Recovery.** With a recovery store, process 0 opens it once every peer
+ * connected and tells the others what they join (`opened`); the others'
+ * workers' reports ("epoch written", "finished") come back to process 0
+ * (`report`), whose coordinator alone commits. A process sends its reports
+ * before its `done`, on the same ordered channel, so process 0 has every
+ * report once every peer's `done` arrived.
+ *
  * **Failure and the end.** Heartbeats run here, on the coordinator thread
  * ({@linkcode watchPeers}). A lost peer, or a peer's report that its run
  * failed, stops this process's run. A process whose Workers all finished
@@ -42,6 +49,8 @@ import type { TcpConnection, TcpSender } from "../exchange/tcp/connection.ts";
 import { watchPeers } from "../exchange/tcp/heartbeat.ts";
 import { FLUSHED } from "./protocol.ts";
 import type { ClusterRunOptions } from "./cluster_options.ts";
+import type { SharedOpening } from "../recovery/store.ts";
+import type { ForwardedReport } from "../recovery/in_process.ts";
 
 const COORDINATOR = "\0coordinator";
 
@@ -53,7 +62,9 @@ type PeerMessage =
   | { readonly type: "epoch"; readonly epoch: number }
   | { readonly type: "stop"; readonly error: EncodedError }
   | { readonly type: "done" }
-  | { readonly type: "parts"; readonly path: string; readonly parts: readonly string[] };
+  | { readonly type: "parts"; readonly path: string; readonly parts: readonly string[] }
+  | { readonly type: "opened"; readonly opening: SharedOpening }
+  | { readonly type: "report"; readonly report: ForwardedReport };
 
 /** What the relay tells its coordinator. */
 export interface RelayHandlers {
@@ -61,6 +72,8 @@ export interface RelayHandlers {
   epoch(epoch: number): void;
   /** The run must stop: a peer was lost or its run failed. */
   stop(error: unknown): void;
+  /** On process 0: another process's worker reported to recovery. */
+  report?(report: ForwardedReport): void;
 }
 
 interface Inbound {
@@ -113,6 +126,14 @@ export function assignReachableParts(
   return assigned;
 }
 
+function send(sender: TcpSender<PeerMessage>, message: PeerMessage): void {
+  try {
+    void Promise.resolve(sender.sendBatch([message])).catch(() => {});
+  } catch {
+    // That peer is gone: the heartbeat reports it.
+  }
+}
+
 /** One process's relay: see the module's docs. */
 export class ClusterRelay {
   readonly cluster: Cluster;
@@ -123,6 +144,8 @@ export class ClusterRelay {
   readonly #senders = new Map<string, TcpSender>();
   readonly #inbound = new Map<string, Inbound>();
   readonly #toPeers: TcpSender<PeerMessage>[] = [];
+  #toFirst: TcpSender<PeerMessage> | undefined;
+  readonly #opening = deferred<SharedOpening>();
   readonly #peersDone = deferred();
   #doneCount = 0;
   // Per source: every process's partitions (by process index), and the assignment once known.
@@ -139,7 +162,9 @@ export class ClusterRelay {
     this.#base = cluster.processIndex * cluster.workersPerProcess;
     if (cluster.processCount === 1) this.#peersDone.resolve();
     for (const connection of cluster.connections) {
-      this.#toPeers.push(connection.sender<PeerMessage>(COORDINATOR));
+      const sender = connection.sender<PeerMessage>(COORDINATOR);
+      this.#toPeers.push(sender);
+      if (connection.peerIndex === 0) this.#toFirst = sender;
       void this.#listen(connection);
       connection.onOpen((name) => this.#openInbound(connection, name));
     }
@@ -349,6 +374,12 @@ export class ClusterRelay {
             case "parts":
               this.#partsListed(message.path, connection.peerIndex, message.parts);
               break;
+            case "opened":
+              this.#opening.resolve(message.opening);
+              break;
+            case "report":
+              this.#handlers.report?.(message.report);
+              break;
             case "done":
               if (++this.#doneCount === this.cluster.processCount - 1) this.#peersDone.resolve();
               break;
@@ -400,13 +431,17 @@ export class ClusterRelay {
 
   /** Tells every peer. */
   tell(message: PeerMessage): void {
-    for (const sender of this.#toPeers) {
-      try {
-        void Promise.resolve(sender.sendBatch([message])).catch(() => {});
-      } catch {
-        // That peer is gone: the heartbeat reports it.
-      }
-    }
+    for (const sender of this.#toPeers) send(sender, message);
+  }
+
+  /** Tells process 0 (from another process): a worker's report to recovery. */
+  report(report: ForwardedReport): void {
+    if (this.#toFirst !== undefined) send(this.#toFirst, { type: "report", report });
+  }
+
+  /** What process 0 opened of the recovery store, once it told (on another process). */
+  opening(): Promise<SharedOpening> {
+    return this.#opening.promise;
   }
 
   /** Tells the peers this process's workers finished; settles once every peer's did. */

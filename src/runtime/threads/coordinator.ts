@@ -15,7 +15,10 @@
  * the other processes; its Workers are numbered globally, and their links
  * to workers on other processes go through the `ClusterRelay` on this
  * thread (see `cluster_relay.ts`: epochs from process 0, heartbeats, a
- * failure anywhere stopping every process).
+ * failure anywhere stopping every process). With recovery, process 0 opens
+ * the shared store once every peer connected and tells them; each other
+ * process joins it then, writes its own Workers' rows, and forwards their
+ * reports to process 0, which alone commits.
  *
  * @module
  */
@@ -29,7 +32,7 @@ import type { RunStats } from "../run_stats.ts";
 import { deferred } from "../_async.ts";
 import { delay } from "../../../operators/_abort.ts";
 import { resolveFlowModule } from "./flow_module.ts";
-import type { RunOnThreads, ThreadedRunOptions } from "./options.ts";
+import type { RunOnThreads, ThreadedRecovery, ThreadedRunOptions } from "./options.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
 import { ClusterRelay } from "./cluster_relay.ts";
 
@@ -88,8 +91,8 @@ export const runOnThreads: RunOnThreads = async function runOnThreads(
   const count = options.workers;
   const clusterOptions = options.cluster;
   const grace = options.gracePeriod ?? STOP_GRACE_MS;
-  const recovery = options.recovery;
-  const reports = recovery && Array.from({ length: count }, (_, w) => recovery.reports(w));
+  let recovery: ThreadedRecovery | undefined;
+  let reports: ReturnType<ThreadedRecovery["reports"]>[] = [];
 
   let failure: { error: unknown } | undefined;
   const finished = new Array<boolean>(count).fill(false);
@@ -184,10 +187,10 @@ export const runOnThreads: RunOnThreads = async function runOnThreads(
         );
         break;
       case "written":
-        reports![worker]!.written(message.epoch);
+        reports[worker]!.written(message.epoch);
         break;
       case "finished":
-        reports![worker]!.finished();
+        reports[worker]!.finished();
         break;
       case "done":
         mergeStats(options.stats, base + worker, message.stats);
@@ -220,10 +223,25 @@ export const runOnThreads: RunOnThreads = async function runOnThreads(
             if (!stopping) broadcast({ type: "epoch", epoch });
           },
           stop: (error) => fail(undefined, error, true),
+          report: (report) => recovery?.forwarded(report),
         },
       );
       base = relay.firstWorker;
       total = relay.workerCount;
+    }
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener("abort", onAbort, { once: true });
+    if (options.recovery !== undefined) {
+      recovery = await openRecovery(options, relay, total, stopped.promise).catch((error) => {
+        fail(undefined, error);
+        return undefined;
+      });
+    }
+    // Stopped before any Worker started (recovery failed to open here or on process 0, or aborted).
+    if (stopping) throw failure!.error;
+    if (recovery !== undefined) {
+      const held = recovery;
+      reports = Array.from({ length: count }, (_, w) => held.reports(base + w));
     }
     for (let w = 0; w < count; w++) {
       workers.push(startWorker(ENTRY, {
@@ -278,8 +296,6 @@ export const runOnThreads: RunOnThreads = async function runOnThreads(
         own.filter((port): port is MessagePort => port !== null),
       );
     };
-    if (options.signal?.aborted) onAbort();
-    else options.signal?.addEventListener("abort", onAbort, { once: true });
     if (options.drainSignal?.aborted) onDrain();
     else options.drainSignal?.addEventListener("abort", onDrain, { once: true });
 
@@ -319,6 +335,31 @@ export const runOnThreads: RunOnThreads = async function runOnThreads(
   }
   if (failure !== undefined) throw failure.error;
 };
+
+/**
+ * Opens the run's recovery: alone, or in a cluster once every peer
+ * connected (process 0 opens the shared store and tells the others what to
+ * join; they wait for that, or for the run to stop first).
+ *
+ * @returns The recovery, or `undefined` when the run stopped before process 0 opened it.
+ */
+async function openRecovery(
+  options: ThreadedRunOptions,
+  relay: ClusterRelay | undefined,
+  total: number,
+  stopped: Promise<void>,
+): Promise<ThreadedRecovery | undefined> {
+  const opener = options.recovery!;
+  if (relay === undefined) return await opener.open(total);
+  if (relay.firstWorker === 0) {
+    const { recovery, opening } = await opener.openShared(total);
+    relay.tell({ type: "opened", opening });
+    return recovery;
+  }
+  const opening = await Promise.race([relay.opening(), stopped.then(() => undefined)]);
+  if (opening === undefined) return undefined;
+  return await opener.join(opening, relay.cluster.processIndex, (report) => relay.report(report));
+}
 
 /** How long finished Workers get to end by themselves (and flush their output) before they are terminated. */
 const EXIT_GRACE_MS = 2_000;

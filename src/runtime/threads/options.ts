@@ -7,7 +7,8 @@
  */
 
 import type { Dataflow } from "../../dataflow/dataflow.ts";
-import type { ResumePoint, SnapshotRow } from "../recovery/store.ts";
+import type { ResumePoint, SharedOpening, SnapshotRow } from "../recovery/store.ts";
+import type { ForwardedReport } from "../recovery/in_process.ts";
 import type { WorkerReports } from "../recovery/worker.ts";
 import type { RunStats } from "../run_stats.ts";
 import type { SystemTime } from "../system_time.ts";
@@ -23,8 +24,12 @@ export interface ThreadedRunOptions {
   readonly signal?: AbortSignal;
   readonly drainSignal?: AbortSignal;
   readonly stats?: RunStats;
-  /** Recovery, held by this thread: the Workers' rows are written through it. */
-  readonly recovery?: ThreadedRecovery;
+  /**
+   * Opens recovery, held by this thread: the Workers' rows are written
+   * through it. In a cluster, once every peer connected: process 0 opens the
+   * shared store, the others join it.
+   */
+  readonly recovery?: ThreadedRecoveryOpener;
   /** Milliseconds the Workers get to stop (close their sinks) before they are ended. */
   readonly gracePeriod?: number;
   /** The cluster this process belongs to, for a run over several processes. */
@@ -37,8 +42,24 @@ export interface ThreadedRecovery {
   readonly resume: ResumePoint;
   /** Writes rows a Worker staged; rejects when they cannot be written. */
   write(epoch: number, rows: readonly SnapshotRow[]): Promise<void>;
-  /** Where worker `workerIndex`'s reports go. */
+  /** Where worker `workerIndex`'s reports go (its global index in a cluster). */
   reports(workerIndex: number): WorkerReports;
+  /** On process 0 of a cluster: a report another process forwarded. */
+  forwarded(report: ForwardedReport): void;
+}
+
+/** How a threaded run opens its recovery (`InProcessRecovery`'s ways to open). */
+export interface ThreadedRecoveryOpener {
+  /** Opens the store for a run of one process, whose `workerCount` workers report. */
+  open(workerCount: number): Promise<ThreadedRecovery>;
+  /** Process 0 of a cluster: opens the shared store; every worker of the cluster (`workerCount`) reports here. */
+  openShared(workerCount: number): Promise<{ recovery: ThreadedRecovery; opening: SharedOpening }>;
+  /** Another process of a cluster: joins the store process 0 opened; reports go to `forward`. */
+  join(
+    opening: SharedOpening,
+    processIndex: number,
+    forward: (report: ForwardedReport) => void,
+  ): Promise<ThreadedRecovery>;
 }
 
 /** The coordinator's entry point: `runOnThreads` in `coordinator.ts`. */
