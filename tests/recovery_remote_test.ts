@@ -16,16 +16,24 @@ import { wordcountInput } from "./_recovery_crash.ts";
 
 const TOKEN = "DENO_KV_ACCESS_TOKEN";
 
-/** Runs `fn` with a fresh server whose token is in the environment (children inherit it). */
-async function withDenokv(fn: (server: Denokv) => Promise<void>): Promise<void> {
-  const server = await startDenokv();
+/** Runs `fn` with `token` in the environment (children inherit it). */
+async function withToken(token: string, fn: () => Promise<void>): Promise<void> {
   const before = process.env[TOKEN];
-  process.env[TOKEN] = server.token;
+  process.env[TOKEN] = token;
   try {
-    await fn(server);
+    await fn();
   } finally {
     if (before === undefined) delete process.env[TOKEN];
     else process.env[TOKEN] = before;
+  }
+}
+
+/** Runs `fn` with a fresh server whose token is in the environment. */
+async function withDenokv(fn: (server: Denokv) => Promise<void>): Promise<void> {
+  const server = await startDenokv();
+  try {
+    await withToken(server.token, () => fn(server));
+  } finally {
     await server.stop();
   }
 }
@@ -150,23 +158,21 @@ Deno.test("a recovery store on a server that accepts connections but never answe
   const silent = createServer((socket) => void sockets.push(socket));
   await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
-  const before = process.env[TOKEN];
-  process.env[TOKEN] = "a token of some length";
   try {
-    const started = Date.now();
-    await assert.rejects(new KvRecoveryStore(url).open("f"), (error: Error) => {
-      assert.ok(error instanceof RecoveryStoreError, String(error));
-      assert.equal(
-        error.message,
-        `The recovery store ${url} did not answer within 10 s while opening it: is its server ` +
-          "running and reachable?",
-      );
-      return true;
+    await withToken("a token of some length", async () => {
+      const started = Date.now();
+      await assert.rejects(new KvRecoveryStore(url).open("f"), (error: Error) => {
+        assert.ok(error instanceof RecoveryStoreError, String(error));
+        assert.equal(
+          error.message,
+          `The recovery store ${url} did not answer within 10 s while opening it: is its server ` +
+            "running and reachable?",
+        );
+        return true;
+      });
+      assert.ok(Date.now() - started < 20_000, `${Date.now() - started} ms`);
     });
-    assert.ok(Date.now() - started < 20_000, `${Date.now() - started} ms`);
   } finally {
-    if (before === undefined) delete process.env[TOKEN];
-    else process.env[TOKEN] = before;
     for (const socket of sockets) socket.destroy();
     await new Promise((resolve) => silent.close(resolve));
   }
