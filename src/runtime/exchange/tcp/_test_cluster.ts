@@ -9,12 +9,27 @@ import { type SocketAddress, sockets } from "../../platform/socket.ts";
 import type { Message, MessageStream } from "../../message.ts";
 import { type Cluster, type ClusterOptions, openCluster } from "./cluster.ts";
 
-/** A loopback port nothing listens on right now. */
+// Below the ports the system hands out for outgoing connections (32768 and
+// up on Linux, 49152 and up elsewhere): a port chosen by listening on port 0
+// comes from that range, and a peer's connection made before the test listens
+// on it again could take it (AddrInUse).
+const FIRST_PORT = 20_000;
+const PORTS = 12_000;
+
+/** A loopback port nothing listens on right now, outside the range of outgoing connections' ports. */
 export async function freePort(): Promise<number> {
-  const listener = await sockets.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = listener.port;
-  listener.close();
-  return port;
+  let refused: unknown;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = FIRST_PORT + Math.floor(Math.random() * PORTS);
+    try {
+      const listener = await sockets.listen({ hostname: "127.0.0.1", port });
+      listener.close();
+      return port;
+    } catch (error) {
+      refused = error; // taken: try another
+    }
+  }
+  throw refused;
 }
 
 /** `count` loopback addresses on free ports. */
