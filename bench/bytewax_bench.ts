@@ -1,6 +1,6 @@
 /**
  * `deno task bench:bytewax [words] [events]`: runnel and Bytewax 0.21 side by
- * side, one worker each, on the same generated files, in one run:
+ * side on the same generated files, in one run, on one worker and on two:
  *
  * - wordcount: a file of `words` (2,000,000) Zipf-distributed words, ten to
  *   a line with capitals and punctuation, through file source → map lower →
@@ -9,25 +9,54 @@
  *   `bench:windows` (10,000 keys, out of order by up to 5 s), parsed and
  *   counted per key in 1-second tumbling windows by an `EventClock` waiting
  *   4 s, with system time standing still on both sides (runnel: a
- *   `TestingTime`; Bytewax: a constant `now_getter` and no timer wake-ups).
+ *   `TestingTime` on one worker, a constant `nowGetter` on threads; Bytewax:
+ *   a constant `now_getter` and no timer wake-ups).
  *
- * Checks both give the same word counts, the same window counts and the same
- * number of late events, and fails otherwise. Bytewax runs in a virtual
- * environment under `bench/.venv`, made with `python3 -m venv` and
+ * One worker: runnel's `run` against Bytewax's `run_main`, each reading the
+ * one file. Two workers: runnel on 2 Worker threads (`workers: 2` with the
+ * flow module bench/_bytewax_flows.ts) against Bytewax on 2 threads of one
+ * process (`-w 2`: `cluster_main` with 2 workers) and on 2 processes of one
+ * worker (`-p 2`: two `cluster_main` processes over loopback TCP). These read
+ * the same lines split in two files of a directory, one partition each, so
+ * both workers read; the events are split by key, so each key's order, and
+ * so which events are late, is that of the one file.
+ *
+ * Checks that every run gives the same word counts, the same window counts
+ * and the same number of late events, and fails otherwise. Bytewax runs in a
+ * virtual environment under `bench/.venv`, made with `python3 -m venv` and
  * `bytewax==0.21.*` on the first run and reused after. Timed on each side:
- * running the built flow to its end (`run` here, `run_main` in Python),
- * reading the file included; not process start-up, generating the input or
- * comparing the results. Each side runs each flow twice, the two sides taking
- * turns, and the faster run counts. Each line also gives `cpu_seconds`, the
- * process's CPU time over that run, which load on the machine changes less.
+ * running the built flow to its end, reading the input included; not process
+ * start-up, generating the input or comparing the results. With two workers
+ * that includes starting them (runnel's Worker threads import the flow module
+ * and build the flow; Bytewax's processes connect to each other, started
+ * together once both have built their flow) and each worker writing its
+ * results to a JSON file when its sink closes, on both sides. A `-p 2` run
+ * takes as long as its slower process. Each subject runs each flow twice,
+ * taking turns, and the faster run counts. Each line also gives
+ * `cpu_seconds`, the CPU time of the processes over that run (all their
+ * threads), which load on the machine changes less, and the two-worker lines
+ * `vs_1_worker`, their rate over the same side's one-worker rate.
+ *
+ * Last line: `{"bench":"bytewax","wordcount_ratio":…,"windows_ratio":…,
+ * "wordcount_ratio_w2":…,"windows_ratio_w2":…,"wordcount_ratio_p2":…,
+ * "windows_ratio_p2":…}`, runnel's rate over Bytewax's: one worker each;
+ * runnel `-w 2` over Bytewax `-w 2`; runnel `-w 2` over Bytewax `-p 2`.
  *
  * @module
  */
 
-import { Dataflow, EventClock, run, TumblingWindower } from "../mod.ts";
-import { FileSource } from "../connectors/file_source.ts";
+import { run } from "../mod.ts";
 import { TestingTime } from "../connectors/testing.ts";
 import { seededRandom, zipf } from "./_data.ts";
+import {
+  DISORDER_MS,
+  type Row,
+  START,
+  windows,
+  windowsToFiles,
+  wordcount,
+  wordcountToFiles,
+} from "./_bytewax_flows.ts";
 import { cpuUsage } from "node:process";
 
 const WORDS = Number(Deno.args[0] ?? 2_000_000);
@@ -36,18 +65,15 @@ const EVENTS = Number(Deno.args[1] ?? 1_000_000);
 const RUNS = 2;
 const VOCABULARY = 50_000;
 const WORDS_PER_LINE = 10;
-// The windows of `bench:windows`; bench/bytewax/flows.py repeats these.
+// The events of `bench:windows`; bench/_bytewax_flows.ts has its windows.
 const KEYS = 10_000;
-const DISORDER_MS = 5_000;
-const WAIT_MS = 4_000;
-const LENGTH_MS = 1_000;
 const EVENTS_PER_MS = 100;
-const START = Date.UTC(2026, 0, 1);
 
 const here = import.meta.dirname!;
 const venv = `${here}/.venv`;
 const python = `${venv}/bin/python`;
 const flows = `${here}/bytewax/flows.py`;
+const flowsModule = new URL("./_bytewax_flows.ts", import.meta.url).href;
 
 async function exec(command: string, args: string[]): Promise<string> {
   const { code, stdout, stderr } = await new Deno.Command(command, { args, stderr: "piped" })
@@ -82,7 +108,7 @@ function letters(n: number): string {
   return word;
 }
 
-function textLines(): string {
+function textLines(): string[] {
   const vocabulary = Array.from({ length: VOCABULARY }, (_, i) => letters(i));
   const random = seededRandom(42);
   const draw = zipf(VOCABULARY, random);
@@ -96,26 +122,25 @@ function textLines(): string {
     }
     lines.push(`${words.join(" ")}.\n`);
   }
-  return lines.join("");
+  return lines;
 }
 
-function eventLines(): string {
+/** Each event line, with its key's number. */
+function eventLines(): { key: number; line: string }[] {
   const random = seededRandom(11);
-  const lines: string[] = [];
+  const lines: { key: number; line: string }[] = [];
   for (let i = 0; i < EVENTS; i++) {
     const ts = START + Math.floor(i / EVENTS_PER_MS) - Math.floor(random() * DISORDER_MS);
-    lines.push(`k${Math.floor(random() * KEYS)},${ts}\n`);
+    const key = Math.floor(random() * KEYS);
+    lines.push({ key, line: `k${key},${ts}\n` });
   }
-  return lines.join("");
+  return lines;
 }
-
-/** The tutorial's tokenizer: runs of anything but spaces, punctuation and digits. */
-const tokenize = (line: string): string[] => line.match(/[^\s!,.?":;0-9]+/g) ?? [];
 
 /** Wall-clock and CPU seconds of one run of a flow. */
 interface Timed {
   seconds: number;
-  /** This process's CPU time, on all its threads; load on the machine changes it less. */
+  /** CPU time of the processes that ran it, on all their threads; load changes it less. */
   cpuSeconds: number;
 }
 
@@ -129,60 +154,44 @@ interface WordCounts extends Timed {
   counts: [string, number][];
 }
 
-async function runnelWordcount(path: string): Promise<WordCounts> {
-  const counts: [string, number][] = [];
-  const flow = new Dataflow("wordcount");
-  flow.input("inp", new FileSource(path))
-    .map("lower", (line) => line.toLowerCase())
-    .flatMap("tokenize", tokenize)
-    .countFinal("count", (word) => word)
-    .output("out", {
-      build: () => ({
-        writeBatch(batch: readonly [string, number][]) {
-          for (const row of batch) counts.push(row);
-        },
-      }),
-    });
-  const start = performance.now();
-  const startCpu = cpuUsage();
-  await run(flow);
-  return { ...timeSince(start, startCpu), counts };
-}
-
-/** One closed window: key, window id, count. */
-type Row = [string, number, number];
-
 /** Every closed window's count and the number of late events. */
 interface WindowCounts extends Timed {
   rows: Row[];
   late: number;
 }
 
+type Subject = "wordcount" | "windows";
+type Results<S extends Subject> = S extends "wordcount" ? WordCounts : WindowCounts;
+
+async function runnelWordcount(path: string): Promise<WordCounts> {
+  const counts: [string, number][] = [];
+  const flow = wordcount(path, {
+    counts: {
+      build: () => ({
+        writeBatch(batch) {
+          for (const row of batch) counts.push(row);
+        },
+      }),
+    },
+  });
+  const start = performance.now();
+  const startCpu = cpuUsage();
+  await run(flow);
+  return { ...timeSince(start, startCpu), counts };
+}
+
 async function runnelWindows(path: string): Promise<WindowCounts> {
   const rows: Row[] = [];
   let late = 0;
-  const flow = new Dataflow("windows");
-  const events = flow.input("inp", new FileSource(path)).map("parse", (line): [string, number] => {
-    const comma = line.indexOf(",");
-    return [line.slice(0, comma), Number(line.slice(comma + 1))];
-  });
-  const counted = events.countWindow("count", ([key]) => key, {
-    clock: EventClock(([, ts]: [string, number]) => ts, { waitForSystemDuration: WAIT_MS }),
-    windower: TumblingWindower({ length: LENGTH_MS, alignTo: START }),
-  });
-  counted.down.output("down", {
-    build: () => ({
-      writeBatch(batch: readonly [string, [number, number]][]) {
-        for (const [key, [id, count]] of batch) rows.push([key, id, count]);
-      },
-    }),
-  });
-  counted.late.output("late", {
-    build: () => ({
-      writeBatch(batch: readonly unknown[]) {
-        late += batch.length;
-      },
-    }),
+  const flow = windows(path, {
+    down: {
+      build: () => ({
+        writeBatch(batch) {
+          for (const [key, [id, count]] of batch) rows.push([key, id, count]);
+        },
+      }),
+    },
+    late: { build: () => ({ writeBatch: (batch) => void (late += batch.length) }) },
   });
   const start = performance.now();
   const startCpu = cpuUsage();
@@ -190,12 +199,136 @@ async function runnelWindows(path: string): Promise<WindowCounts> {
   return { ...timeSince(start, startCpu), rows, late };
 }
 
-/** Runs one flow of bench/bytewax/flows.py; its results come back through a file. */
-async function bytewax<R>(subject: string, input: string, dir: string): Promise<R> {
-  const results = `${dir}/${subject}_results.json`;
-  const printed = await exec(python, [flows, subject, input, results, "1"]);
+/** Reads, merges and deletes the files `${prefix}.<output>.<worker>.json` of `workers` workers. */
+async function readWorkerFiles(
+  subject: Subject,
+  prefix: string,
+  workers: number,
+): Promise<{ counts: [string, number][] } | { rows: Row[]; late: number }> {
+  const read = async <T>(output: string): Promise<T[]> => {
+    const items: T[] = [];
+    for (let w = 0; w < workers; w++) {
+      const path = `${prefix}.${output}.${w}.json`;
+      items.push(...JSON.parse(await Deno.readTextFile(path)) as T[]);
+      await Deno.remove(path);
+    }
+    return items;
+  };
+  if (subject === "wordcount") return { counts: await read<[string, number]>("counts") };
+  const down = await read<[string, [number, number]]>("down");
+  return {
+    rows: down.map(([key, [id, count]]): Row => [key, id, count]),
+    late: (await read("late")).length,
+  };
+}
+
+/** Runs runnel's flow on 2 Worker threads; each thread writes its results to a file. */
+async function runnelThreads<S extends Subject>(
+  subject: S,
+  input: string,
+  prefix: string,
+): Promise<Results<S>> {
+  const build = subject === "wordcount" ? wordcountToFiles : windowsToFiles;
+  const args = [input, prefix];
+  const flow = build(input, prefix);
+  const module = { url: flowsModule, export: build.name, args };
+  const start = performance.now();
+  const startCpu = cpuUsage();
+  await run(flow, { workers: 2, module });
+  const timed = timeSince(start, startCpu);
+  return { ...await readWorkerFiles(subject, prefix, 2), ...timed } as Results<S>;
+}
+
+/** The last line a Bytewax run printed: its seconds and CPU seconds. */
+function bytewaxTimes(printed: string): Timed {
   const { seconds, cpu_seconds: cpuSeconds } = JSON.parse(printed.trim().split("\n").at(-1)!);
-  return { ...(JSON.parse(await Deno.readTextFile(results)) as R), seconds, cpuSeconds };
+  return { seconds, cpuSeconds };
+}
+
+/** Runs one flow of bench/bytewax/flows.py on one worker; its results come back through a file. */
+async function bytewax<S extends Subject>(
+  subject: S,
+  input: string,
+  dir: string,
+): Promise<Results<S>> {
+  const results = `${dir}/${subject}_results.json`;
+  const timed = bytewaxTimes(await exec(python, [flows, subject, input, results]));
+  return { ...JSON.parse(await Deno.readTextFile(results)), ...timed };
+}
+
+/** Runs one flow of bench/bytewax/flows.py on 2 worker threads of one process (`-w 2`). */
+async function bytewaxThreads<S extends Subject>(
+  subject: S,
+  input: string,
+  prefix: string,
+): Promise<Results<S>> {
+  const timed = bytewaxTimes(await exec(python, [flows, subject, input, prefix, "2"]));
+  return { ...await readWorkerFiles(subject, prefix, 2), ...timed } as Results<S>;
+}
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+/**
+ * Runs one flow of bench/bytewax/flows.py on 2 processes of one worker each
+ * (`-p 2`): both start once both have built their flow, so neither waits for
+ * the other's Python start-up. The run took as long as the slower process's
+ * run, and the CPU time of both.
+ */
+async function bytewaxProcesses<S extends Subject>(
+  subject: S,
+  input: string,
+  prefix: string,
+): Promise<Results<S>> {
+  const addresses = [freePort(), freePort()].map((port) => `127.0.0.1:${port}`).join(";");
+  const children = [0, 1].map((i) =>
+    new Deno.Command(python, {
+      args: [flows, subject, input, prefix, "1", `${i}`, addresses],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn()
+  );
+  const outputs = children.map((child) => {
+    let ready!: () => void;
+    const readyPromise = new Promise<void>((resolve) => ready = resolve);
+    const text = async (stream: ReadableStream<Uint8Array>, onText?: (s: string) => void) => {
+      let all = "";
+      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+        all += chunk;
+        onText?.(all);
+      }
+      return all;
+    };
+    const stdout = text(child.stdout, (all) => all.startsWith("ready\n") && ready());
+    const stderr = text(child.stderr);
+    const failed = child.status.then(async ({ code }) => {
+      if (code !== 0) throw new Error(`Bytewax process exited with ${code}:\n${await stderr}`);
+    });
+    return { ready: Promise.race([readyPromise, failed]), stdout, failed };
+  });
+  try {
+    await Promise.all(outputs.map((output) => output.ready));
+    for (const child of children) {
+      const writer = child.stdin.getWriter();
+      await writer.write(new TextEncoder().encode("go\n"));
+      await writer.close();
+    }
+    await Promise.all(outputs.map((output) => output.failed));
+  } catch (error) {
+    for (const child of children) child.kill();
+    throw error;
+  }
+  const times = await Promise.all(outputs.map(async (output) => bytewaxTimes(await output.stdout)));
+  const timed = {
+    seconds: Math.max(...times.map((t) => t.seconds)),
+    cpuSeconds: times.reduce((sum, t) => sum + t.cpuSeconds, 0),
+  };
+  return { ...await readWorkerFiles(subject, prefix, 2), ...timed } as Results<S>;
 }
 
 /** Why two word counts differ, if they do. */
@@ -223,29 +356,30 @@ function windowsDiffer(a: WindowCounts, b: WindowCounts): string | undefined {
 }
 
 /**
- * Runs runnel, then Bytewax, `RUNS` times over, so load on the machine falls
- * on both alike; fails unless every pair of results agrees. Returns each
- * side's fastest run.
+ * Runs each runner in turn, `RUNS` times over, so load on the machine falls
+ * on all alike; fails unless every result agrees with the first runner's.
+ * Returns each runner's fastest run.
  */
 async function sideBySide<R extends Timed>(
   flow: string,
-  ours: () => Promise<R>,
-  theirs: () => Promise<R>,
+  runners: Record<string, () => Promise<R>>,
   differ: (a: R, b: R) => string | undefined,
-): Promise<{ ours: R; theirs: R }> {
-  let best: { ours: R; theirs: R } | undefined;
+): Promise<Record<string, R>> {
+  const best: Record<string, R> = {};
   for (let i = 0; i < RUNS; i++) {
-    const pair = { ours: await ours(), theirs: await theirs() };
-    const difference = differ(pair.ours, pair.theirs);
-    if (difference !== undefined) {
-      throw new Error(`runnel and Bytewax disagree on ${flow}: ${difference}`);
+    let first: [string, R] | undefined;
+    for (const [name, runner] of Object.entries(runners)) {
+      const result = await runner();
+      const difference = first && differ(first[1], result);
+      if (difference !== undefined) {
+        throw new Error(`${first![0]} and ${name} disagree on ${flow}: ${difference}`);
+      }
+      first ??= [name, result];
+      const fastest = best[name];
+      if (fastest === undefined || result.seconds < fastest.seconds) best[name] = result;
     }
-    best = {
-      ours: best && best.ours.seconds <= pair.ours.seconds ? best.ours : pair.ours,
-      theirs: best && best.theirs.seconds <= pair.theirs.seconds ? best.theirs : pair.theirs,
-    };
   }
-  return best!;
+  return best;
 }
 
 function report(subject: string, items: string, count: number, timed: Timed, more = {}) {
@@ -265,55 +399,117 @@ function report(subject: string, items: string, count: number, timed: Timed, mor
 const version = await ensureBytewax();
 const dir = await Deno.makeTempDir({ prefix: "runnel_bench_bytewax_" });
 try {
+  // One file each for one worker; for two, the same lines in two files of a
+  // directory, one partition each, so that both workers read. The events go
+  // to a file by their key, so each key's events keep their order whichever
+  // way the two partitions interleave (the order decides which are late).
   const text = `${dir}/words.txt`;
   const events = `${dir}/events.csv`;
-  await Deno.writeTextFile(text, textLines());
-  await Deno.writeTextFile(events, eventLines());
+  const textParts = `${dir}/words`;
+  const eventParts = `${dir}/events`;
+  const lines = textLines();
+  const half = lines.length >> 1;
+  await Deno.writeTextFile(text, lines.join(""));
+  await Deno.mkdir(textParts);
+  await Deno.writeTextFile(`${textParts}/0.txt`, lines.slice(0, half).join(""));
+  await Deno.writeTextFile(`${textParts}/1.txt`, lines.slice(half).join(""));
+  const eventList = eventLines();
+  await Deno.writeTextFile(events, eventList.map((e) => e.line).join(""));
+  await Deno.mkdir(eventParts);
+  for (const part of [0, 1]) {
+    const mine = eventList.filter((e) => e.key % 2 === part).map((e) => e.line).join("");
+    await Deno.writeTextFile(`${eventParts}/${part}.csv`, mine);
+  }
+  const prefix = (subject: string) => `${dir}/${subject}`;
+  const bw = `bytewax ${version}`;
 
-  const words = await sideBySide(
-    "wordcount",
-    () => runnelWordcount(text),
-    () => bytewax<WordCounts>("wordcount", text, dir),
-    wordsDiffer,
-  );
-  const runnelWords = report("runnel wordcount", "words", WORDS, words.ours, {
-    distinct: words.ours.counts.length,
-  });
-  const bytewaxWords = report(
-    `bytewax ${version} wordcount`,
-    "words",
-    WORDS,
-    words.theirs,
-    {
-      distinct: words.theirs.counts.length,
-    },
-  );
-
-  const windows = await sideBySide(
-    "windows",
-    () => runnelWindows(events),
-    () => bytewax<WindowCounts>("windows", events, dir),
-    windowsDiffer,
-  );
-  const runnelEvents = report("runnel windows", "events", EVENTS, windows.ours, {
-    windows: windows.ours.rows.length,
-    late: windows.ours.late,
-  });
-  const bytewaxEvents = report(
-    `bytewax ${version} windows`,
-    "events",
-    EVENTS,
-    windows.theirs,
-    {
-      windows: windows.theirs.rows.length,
-      late: windows.theirs.late,
-    },
+  const words = await sideBySide("wordcount", {
+    runnel: () => runnelWordcount(text),
+    bytewax: () => bytewax("wordcount", text, dir),
+  }, wordsDiffer);
+  const wordRates = Object.fromEntries(
+    Object.entries(words).map(([name, timed]) => [
+      name,
+      report(`${name === "runnel" ? "runnel" : bw} wordcount`, "words", WORDS, timed, {
+        distinct: timed.counts.length,
+      }),
+    ]),
   );
 
+  const windowed = await sideBySide("windows", {
+    runnel: () => runnelWindows(events),
+    bytewax: () => bytewax("windows", events, dir),
+  }, windowsDiffer);
+  const windowRates = Object.fromEntries(
+    Object.entries(windowed).map(([name, timed]) => [
+      name,
+      report(`${name === "runnel" ? "runnel" : bw} windows`, "events", EVENTS, timed, {
+        windows: timed.rows.length,
+        late: timed.late,
+      }),
+    ]),
+  );
+
+  // Two workers: runnel on 2 Worker threads, Bytewax on 2 threads of one
+  // process (-w 2) and on 2 processes (-p 2), each from the directories.
+  const labels: Record<string, string> = {
+    runnel: "runnel -w 2",
+    bytewax: `${bw} -w 2`,
+    bytewaxProcesses: `${bw} -p 2`,
+  };
+  const words2 = await sideBySide("wordcount on 2 workers", {
+    runnel: () => runnelThreads("wordcount", textParts, prefix("wordcount")),
+    bytewax: () => bytewaxThreads("wordcount", textParts, prefix("wordcount")),
+    bytewaxProcesses: () => bytewaxProcesses("wordcount", textParts, prefix("wordcount")),
+  }, wordsDiffer);
+  const wordRates2 = Object.fromEntries(
+    Object.entries(words2).map(([name, timed]) => {
+      const rate = WORDS / timed.seconds;
+      const side = name === "runnel" ? "runnel" : "bytewax";
+      return [
+        name,
+        report(`${labels[name]} wordcount`, "words", WORDS, timed, {
+          distinct: timed.counts.length,
+          vs_1_worker: +(rate / wordRates[side]!).toFixed(2),
+        }),
+      ];
+    }),
+  );
+
+  const windowed2 = await sideBySide("windows on 2 workers", {
+    runnel: () => runnelThreads("windows", eventParts, prefix("windows")),
+    bytewax: () => bytewaxThreads("windows", eventParts, prefix("windows")),
+    bytewaxProcesses: () => bytewaxProcesses("windows", eventParts, prefix("windows")),
+  }, windowsDiffer);
+  const windowRates2 = Object.fromEntries(
+    Object.entries(windowed2).map(([name, timed]) => {
+      const rate = EVENTS / timed.seconds;
+      const side = name === "runnel" ? "runnel" : "bytewax";
+      return [
+        name,
+        report(`${labels[name]} windows`, "events", EVENTS, timed, {
+          windows: timed.rows.length,
+          late: timed.late,
+          vs_1_worker: +(rate / windowRates[side]!).toFixed(2),
+        }),
+      ];
+    }),
+  );
+
+  // The windows of one worker and of two must agree too: the split into two
+  // files keeps each key's order, so the same events are late.
+  const difference = windowsDiffer(windowed.runnel!, windowed2.runnel!);
+  if (difference !== undefined) throw new Error(`runnel -w 1 and -w 2 disagree: ${difference}`);
+
+  const ratio = (a: number, b: number) => +(a / b).toFixed(2);
   console.log(JSON.stringify({
     bench: "bytewax",
-    wordcount_ratio: +(runnelWords / bytewaxWords).toFixed(2),
-    windows_ratio: +(runnelEvents / bytewaxEvents).toFixed(2),
+    wordcount_ratio: ratio(wordRates.runnel!, wordRates.bytewax!),
+    windows_ratio: ratio(windowRates.runnel!, windowRates.bytewax!),
+    wordcount_ratio_w2: ratio(wordRates2.runnel!, wordRates2.bytewax!),
+    windows_ratio_w2: ratio(windowRates2.runnel!, windowRates2.bytewax!),
+    wordcount_ratio_p2: ratio(wordRates2.runnel!, wordRates2.bytewaxProcesses!),
+    windows_ratio_p2: ratio(windowRates2.runnel!, windowRates2.bytewaxProcesses!),
   }));
 } finally {
   await Deno.remove(dir, { recursive: true });
