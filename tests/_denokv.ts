@@ -135,3 +135,28 @@ export async function startDenokv(): Promise<Denokv> {
   }
   return { url, token, output: () => output, stop };
 }
+
+/** The variable the servers' clients read their access token from. */
+export const TOKEN = "DENO_KV_ACCESS_TOKEN";
+
+/** Runs `fn` with `token` in the environment (children inherit it). */
+export async function withToken(token: string, fn: () => Promise<void>): Promise<void> {
+  const before = process.env[TOKEN];
+  process.env[TOKEN] = token;
+  try {
+    await fn();
+  } finally {
+    if (before === undefined) delete process.env[TOKEN];
+    else process.env[TOKEN] = before;
+  }
+}
+
+/** Runs `fn` with a fresh server whose token is in the environment. */
+export async function withDenokv(fn: (server: Denokv) => Promise<void>): Promise<void> {
+  const server = await startDenokv();
+  try {
+    await withToken(server.token, () => fn(server));
+  } finally {
+    await server.stop();
+  }
+}

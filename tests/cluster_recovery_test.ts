@@ -8,7 +8,6 @@
 // real one (see _denokv.ts) is restarted through and stopped under a cluster.
 import assert from "node:assert/strict";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import process from "node:process";
 import { Dataflow, run } from "../mod.ts";
 import { main } from "../cli.ts";
 import { inspectRecovery, KvRecoveryStore } from "../recovery.ts";
@@ -18,7 +17,7 @@ import { settle } from "./_helpers.ts";
 import { type SpawnedModule, spawnModule, withTempDir } from "./_runtime.ts";
 import { loopbackAddresses } from "../src/runtime/exchange/tcp/_test_cluster.ts";
 import { formatAddress } from "../src/runtime/exchange/tcp/cluster.ts";
-import { denokvTest, startDenokv } from "./_denokv.ts";
+import { denokvTest, withDenokv } from "./_denokv.ts";
 
 const FLOWS = "tests/fixtures/recovery/threaded_flows.ts";
 // Bounds on a busy machine: a hang fails the test instead of stalling it.
@@ -299,11 +298,8 @@ Deno.test("cluster recovery: runnel run refuses a local recovery directory when 
 denokvTest(
   "cluster recovery: a cluster over a denokv URL, killed with SIGKILL on 2 processes and finished on 3, writes the file of one process never stopped",
   async () => {
-    const server = await startDenokv();
-    const before = process.env.DENO_KV_ACCESS_TOKEN;
-    // This test's store and every process of the cluster read the token from there.
-    process.env.DENO_KV_ACCESS_TOKEN = server.token;
-    try {
+    // This test's store and every process of the cluster read the token from the environment.
+    await withDenokv(async (server) => {
       await withTempDir(async (dir) => {
         await writeFile(`${dir}/in.txt`, INPUT);
         await KvRecoveryStore.init(server.url, 1);
@@ -330,21 +326,14 @@ denokvTest(
         const { executions } = await inspectRecovery(server.url);
         assert.deepEqual(executions.map((e) => e.resumedFrom), [0, killedAt]);
       });
-    } finally {
-      if (before === undefined) delete process.env.DENO_KV_ACCESS_TOKEN;
-      else process.env.DENO_KV_ACCESS_TOKEN = before;
-      await server.stop();
-    }
+    });
   },
 );
 
 denokvTest(
   "cluster recovery: the denokv server stopped under a cluster run stops every process with exit 1, naming its URL",
   async () => {
-    const server = await startDenokv();
-    const before = process.env.DENO_KV_ACCESS_TOKEN;
-    process.env.DENO_KV_ACCESS_TOKEN = server.token;
-    try {
+    await withDenokv(async (server) => {
       await withTempDir(async (dir) => {
         await writeFile(`${dir}/in.txt`, INPUT);
         await writeFile(`${dir}/stop`, "");
@@ -362,10 +351,6 @@ denokvTest(
           assert.ok(end.stderr.includes(server.url), `process ${i}: ${end.stderr}`);
         }
       });
-    } finally {
-      if (before === undefined) delete process.env.DENO_KV_ACCESS_TOKEN;
-      else process.env.DENO_KV_ACCESS_TOKEN = before;
-      await server.stop();
-    }
+    });
   },
 );

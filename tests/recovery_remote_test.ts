@@ -9,34 +9,10 @@ import process from "node:process";
 import { KvRecoveryStore, RecoveryStoreError } from "../src/runtime/recovery/kv_store.ts";
 import { openRemoteKv } from "../src/runtime/recovery/_remote.ts";
 import { decodeValue, encodeValue } from "../src/runtime/exchange/codec.ts";
-import { type Denokv, denokvTest, startDenokv } from "./_denokv.ts";
+import { denokvTest, TOKEN, withDenokv, withToken } from "./_denokv.ts";
 import { FIXTURES, runCli, startCli } from "./_recovery_cli.ts";
 import { withTempDir } from "./_runtime.ts";
 import { wordcountInput } from "./_recovery_crash.ts";
-
-const TOKEN = "DENO_KV_ACCESS_TOKEN";
-
-/** Runs `fn` with `token` in the environment (children inherit it). */
-async function withToken(token: string, fn: () => Promise<void>): Promise<void> {
-  const before = process.env[TOKEN];
-  process.env[TOKEN] = token;
-  try {
-    await fn();
-  } finally {
-    if (before === undefined) delete process.env[TOKEN];
-    else process.env[TOKEN] = before;
-  }
-}
-
-/** Runs `fn` with a fresh server whose token is in the environment. */
-async function withDenokv(fn: (server: Denokv) => Promise<void>): Promise<void> {
-  const server = await startDenokv();
-  try {
-    await withToken(server.token, () => fn(server));
-  } finally {
-    await server.stop();
-  }
-}
 
 denokvTest(
   "a recovery store on a denokv server: init, write, commit and resume through its URL",
