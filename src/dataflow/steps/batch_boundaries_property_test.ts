@@ -86,7 +86,9 @@ Deno.test("join() in every mode gives the reference join's rows per key, whateve
   // One input, split by side: a pause ends a batch at every change of side,
   // and its timer lets the run finish what it holds first, so the join takes
   // the items in input order and only the batch size varies. (Without the
-  // wait, the branch's two outputs may reach the join in either order.)
+  // wait, the branch's two outputs may reach the join in either order.) The
+  // wait is real time: 1 ms proved too short once, on a machine loaded enough
+  // that the run had not finished a batch when the timer fired.
   await fc.assert(
     fc.asyncProperty(
       runs,
@@ -94,7 +96,7 @@ Deno.test("join() in every mode gives the reference join's rows per key, whateve
       fc.integer({ min: 1, max: 7 }),
       async (parts, { insertMode, emitMode }, batchSize) => {
         const items: ([Side, string, string] | TestingMarker)[] = [];
-        for (const part of parts) items.push(...part, TestingSource.PAUSE(1));
+        for (const part of parts) items.push(...part, TestingSource.PAUSE(5));
         const rows = await outputOf<[Side, string, string], Row>(items, (up) => {
           const { trues, falses } = up.branch("side", ([side]) => side === 0);
           const left: KeyedStream<string> = trues.map("l", ([, k, v]) => [k, v]);
