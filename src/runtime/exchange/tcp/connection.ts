@@ -286,20 +286,25 @@ export class TcpConnection {
    * @returns How the connection ended.
    */
   async close(timeoutMs = 5_000): Promise<ConnectionEnd> {
-    if (!this.#ended && !this.#goodbyeSent) {
-      this.#goodbyeSent = true;
-      this.#schedule();
-      await this.#flushed.promise;
-      if (this.#goodbyeReceived) this.#framed.socket.close();
-    }
-    if (!this.#ended) {
-      const stop = new AbortController();
-      await Promise.race([
-        this.#end.promise,
-        this.#time.sleepUntil(this.#time.now() + timeoutMs, stop.signal).catch(() => {}),
-      ]);
+    // One bound for the whole goodbye: writing it may wait for ever on a
+    // peer that stopped reading (its socket buffers full), and a process
+    // closing its connections must still end.
+    const stop = new AbortController();
+    const timeout = this.#time.sleepUntil(this.#time.now() + timeoutMs, stop.signal)
+      .catch(() => {});
+    try {
+      if (!this.#ended && !this.#goodbyeSent) {
+        this.#goodbyeSent = true;
+        this.#schedule();
+        await Promise.race([this.#flushed.promise, timeout]);
+        if (this.#goodbyeReceived) this.#framed.socket.close();
+      }
+      if (!this.#ended) {
+        await Promise.race([this.#end.promise, timeout]);
+        this.#finish({ goodbye: this.#goodbyeReceived });
+      }
+    } finally {
       stop.abort();
-      this.#finish({ goodbye: this.#goodbyeReceived });
     }
     return this.#end.promise;
   }

@@ -3,7 +3,9 @@ import { Barrier, isBatch, StreamStatus, Watermark } from "../../message.ts";
 import { CHANNEL_CREDIT } from "../channel.ts";
 import { decodeBatch, encodeBatch, UnencodableItemError } from "../codec.ts";
 import { PeerLostError } from "./connection.ts";
-import { collect, eventually, openClusters, sleep } from "./_test_cluster.ts";
+import { collect, eventually, freePort, openClusters, sleep } from "./_test_cluster.ts";
+import { openCluster } from "./cluster.ts";
+import { spawnModule } from "../../../../tests/_runtime.ts";
 
 Deno.test("TcpConnection carries batches and control messages of a channel in order", async () => {
   const { clusters: [a, b] } = await openClusters(2);
@@ -282,5 +284,41 @@ Deno.test("TcpConnection hands encoded batches through without decoding them", a
     assert.deepEqual(last.map((bytes) => decodeBatch(bytes)), [[5]]);
   } finally {
     await Promise.all([a!.close(), b!.close()]);
+  }
+});
+
+Deno.test("TcpConnection.close() ends within its timeout when the peer stopped reading and the goodbye cannot be written", async () => {
+  const addresses = [
+    { hostname: "127.0.0.1", port: await freePort() },
+    { hostname: "127.0.0.1", port: await freePort() },
+  ];
+  const list = addresses.map((a) => `${a.hostname}:${a.port}`).join(";");
+  const child = spawnModule(new URL("./_test_peer.ts", import.meta.url), ["1", list]);
+  try {
+    const cluster = await openCluster({
+      addresses,
+      processIndex: 0,
+      workersPerProcess: 1,
+      flowId: "flow",
+      fingerprint: "graph-1",
+      version: "0.1.0",
+      startupTimeoutMs: 60_000,
+    });
+    await eventually(() => child.stdout().includes("connected"), "the child to connect", 60_000);
+    // Stopped, the peer reads nothing: what this side writes fills both
+    // sockets' buffers, and the write of the goodbye cannot finish.
+    child.kill("SIGSTOP");
+    const sender = cluster.channel<string>("x", 0, 1);
+    const big = "x".repeat(64 * 1024);
+    for (let n = 0; n < CHANNEL_CREDIT; n++) {
+      if (sender.sendBatch(Array.from({ length: 64 }, () => big)) !== undefined) break;
+    }
+    const started = Date.now();
+    await cluster.connection(1).close(500);
+    const took = Date.now() - started;
+    assert.ok(took < 5_000, `close() took ${took} ms`);
+  } finally {
+    child.kill("SIGKILL");
+    await child.done;
   }
 });
