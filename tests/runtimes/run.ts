@@ -77,9 +77,11 @@ function command(runtime: Runtime, files: string[]): string[] {
 }
 
 // Bun runs every file it is given in one process. Inside a run of every
-// file, the cluster tests (each starts several runnel processes at once)
-// failed in 3 of 6 CI runs, a process never heard from, while the same files
-// never failed in a run of their own: each runs in a `bun test` of its own.
+// file, a cluster test (each starts several runnel processes at once) failed
+// in 3 of 6 CI runs, while the same files never failed in a run of their
+// own: each runs in a `bun test` of its own. (One cause was found since: a
+// process closing its connections could wait for ever on a peer that
+// stopped reading, on every runtime.)
 const OWN_BUN_RUN = /^tests\/cluster\w*_test\.ts$/;
 
 /** The files of each run of the runtime's test runner, in order. */
