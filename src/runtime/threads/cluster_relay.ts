@@ -143,6 +143,13 @@ export class ClusterRelay {
   readonly #flushed = new Map<number, { left: number; done: Deferred<void> }>();
   readonly #senders = new Map<string, TcpSender>();
   readonly #inbound = new Map<string, Inbound>();
+  // Channels a peer's worker opened to a local worker before this process
+  // made that worker's port (its peers may start sending first): relayed
+  // once the port exists. By "local/remote", as #ports.
+  readonly #early = new Map<
+    string,
+    { connection: TcpConnection; name: string; exchange: string }[]
+  >();
   readonly #toPeers: TcpSender<PeerMessage>[] = [];
   #toFirst: TcpSender<PeerMessage> | undefined;
   readonly #opening = deferred<SharedOpening>();
@@ -233,6 +240,13 @@ export class ClusterRelay {
     }
     flushed.left++;
     own.onmessage = (event: MessageEvent) => this.#fromWorker(local, remote, event.data as Frame);
+    const early = this.#early.get(`${local}/${remote}`);
+    if (early !== undefined) {
+      this.#early.delete(`${local}/${remote}`);
+      for (const { connection, name, exchange } of early) {
+        void this.#relayIn(connection, name, exchange, own, this.#inboundState(name));
+      }
+    }
     return channel.port2;
   }
 
@@ -311,7 +325,13 @@ export class ClusterRelay {
     const from = Number(name.slice(fromAt + 1, toAt));
     const to = Number(name.slice(toAt + 1));
     const port = this.#ports.get(`${to}/${from}`);
-    if (port === undefined) return;
+    if (port === undefined) {
+      // Dropping it would leave the sender waiting for credit for ever.
+      const early = this.#early.get(`${to}/${from}`) ?? [];
+      early.push({ connection, name, exchange });
+      this.#early.set(`${to}/${from}`, early);
+      return;
+    }
     void this.#relayIn(connection, name, exchange, port, this.#inboundState(name));
   }
 

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { assignParts } from "../nodes/input.ts";
-import { assignReachableParts } from "./cluster_relay.ts";
+import { assignReachableParts, ClusterRelay } from "./cluster_relay.ts";
+import { loopbackAddresses, sleep } from "../exchange/tcp/_test_cluster.ts";
+import { decodeBatch, encodeBatch } from "../exchange/codec.ts";
+import type { Frame } from "../exchange/port_channel.ts";
 
 Deno.test("assignReachableParts() deals as one process does when every process lists the same partitions", () => {
   fc.assert(
@@ -48,4 +51,39 @@ Deno.test("assignReachableParts() gives each partition once, to a worker of a pr
     assignReachableParts([["a", "b"], ["b", "c", "d"]], 1),
     [["a"], ["b", "c", "d"]],
   );
+});
+
+Deno.test("ClusterRelay passes on a batch a peer's worker sent before this process made its worker's port", async () => {
+  const addresses = await loopbackAddresses(2);
+  const options = (processIndex: number) => ({
+    addresses,
+    processIndex,
+    version: "0.1.0",
+    heartbeatTimeoutMs: 10_000,
+  });
+  const handlers = { epoch: () => {}, stop: () => {}, report: () => {} };
+  const flow = { id: "flow", fingerprint: "graph" };
+  const [zero, one] = await Promise.all(
+    [0, 1].map((i) => ClusterRelay.open(options(i), flow, 1, handlers)),
+  );
+  try {
+    // Worker 0 (process 0) sends to worker 1 at once; process 1 makes
+    // worker 1's port only once the channel's opening has arrived.
+    const sending = zero!.port(0, 1);
+    const bytes = encodeBatch("x", [["a", 1]], true);
+    sending.postMessage({ type: "batch", exchange: "x", bytes } satisfies Frame);
+    await sleep(300);
+    const receiving = one!.port(1, 0);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = await new Promise<Frame>((resolve, reject) => {
+      receiving.onmessage = (event: MessageEvent) => resolve(event.data as Frame);
+      timer = setTimeout(() => reject(new Error("the batch did not arrive in 10 s")), 10_000);
+    }).finally(() => clearTimeout(timer));
+    assert.equal(frame.type, "batch");
+    assert.deepEqual(decodeBatch((frame as { bytes: Uint8Array }).bytes), [["a", 1]]);
+    sending.close();
+    receiving.close();
+  } finally {
+    await Promise.all([zero!.close(), one!.close()]);
+  }
 });
