@@ -76,22 +76,6 @@ function command(runtime: Runtime, files: string[]): string[] {
   ];
 }
 
-// Bun runs every file it is given in one process. Inside a run of every
-// file, a cluster test (each starts several runnel processes at once) failed
-// in 3 of 6 CI runs, while the same files never failed in a run of their
-// own: each runs in a `bun test` of its own. (One cause was found since: a
-// process closing its connections could wait for ever on a peer that
-// stopped reading, on every runtime.)
-const OWN_BUN_RUN = /^tests\/cluster\w*_test\.ts$/;
-
-/** The files of each run of the runtime's test runner, in order. */
-function runnerGroups(runtime: Runtime, files: string[]): string[][] {
-  if (runtime === "node") return [files]; // node --test runs each file in a process of its own
-  const own = files.filter((file) => OWN_BUN_RUN.test(file));
-  const rest = files.filter((file) => !OWN_BUN_RUN.test(file));
-  return [...(rest.length > 0 ? [rest] : []), ...own.map((file) => [file])];
-}
-
 /** Runs `args`, copying its output through, and returns its exit code and output. */
 async function tee(args: string[]): Promise<{ code: number; output: string }> {
   const child = new Deno.Command(args[0]!, {
@@ -145,27 +129,11 @@ async function main(args: string[]): Promise<number> {
     `${runtime} ${new TextDecoder().decode(version.stdout).trim()}: ${files.length} files`,
   );
 
-  let code = 0;
-  const counts = { passed: 0, failed: 0, skipped: 0 };
-  const runs = runnerGroups(runtime, files);
-  for (const group of runs) {
-    const run = await tee(command(runtime, group));
-    const counted = summary(runtime, run.output);
-    if (counted === undefined) {
-      console.error(`runnel tests: ${runtime} printed no summary for ${group.join(" ")}`);
-      return run.code === 0 ? 1 : run.code;
-    }
-    if (code === 0) code = run.code;
-    counts.passed += counted.passed;
-    counts.failed += counted.failed;
-    counts.skipped += counted.skipped;
-  }
-  if (runs.length > 1 && runtime === "bun") {
-    // The totals of every run, in Bun's own summary format, for CI to read last.
-    console.log(
-      `\nrunnel tests: ${runs.length} runs of bun test, in all:\n ${counts.passed} pass\n ` +
-        `${counts.skipped} skip\n ${counts.failed} fail`,
-    );
+  const { code, output } = await tee(command(runtime, files));
+  const counts = summary(runtime, output);
+  if (counts === undefined) {
+    console.error(`runnel tests: ${runtime} printed no summary`);
+    return code === 0 ? 1 : code;
   }
   if (counts.passed + counts.failed === 0) {
     console.error(`runnel tests: ${runtime} ran no tests`);
