@@ -19,6 +19,7 @@ import { failedWorkerOf } from "../runtime/threads/coordinator.ts";
 import { isStdoutClosed } from "../runtime/platform/stdout_closed.ts";
 import { KvRecoveryStore, RecoveryStoreError } from "../runtime/recovery/kv_store.ts";
 import { recoveryCommand, resolvePath } from "./recovery.ts";
+import { isKvUrl } from "../runtime/recovery/_remote.ts";
 import type { ClusterRunOptions } from "../runtime/threads/cluster_options.ts";
 import { parseClusterArgs } from "../runtime/exchange/tcp/cluster_args.ts";
 
@@ -242,7 +243,7 @@ function checkSharedStore(
     short: "r",
     env: "RUNNEL_RECOVERY_DIRECTORY",
   });
-  if (dir === undefined || /^https?:\/\//i.test(dir.value)) return;
+  if (dir === undefined || isKvUrl(dir.value)) return;
   const hosts = new Set(cluster.addresses.map(({ hostname }) => hostOf(hostname)));
   if (hosts.size > 1) {
     throw new CliError(
