@@ -3,7 +3,7 @@
 // which would make these tests slow; a child started with `run` does not).
 import assert from "node:assert/strict";
 import { readdir, readFile, stat } from "node:fs/promises";
-import { run } from "../mod.ts";
+import { Dataflow, run } from "../mod.ts";
 import { everything } from "./fixtures/threads/flows.ts";
 import { exitOf, REPO, startCli, waitForOutput } from "./_cli_process.ts";
 import { settle } from "./_helpers.ts";
@@ -108,6 +108,54 @@ Deno.test("threads: Workers that build another graph than the caller's flow are 
     // Nothing ran: no output was written.
     assert.deepEqual(await readdir(dir), ["in"]);
   });
+});
+
+Deno.test("threads: Workers that do not build the flow within startupTimeout fail the run, named, and every Worker ends", async () => {
+  await withTempDir(async (dir) => {
+    const started = Date.now();
+    const { stdout, stderr } = await runModule(`${REPO}tests/fixtures/threads/api_main.ts`, [
+      "stuck",
+      dir,
+    ]);
+    assert.equal(stderr, "");
+    const { message, isStepError, worker } = JSON.parse(stdout);
+    assert.equal(isStepError, false);
+    assert.equal(worker, null);
+    assert.match(
+      message,
+      /^Cannot run flow "f" on 3 workers: workers (\d), (\d) did not build the flow from file:.*flows\.ts within 1 s; a flow module must build its flow without waiting for ever \(the startup timeout is options\.startupTimeout, or runnel run --startup-timeout\)$/,
+    );
+    // Nothing ran, and the process ended (the stuck Workers were ended too).
+    assert.deepEqual(await readdir(dir), ["first"]);
+    assert.ok(Date.now() - started < 30_000);
+  });
+});
+
+Deno.test("threads: runnel run --startup-timeout and a bad startupTimeout are refused with the setting named", async () => {
+  const cli = startCli([
+    "run",
+    `${FLOWS}:failing("/nonexistent")`,
+    "-w",
+    "2",
+    "--startup-timeout",
+    "soon",
+  ]);
+  const { code, stderr } = await exitOf(cli);
+  assert.match(
+    stderr,
+    /^runnel: --startup-timeout must be a positive number of seconds, got "soon"/,
+  );
+  assert.equal(code, 2);
+  const flow = new Dataflow("f");
+  flow.input("inp", [1]).output("out", { build: () => ({ writeBatch() {} }) });
+  await assert.rejects(
+    run(flow, { startupTimeout: 0 }),
+    {
+      name: "RangeError",
+      message:
+        /^Cannot run flow: startupTimeout must be positive milliseconds up to 2147483647, got 0$/,
+    },
+  );
 });
 
 Deno.test("threads: Ctrl-C stops runnel run -w 4, closes every sink with the file flushed, exit 130", async () => {

@@ -80,7 +80,9 @@ Options:
                                    env RUNNEL_ADDRESSES
       --cluster-secret SECRET      peers prove they know it (never sent)
                                    env RUNNEL_CLUSTER_SECRET
-      --startup-timeout SECONDS    wait this long for every peer, default 30
+      --startup-timeout SECONDS    wait this long for every peer, default 30,
+                                   and for each Worker thread to build the
+                                   flow, default 60
       --heartbeat-timeout SECONDS  a silent peer is lost after this, default 10
   -p, --processes P                start P local processes of this cluster on
                                    free loopback ports and supervise them

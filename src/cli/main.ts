@@ -139,7 +139,9 @@ async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
     const { launchLocalCluster } = await import("./launcher.ts");
     return await launchLocalCluster(args, Number(processes), io);
   }
-  const cluster = clusterSettings(options, io);
+  // For the cluster's peers to connect, and for every Worker thread to build the flow.
+  const startupTimeout = secondsSetting(options, io, "startup-timeout", "RUNNEL_STARTUP_TIMEOUT");
+  const cluster = clusterSettings(options, io, startupTimeout);
   if (cluster !== undefined) {
     checkSharedStore(cluster, options, io);
     // Process 0 alone starts the store over: it opens it, the others join what it opened.
@@ -157,6 +159,7 @@ async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
       module: { url: moduleUrl(module, io.cwd()), export: exportName, args: factoryArgs },
       store,
       cluster,
+      startupTimeout,
     }, io);
   } finally {
     // The run closes the store it opened; closing again is harmless.
@@ -190,6 +193,7 @@ function secondsSetting(
 function clusterSettings(
   options: Map<string, string | true>,
   io: CliIo,
+  startupTimeoutMs: number | undefined,
 ): ClusterRunOptions | undefined {
   const flag = (name: string) => {
     const value = options.get(name);
@@ -212,7 +216,7 @@ function clusterSettings(
     addresses: parsed.addresses,
     processIndex: parsed.processIndex,
     secret: secret === "" ? undefined : secret,
-    startupTimeoutMs: secondsSetting(options, io, "startup-timeout", "RUNNEL_STARTUP_TIMEOUT"),
+    startupTimeoutMs,
     heartbeatTimeoutMs: secondsSetting(
       options,
       io,
@@ -319,6 +323,7 @@ async function runFlow(
     module: FlowModule;
     store?: KvRecoveryStore;
     cluster?: ClusterRunOptions | undefined;
+    startupTimeout?: number | undefined;
   },
   io: CliIo,
 ): Promise<number> {
@@ -343,6 +348,7 @@ async function runFlow(
       module: settings.module,
       recovery: settings.store === undefined ? undefined : { store: settings.store },
       ...(settings.cluster === undefined ? {} : { cluster: settings.cluster }),
+      ...(settings.startupTimeout === undefined ? {} : { startupTimeout: settings.startupTimeout }),
     });
   } catch (error) {
     // Our reader has gone (`| head`): the run is over, quietly, as for Unix tools.

@@ -165,6 +165,14 @@ export interface RunOptions {
    * with other threads. Ignored with one worker.
    */
   module?: string | URL | FlowModule;
+  /**
+   * Milliseconds every Worker thread (with `module`) gets to import the
+   * module and build the flow; 60,000 by default. A Worker still building
+   * then fails the run, naming it: a module that waits at its top level for
+   * something that never comes cannot hold the run (or, in a cluster, every
+   * process) for ever. Raise it for a module that loads something slow.
+   */
+  startupTimeout?: number;
   /** Counts items in and out per step and worker into this {@linkcode RunStats}. */
   stats?: RunStats;
   /**
@@ -191,6 +199,8 @@ export interface RunOptions {
 }
 
 const DEFAULT_EPOCH_INTERVAL_MS = 10_000;
+// A longer timer fires at once.
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 // Kept on globalThis under a registered symbol, so that a command line from
 // one copy of runnel sees runs started by a module importing another copy.
@@ -220,6 +230,12 @@ function workerContext(
   const epochInterval = options.epochInterval ?? DEFAULT_EPOCH_INTERVAL_MS;
   if (!(epochInterval > 0)) {
     throw new RangeError(`Cannot run flow: epochInterval must be positive, got ${epochInterval}`);
+  }
+  const startup = options.startupTimeout;
+  if (startup !== undefined && !(startup > 0 && startup <= MAX_TIMER_MS)) {
+    throw new RangeError(
+      `Cannot run flow: startupTimeout must be positive milliseconds up to ${MAX_TIMER_MS}, got ${startup}`,
+    );
   }
   return {
     workerIndex: 0,
@@ -414,6 +430,7 @@ async function runThreaded(flow: Dataflow, workers: number, options: RunOptions)
       drainSignal: options.drainSignal,
       stats: options.stats,
       recovery: opener,
+      ...(options.startupTimeout === undefined ? {} : { startupTimeout: options.startupTimeout }),
       ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
     });
     completed = true;

@@ -39,6 +39,9 @@ import { ClusterRelay } from "./cluster_relay.ts";
 /** How long stopping Workers get to close their sinks before they are ended. */
 export const STOP_GRACE_MS = 5_000;
 
+/** How long every Worker gets to import the flow module and build the flow, by default. */
+export const STARTUP_TIMEOUT_MS = 60_000;
+
 // The worker each error came from, for messages such as the CLI's.
 const failedWorkers = new WeakMap<object, number>();
 
@@ -210,6 +213,7 @@ export const runOnThreads: RunOnThreads = async function runOnThreads(
   const onDrain = () => broadcast({ type: "drain" });
   let ticker: EpochTicker | undefined;
   const graceTimer = new AbortController();
+  let startup: ReturnType<typeof setTimeout> | undefined;
   let base = 0;
   let total = count;
   try {
@@ -299,7 +303,25 @@ export const runOnThreads: RunOnThreads = async function runOnThreads(
     if (options.drainSignal?.aborted) onDrain();
     else options.drainSignal?.addEventListener("abort", onDrain, { once: true });
 
+    // A module that waits for ever at its top level (or a Worker that never
+    // starts) would otherwise hold the run, and in a cluster every process.
+    const timeout = options.startupTimeout ?? STARTUP_TIMEOUT_MS;
+    startup = setTimeout(() => {
+      const late = readied.flatMap((ready, w) => ready ? [] : [base + w]);
+      fail(
+        undefined,
+        new Error(
+          `Cannot run flow "${flow.id}" on ${count} workers: ${
+            late.length === 1 ? "worker" : "workers"
+          } ${late.join(", ")} did not build the flow from ${module.url} within ${
+            timeout / 1000
+          } s; a flow module must build its flow without waiting for ever (the startup ` +
+            "timeout is options.startupTimeout, or runnel run --startup-timeout)",
+        ),
+      );
+    }, timeout);
     await allReady.promise;
+    clearTimeout(startup);
     if (!stopping) {
       broadcast({ type: "start" });
       // Process 0 of a cluster decides the epochs of every process.
@@ -326,6 +348,7 @@ export const runOnThreads: RunOnThreads = async function runOnThreads(
       ),
     ]);
   } finally {
+    clearTimeout(startup);
     ticker?.stop();
     graceTimer.abort();
     options.signal?.removeEventListener("abort", onAbort);

@@ -32,6 +32,8 @@ export interface ThreadedRunOptions {
   readonly recovery?: ThreadedRecoveryOpener;
   /** Milliseconds the Workers get to stop (close their sinks) before they are ended. */
   readonly gracePeriod?: number;
+  /** Milliseconds every Worker gets to build the flow before the run fails. */
+  readonly startupTimeout?: number;
   /** The cluster this process belongs to, for a run over several processes. */
   readonly cluster?: ClusterRunOptions;
 }
