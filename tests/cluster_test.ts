@@ -264,6 +264,30 @@ Deno.test("cluster: Ctrl-C reaches every process of runnel run -p 2 -w 2 once: e
   });
 });
 
+Deno.test("cluster: Ctrl-C on one hand-started process stops every process: sinks closed, the others say why, exit 130", async () => {
+  await withTempDir(async (dir) => {
+    const { clis } = await startCluster(`${FLOWS}:endless(${JSON.stringify(dir)})`, 3);
+    await waitForWorkers(dir, [0, 1, 2], clis);
+    clis[1]!.kill("SIGINT");
+    const ends = await Promise.all(clis.map((cli) => exitOf(cli)));
+    assert.deepEqual(ends.map((end) => end.code), [130, 130, 130], JSON.stringify(ends));
+    assert.equal(
+      ends[1]!.stderr,
+      "runnel: interrupted; closing sinks (Ctrl-C again to quit at once)\n",
+    );
+    for (const i of [0, 2]) {
+      assert.equal(
+        ends[i]!.stderr,
+        "runnel: stopped: cluster process 1 was interrupted (SIGINT); sinks closed\n",
+      );
+    }
+    assert.deepEqual(
+      (await readdir(dir)).filter((n) => n.startsWith("closed")).sort(),
+      ["closed-0", "closed-1", "closed-2"],
+    );
+  });
+});
+
 Deno.test("cluster: runnel run refuses bad cluster flags before loading the flow, exit 2", async () => {
   const cases: [string[], Record<string, string>, string][] = [
     [["-i", "1"], {}, 'Cannot join a cluster: -i is "1" but no addresses were given'],

@@ -314,6 +314,35 @@ function stopNotice(signal: StopSignal, flushing: boolean): string {
     : `runnel: ${signal} received; ${closing} (a second signal quits at once)\n`;
 }
 
+const INTERRUPTED = "Interrupted";
+
+/**
+ * What a signal stops the run with: marked by its name, with the signal as
+ * its cause, so that the other processes of a cluster, stopped with it, can
+ * tell an interruption from a failure.
+ */
+function interruptedBy(signal: StopSignal, processIndex: number | undefined): Error {
+  const who = processIndex === undefined ? "the run" : `cluster process ${processIndex}`;
+  const error = new Error(`${who} was interrupted (${signal})`, { cause: signal });
+  error.name = INTERRUPTED;
+  return error;
+}
+
+/**
+ * The error made by {@linkcode interruptedBy}, here or on another process
+ * (whose stop arrives with it as the cause), and its signal.
+ */
+function interruptionOf(error: unknown): { message: string; signal: StopSignal } | undefined {
+  for (let depth = 0; error instanceof Error && depth < 4; depth++, error = error.cause) {
+    const signal = error.cause;
+    if (
+      error.name === INTERRUPTED && typeof signal === "string" &&
+      Object.hasOwn(SIGNAL_EXIT_CODES, signal)
+    ) return { message: error.message, signal: signal as StopSignal };
+  }
+  return undefined;
+}
+
 async function runFlow(
   flow: Dataflow,
   settings: {
@@ -329,7 +358,6 @@ async function runFlow(
 ): Promise<number> {
   const controller = new AbortController();
   const drain = new AbortController();
-  const interruption = new Error("Interrupted by a signal");
   let stoppedBy: StopSignal | undefined;
   const stopListening = io.onInterrupt((signal) => {
     stoppedBy = signal;
@@ -337,7 +365,7 @@ async function runFlow(
     stopListening();
     void io.stderr(stopNotice(signal, settings.flushOnInterrupt));
     if (settings.flushOnInterrupt) drain.abort();
-    else controller.abort(interruption);
+    else controller.abort(interruptedBy(signal, settings.cluster?.processIndex));
   });
   try {
     await run(flow, {
@@ -353,10 +381,18 @@ async function runFlow(
   } catch (error) {
     // Our reader has gone (`| head`): the run is over, quietly, as for Unix tools.
     if (isStdoutClosed(error)) return stoppedBy === undefined ? 0 : SIGNAL_EXIT_CODES[stoppedBy];
+    const interrupted = interruptionOf(error);
+    if (interrupted !== undefined) {
+      // Stopped by our signal, or by another cluster process's: not a failure.
+      if (stoppedBy === undefined) {
+        await io.stderr(`runnel: stopped: ${interrupted.message}; sinks closed\n`);
+      }
+      return SIGNAL_EXIT_CODES[stoppedBy ?? interrupted.signal];
+    }
     if (error instanceof RecoveryStoreError) {
       // The recovery directory is at fault, not the flow: its message names the file.
       await io.stderr(`runnel: ${error.message}\n`);
-    } else if (!(stoppedBy !== undefined && error === interruption)) {
+    } else {
       const worker = failedWorkerOf(error);
       const where = worker === undefined ? "" : ` on worker ${worker}`;
       await io.stderr(`runnel: flow failed${where}: ${oneLine(error)}\n`);

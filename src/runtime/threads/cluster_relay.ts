@@ -387,6 +387,7 @@ export class ClusterRelay {
                   `Cluster process ${connection.peerIndex} at ${connection.address} failed: ${
                     error instanceof Error ? error.message : String(error)
                   }`,
+                  { cause: error },
                 ),
               );
               break;
