@@ -2,37 +2,14 @@ import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import fc from "fast-check";
 import { Dataflow, EventClock, iterate, run, StepError, TumblingWindower } from "../../mod.ts";
-import type { FixedPartitionedSource, StatefulSourcePartition } from "../dataflow/inputs.ts";
 import type { KeyedStream, Stream } from "../dataflow/stream.ts";
 import { DirSource, FileSink } from "../../connectors/mod.ts";
 import { TestingSink, TestingTime } from "../../connectors/testing.ts";
 import { withTempDir } from "../../tests/_runtime.ts";
+import { Partitioned } from "../../tests/_partitioned.ts";
 
 const WORKERS = [1, 2, 4, 7];
 const T0 = Date.UTC(2024, 0, 1);
-
-/** A fixed-partitioned source over named arrays, counting each partition's builds. */
-class Partitioned<T> implements FixedPartitionedSource<T, number> {
-  readonly builds = new Map<string, number>();
-  constructor(readonly parts: Record<string, readonly T[]>, readonly batchSize = 2) {}
-  listParts(): string[] {
-    return Object.keys(this.parts);
-  }
-  buildPart(_stepId: string, part: string): StatefulSourcePartition<T, number> {
-    this.builds.set(part, (this.builds.get(part) ?? 0) + 1);
-    const items = this.parts[part]!;
-    let next = 0;
-    return {
-      nextBatch: () => {
-        if (next >= items.length) return null;
-        const batch = items.slice(next, next + this.batchSize);
-        next += batch.length;
-        return batch;
-      },
-      snapshot: () => next,
-    };
-  }
-}
 
 const sorted = (items: readonly unknown[]): string[] => items.map((i) => JSON.stringify(i)).sort();
 
