@@ -82,6 +82,38 @@ export async function pump(
 }
 
 /**
+ * A worker's senders into its exchanges, one {@linkcode pump} per exchange,
+ * each started when the worker starts reading what the exchange delivers to it.
+ */
+export class Pumps {
+  readonly #started: Promise<void>[] = [];
+
+  /**
+   * What a worker receives from `receiving` (merged), sending `input` into
+   * `sending` from the moment it starts reading: the exchange is on its path.
+   */
+  join(
+    input: MessageStream,
+    router: () => Router | Promise<Router>,
+    sending: readonly Channel[],
+    receiving: readonly MessageStream[],
+  ): MessageStream {
+    const started = this.#started;
+    return {
+      [Symbol.asyncIterator]() {
+        started.push(pump(input, router, sending));
+        return mergeMessages(receiving);
+      },
+    };
+  }
+
+  /** Resolves once every sender that started has stopped; a pump never rejects. */
+  async settled(): Promise<void> {
+    await Promise.all(this.#started);
+  }
+}
+
+/**
  * The in-process transport: `workerCount` logical workers on this thread,
  * with an {@linkcode InProcessChannel} from every worker to every worker per
  * exchange. Items are handed over by reference, not encoded.
@@ -90,7 +122,7 @@ export class InProcessExchanges implements Exchanges {
   readonly #workerCount: number;
   readonly #signal: AbortSignal;
   readonly #exchanges = new Map<string, InProcessChannel[][]>();
-  readonly #pumps: Promise<void>[] = [];
+  readonly #pumps = new Pumps();
 
   /**
    * @param workerCount How many workers run.
@@ -131,19 +163,11 @@ export class InProcessExchanges implements Exchanges {
   ): MessageStream {
     const channels = this.#channels(id);
     const receiving = channels.map((row) => row[workerIndex]!.receive());
-    const sending = channels[workerIndex]!;
-    const pumps = this.#pumps;
-    return {
-      [Symbol.asyncIterator]() {
-        // This worker starts sending when it starts receiving: the exchange is on its path.
-        pumps.push(pump(input, router, sending));
-        return mergeMessages(receiving);
-      },
-    };
+    return this.#pumps.join(input, router, channels[workerIndex]!, receiving);
   }
 
   /** Resolves once every sender that started has stopped; a pump never rejects. */
-  async settled(): Promise<void> {
-    await Promise.all(this.#pumps);
+  settled(): Promise<void> {
+    return this.#pumps.settled();
   }
 }

@@ -28,7 +28,6 @@
 
 import { deferred } from "../_async.ts";
 import { scheduleTask } from "../_task_turn.ts";
-import { mergeMessages } from "../merge_messages.ts";
 import {
   Barrier,
   type Control,
@@ -40,7 +39,7 @@ import {
 import { type Channel, COALESCE_LIMIT, InProcessChannel } from "./channel.ts";
 import { decodeBatch, encodeBatch } from "./codec.ts";
 import { decodeError, type EncodedError, encodeError } from "./error_codec.ts";
-import { type Exchanges, pump } from "./exchanges.ts";
+import { type Exchanges, Pumps } from "./exchanges.ts";
 import type { Router } from "./routes.ts";
 
 /** A control message as data: a barrier's epoch, a watermark's time, or an idle status. */
@@ -406,7 +405,7 @@ export class LinkExchanges implements Exchanges {
   readonly #senders = new Map<string, LinkSender>();
   readonly #receivers = new Map<string, LinkReceiver>();
   readonly #own = new Map<string, InProcessChannel>();
-  readonly #pumps: Promise<void>[] = [];
+  readonly #pumps = new Pumps();
 
   /**
    * @param workerIndex This worker.
@@ -471,17 +470,11 @@ export class LinkExchanges implements Exchanges {
     const receiving = this.#links.map((link, peer) =>
       link === undefined ? own.receive() : this.#receiver(peer, id).receive()
     );
-    const pumps = this.#pumps;
-    return {
-      [Symbol.asyncIterator]() {
-        pumps.push(pump(input, router, sending));
-        return mergeMessages(receiving);
-      },
-    };
+    return this.#pumps.join(input, router, sending, receiving);
   }
 
   /** Resolves once every sender that started has stopped; a pump never rejects. */
-  async settled(): Promise<void> {
-    await Promise.all(this.#pumps);
+  settled(): Promise<void> {
+    return this.#pumps.settled();
   }
 }
