@@ -7,7 +7,8 @@
 
 import { type SocketAddress, sockets } from "../../platform/socket.ts";
 import type { Message, MessageStream } from "../../message.ts";
-import { type Cluster, type ClusterOptions, openCluster } from "./cluster.ts";
+import { type Cluster, type ClusterOptions, formatAddress, openCluster } from "./cluster.ts";
+import { type SpawnedModule, spawnModule } from "../../../../tests/_runtime.ts";
 
 // Below the ports the system hands out for outgoing connections (32768 and
 // up on Linux, 49152 and up elsewhere): a port chosen by listening on port 0
@@ -99,5 +100,45 @@ export async function eventually(
   while (!condition()) {
     if (Date.now() > until) throw new Error(`Timed out waiting for ${what}`);
     await sleep(5);
+  }
+}
+
+/**
+ * Runs `test` with process 0 of a two-process cluster opened in this test
+ * process and process 1 a real child process (`_test_peer.ts`), once the
+ * child said it connected. Afterwards the cluster is aborted and the child
+ * killed, unless the test ended it already.
+ */
+export async function withChildPeer(
+  test: (cluster: Cluster, child: SpawnedModule, addresses: SocketAddress[]) => Promise<void>,
+): Promise<void> {
+  const addresses = await loopbackAddresses(2);
+  const child = spawnModule(new URL("./_test_peer.ts", import.meta.url), [
+    "1",
+    addresses.map(formatAddress).join(";"),
+  ]);
+  try {
+    const cluster = await openCluster({
+      addresses,
+      processIndex: 0,
+      workersPerProcess: 1,
+      flowId: "flow",
+      fingerprint: "graph-1",
+      version: "0.1.0",
+      startupTimeoutMs: 60_000,
+    });
+    try {
+      await eventually(() => child.stdout().includes("connected"), "the child to connect", 60_000);
+      await test(cluster, child, addresses);
+    } finally {
+      cluster.abort(new Error("test over"));
+    }
+  } finally {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // The test ended it already.
+    }
+    await child.done;
   }
 }

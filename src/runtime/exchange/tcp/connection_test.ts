@@ -3,9 +3,7 @@ import { Barrier, isBatch, StreamStatus, Watermark } from "../../message.ts";
 import { CHANNEL_CREDIT } from "../channel.ts";
 import { decodeBatch, encodeBatch, UnencodableItemError } from "../codec.ts";
 import { PeerLostError } from "./connection.ts";
-import { collect, eventually, freePort, openClusters, sleep } from "./_test_cluster.ts";
-import { openCluster } from "./cluster.ts";
-import { spawnModule } from "../../../../tests/_runtime.ts";
+import { collect, eventually, openClusters, sleep, withChildPeer } from "./_test_cluster.ts";
 
 Deno.test("TcpConnection carries batches and control messages of a channel in order", async () => {
   const { clusters: [a, b] } = await openClusters(2);
@@ -288,23 +286,7 @@ Deno.test("TcpConnection hands encoded batches through without decoding them", a
 });
 
 Deno.test("TcpConnection.close() ends within its timeout when the peer stopped reading and the goodbye cannot be written", async () => {
-  const addresses = [
-    { hostname: "127.0.0.1", port: await freePort() },
-    { hostname: "127.0.0.1", port: await freePort() },
-  ];
-  const list = addresses.map((a) => `${a.hostname}:${a.port}`).join(";");
-  const child = spawnModule(new URL("./_test_peer.ts", import.meta.url), ["1", list]);
-  try {
-    const cluster = await openCluster({
-      addresses,
-      processIndex: 0,
-      workersPerProcess: 1,
-      flowId: "flow",
-      fingerprint: "graph-1",
-      version: "0.1.0",
-      startupTimeoutMs: 60_000,
-    });
-    await eventually(() => child.stdout().includes("connected"), "the child to connect", 60_000);
+  await withChildPeer(async (cluster, child) => {
     // Stopped, the peer reads nothing: what this side writes fills both
     // sockets' buffers, and the write of the goodbye cannot finish.
     child.kill("SIGSTOP");
@@ -317,8 +299,5 @@ Deno.test("TcpConnection.close() ends within its timeout when the peer stopped r
     await cluster.connection(1).close(500);
     const took = Date.now() - started;
     assert.ok(took < 5_000, `close() took ${took} ms`);
-  } finally {
-    child.kill("SIGKILL");
-    await child.done;
-  }
+  });
 });

@@ -1,11 +1,16 @@
 import assert from "node:assert/strict";
 import { type Socket, sockets } from "../../platform/socket.ts";
 import type { SystemTime } from "../../system_time.ts";
-import { spawnModule } from "../../../../tests/_runtime.ts";
 import type { ConnectionEnd, PeerLostError } from "./connection.ts";
 import { openCluster } from "./cluster.ts";
 import { watchPeers } from "./heartbeat.ts";
-import { eventually, freePort, loopbackAddresses, openClusters, sleep } from "./_test_cluster.ts";
+import {
+  eventually,
+  loopbackAddresses,
+  openClusters,
+  sleep,
+  withChildPeer,
+} from "./_test_cluster.ts";
 
 /** Time that moves only when the test moves it. */
 function manualTime() {
@@ -244,30 +249,12 @@ Deno.test("a peer behind a proxy that stalls without closing is lost after the h
 });
 
 Deno.test("a peer process killed with SIGKILL is reported lost within the heartbeat timeout", async () => {
-  const addresses = [
-    { hostname: "127.0.0.1", port: await freePort() },
-    { hostname: "127.0.0.1", port: await freePort() },
-  ];
-  const list = addresses.map((a) => `${a.hostname}:${a.port}`).join(";");
-  const child = spawnModule(new URL("./_test_peer.ts", import.meta.url), ["1", list]);
-  let killed = false;
-  try {
-    const cluster = await openCluster({
-      addresses,
-      processIndex: 0,
-      workersPerProcess: 1,
-      flowId: "flow",
-      fingerprint: "graph-1",
-      version: "0.1.0",
-      startupTimeoutMs: 60_000,
-    });
+  await withChildPeer(async (cluster, child, addresses) => {
     const timeoutMs = 10_000;
     const lost: PeerLostError[] = [];
     const stop = watchPeers(cluster.connections, { timeoutMs, onLost: (e) => lost.push(e) });
     try {
-      await eventually(() => child.stdout().includes("connected"), "the child to connect", 60_000);
       const killedAt = Date.now();
-      killed = true;
       child.kill("SIGKILL");
       await eventually(() => lost.length === 1, "the loss", timeoutMs + 5_000);
       assert.ok(Date.now() - killedAt <= timeoutMs, `detected after ${Date.now() - killedAt} ms`);
@@ -276,17 +263,9 @@ Deno.test("a peer process killed with SIGKILL is reported lost within the heartb
         lost[0]!.message,
         new RegExp(`^Lost cluster process 1 at 127\\.0\\.0\\.1:${addresses[1]!.port}: `),
       );
+      assert.equal((await child.done).signal, "SIGKILL");
     } finally {
       stop();
-      cluster.abort(new Error("test over"));
     }
-  } finally {
-    // Killed here only when the test failed before killing it (a second kill would throw
-    // ESRCH once the child is gone, hiding that failure).
-    if (!killed && child.child.exitCode === null && child.child.signalCode === null) {
-      child.kill("SIGKILL");
-    }
-    const { signal } = await child.done;
-    assert.equal(signal, "SIGKILL");
-  }
+  });
 });
