@@ -33,6 +33,45 @@ export async function loadSnapshotCodec(): Promise<SnapshotCodec> {
   return await import(CODEC_MODULE) as SnapshotCodec;
 }
 
+/** Whether worker `workerIndex` of `workerCount` owns `key` of a keyed step: the exchange's routing. */
+function owns(key: string, workerIndex: number, workerCount: number): boolean {
+  return workerCount === 1 || stableHash(key) % workerCount === workerIndex;
+}
+
+/**
+ * What one worker of another thread needs of the resume point: of the keyed
+ * steps' rows (`keyedSteps`), only the keys it owns; every other step's rows
+ * (source and sink partitions, which the worker is dealt later, and the
+ * folds' per-worker shared state) whole. A Worker is then sent its share,
+ * not a copy of everything.
+ *
+ * @param resume The resume point.
+ * @param keyedSteps The paths of the steps with state per key.
+ * @param workerIndex The worker.
+ * @param workerCount All workers of the run.
+ * @returns The worker's resume point.
+ */
+export function resumeShare(
+  resume: ResumePoint,
+  keyedSteps: ReadonlySet<string>,
+  workerIndex: number,
+  workerCount: number,
+): ResumePoint {
+  const rows = new Map<string, ReadonlyMap<string, Uint8Array>>();
+  for (const [step, keys] of resume.rows) {
+    if (!keyedSteps.has(step)) {
+      rows.set(step, keys);
+      continue;
+    }
+    const owned = new Map<string, Uint8Array>();
+    for (const [key, bytes] of keys) {
+      if (owns(key, workerIndex, workerCount)) owned.set(key, bytes);
+    }
+    rows.set(step, owned);
+  }
+  return { ...resume, rows };
+}
+
 /** How a worker reports to the coordinator. */
 export interface WorkerReports {
   /** Every row of epochs up to `epoch` is durable and barrier `epoch` passed every sink. */
@@ -113,7 +152,7 @@ export class WorkerRecovery {
     const rows = this.#rows.get(step);
     if (rows === undefined) return owned;
     for (const [key, bytes] of rows) {
-      if (this.workerCount === 1 || stableHash(key) % this.workerCount === this.workerIndex) {
+      if (owns(key, this.workerIndex, this.workerCount)) {
         owned.set(key, this.#decode(step, key, bytes));
       }
     }

@@ -35,6 +35,7 @@ import { resolveFlowModule } from "./flow_module.ts";
 import type { RunOnThreads, ThreadedRecovery, ThreadedRunOptions } from "./options.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
 import { ClusterRelay } from "./cluster_relay.ts";
+import { resumeShare } from "../recovery/worker.ts";
 
 /** How long stopping Workers get to close their sinks before they are ended. */
 export const STOP_GRACE_MS = 5_000;
@@ -279,6 +280,7 @@ export const runOnThreads: RunOnThreads = async function runOnThreads(
         ports[b]![base + a] = channel.port2;
       }
     }
+    const keyed = keyedSteps(flow);
     init = (w) => {
       const own = ports[w]!;
       workers[w]!.postMessage(
@@ -295,7 +297,7 @@ export const runOnThreads: RunOnThreads = async function runOnThreads(
             : own.flatMap((_, v) => (v < base || v >= base + count ? [v] : [])),
           drainable: options.drainSignal !== undefined,
           stats: options.stats !== undefined,
-          recovery: recovery?.resume,
+          recovery: recovery && resumeShare(recovery.resume, keyed, base + w, total),
         } satisfies ToWorker,
         own.filter((port): port is MessagePort => port !== null),
       );
@@ -358,6 +360,15 @@ export const runOnThreads: RunOnThreads = async function runOnThreads(
   }
   if (failure !== undefined) throw failure.error;
 };
+
+/** The paths of the steps whose state is per key, restored by the worker owning the key. */
+function keyedSteps(flow: Dataflow): Set<string> {
+  const paths = new Set<string>();
+  for (const node of flow.nodes) {
+    if (node.kind === "keyedFold" || node.kind === "statefulBatch") paths.add(node.path);
+  }
+  return paths;
+}
 
 /**
  * Opens the run's recovery: alone, or in a cluster once every peer
