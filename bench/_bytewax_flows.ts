@@ -23,7 +23,7 @@ export const LENGTH_MS = 1_000;
 export const START = Date.UTC(2026, 0, 1);
 
 /** The tutorial's tokenizer: runs of anything but spaces, punctuation and digits. */
-const tokenize = (line: string): string[] => line.match(/[^\s!,.?":;0-9]+/g) ?? [];
+export const tokenize = (line: string): string[] => line.match(/[^\s!,.?":;0-9]+/g) ?? [];
 
 /** One closed window: key, window id, count. */
 export type Row = [string, number, number];
