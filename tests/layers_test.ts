@@ -195,26 +195,43 @@ function lineOf(source: string, offset: number): number {
   return line;
 }
 
+/** One import of a file: what it names, where, and how it loads. */
+interface Import {
+  readonly specifier: string;
+  readonly line: number;
+  readonly at: number;
+  /** `import`/`export … from` of values, `import type`, or `import()`. */
+  readonly kind: "static" | "type" | "dynamic";
+}
+
 /** Every module specifier a file imports or re-exports, with its line. */
-function importsOf(source: string): { specifier: string; line: number }[] {
+function importsOf(source: string): Import[] {
   const { code, bare } = blank(source);
-  const found: { specifier: string; line: number; at: number }[] = [];
-  const patterns = [
+  const found: Import[] = [];
+  const patterns: [RegExp, (match: RegExpMatchArray) => Import["kind"]][] = [
     // import x from "…", import type { X } from "…", import "…", export * from "…"
-    /\b(?:import|export)\s+(?:type\s+)?(?:[\w$*\s{},]*?\s*from\s*)?(["'])([^"'\n]+)\1/g,
+    [
+      /\b(?:import|export)\s+(type\s+)?(?:[\w$*\s{},]*?\s*from\s*)?(["'])([^"'\n]+)\2/g,
+      (match) => match[1] === undefined ? "static" : "type",
+    ],
     // import("…"), import(`…`) without substitutions
-    /\bimport\s*\(\s*(["'`])([^"'`$\n]+)\1\s*[,)]/g,
+    [/\bimport\s*\(\s*()(["'`])([^"'`$\n]+)\2\s*[,)]/g, () => "dynamic"],
   ];
-  for (const pattern of patterns) {
+  for (const [pattern, kind] of patterns) {
     for (const match of code.matchAll(pattern)) {
       // The keyword itself must be code, not the text of a string.
       if (bare.slice(match.index, match.index + 6) !== code.slice(match.index, match.index + 6)) {
         continue;
       }
-      found.push({ specifier: match[2]!, line: lineOf(source, match.index), at: match.index });
+      found.push({
+        specifier: match[3]!,
+        line: lineOf(source, match.index!),
+        at: match.index!,
+        kind: kind(match),
+      });
     }
   }
-  return found.sort((a, b) => a.at - b.at).map(({ specifier, line }) => ({ specifier, line }));
+  return found.sort((a, b) => a.at - b.at);
 }
 
 /** Every use of the `Deno` or `Bun` global in a file's code, with its line. */
@@ -356,4 +373,37 @@ Deno.test("the layer check lets platform/ use node:* and Deno, and exempts only 
     `connectors/file_source.ts:1: imports "node:fs/promises": only src/runtime/platform/ may use node:*`,
     "connectors/file_source.ts:2: uses Deno: only src/runtime/platform/ may use Deno.*",
   ]);
+});
+
+/**
+ * The npm packages (bare specifiers) that loading `entry` loads: its static
+ * imports followed through the project's files; `import type` and
+ * `import()` are not, since they load nothing at start.
+ */
+function packagesLoadedBy(files: ReadonlyMap<string, string>, entry: string): string[] {
+  const packages: string[] = [];
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file) || !files.has(file)) return;
+    seen.add(file);
+    for (const { specifier, kind } of importsOf(files.get(file)!)) {
+      if (kind !== "static") continue;
+      if (specifier.startsWith("./") || specifier.startsWith("../")) {
+        visit(posix.normalize(posix.join(posix.dirname(file), specifier)));
+      } else if (!specifier.startsWith("node:")) {
+        packages.push(`${file} imports ${specifier}`);
+      }
+    }
+  };
+  visit(entry);
+  assert.ok(files.has(entry), `${entry} was not found`);
+  return packages;
+}
+
+Deno.test("the CLI and mod.ts load no npm package as they start: the codec comes with recovery, threads or a cluster", () => {
+  const files = projectFiles();
+  for (const entry of ["cli.ts", "mod.ts"]) assert.deepEqual(packagesLoadedBy(files, entry), []);
+  // The walk finds one when there is one.
+  const codec = "src/runtime/exchange/codec.ts";
+  assert.ok(packagesLoadedBy(files, codec).some((found) => found.includes("cbor-x")));
 });

@@ -8,6 +8,7 @@
 import { Dataflow } from "../dataflow/dataflow.ts";
 import { runsStarted } from "../runtime/run.ts";
 import { CliError, HELP_HINT, oneLine } from "./errors.ts";
+import { isKvUrl } from "../runtime/recovery/_remote.ts";
 
 /** A parsed `module[:export]` argument. */
 export interface FlowSpec {
@@ -304,4 +305,18 @@ export async function loadFlow(spec: string, cwd: string): Promise<Dataflow> {
     );
   }
   return value;
+}
+
+/**
+ * `path` as it is when absolute (POSIX or Windows) or a remote store's URL
+ * (`http:`, `https:`), else relative to `cwd`.
+ *
+ * @param cwd The directory relative paths start from.
+ * @param path A path or URL.
+ * @returns The path.
+ */
+export function resolvePath(cwd: string, path: string): string {
+  if (isKvUrl(path)) return path;
+  if (path.startsWith("/") || /^[A-Za-z]:[\\/]/.test(path) || path.startsWith("\\\\")) return path;
+  return `${cwd.replace(/[\\/]+$/, "")}/${path}`;
 }

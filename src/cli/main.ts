@@ -13,12 +13,14 @@ import { type OptionSpec, parseArgs } from "./args.ts";
 import { CliError, commandHint, HELP_HINT, oneLine, traceOf } from "./errors.ts";
 import { mainHelp, RECOVERY_HELP, RUN_HELP, VISUALIZE_HELP } from "./help.ts";
 import { type CliIo, processIo } from "./io.ts";
-import { loadFlow, moduleUrl, parseFlowSpec } from "./load_flow.ts";
+import { loadFlow, moduleUrl, parseFlowSpec, resolvePath } from "./load_flow.ts";
 import type { FlowModule } from "../runtime/threads/flow_module.ts";
-import { failedWorkerOf } from "../runtime/threads/coordinator.ts";
+import { failedWorkerOf } from "../runtime/threads/failed_worker.ts";
 import { isStdoutClosed } from "../runtime/platform/stdout_closed.ts";
-import { KvRecoveryStore, RecoveryStoreError } from "../runtime/recovery/kv_store.ts";
-import { recoveryCommand, resolvePath } from "./recovery.ts";
+// The store and the recovery commands load the codec (an npm package): only
+// a run with -r, or `runnel recovery`, imports them.
+import type { KvRecoveryStore } from "../runtime/recovery/kv_store.ts";
+import { RecoveryStoreError } from "../runtime/recovery/store_error.ts";
 import { isKvUrl } from "../runtime/recovery/_remote.ts";
 import type { ClusterRunOptions } from "../runtime/threads/cluster_options.ts";
 import { parseClusterArgs } from "../runtime/exchange/tcp/cluster_args.ts";
@@ -147,7 +149,7 @@ async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
     // Process 0 alone starts the store over: it opens it, the others join what it opened.
     if (cluster.processIndex !== 0) options.delete("fresh");
   }
-  const store = recoveryStore(options, io);
+  const store = await recoveryStore(options, io);
   const flow = await loadFlow(spec, io.cwd());
   const { module, exportName, args: factoryArgs } = parseFlowSpec(spec);
   try {
@@ -262,10 +264,10 @@ function checkSharedStore(
 }
 
 // The recovery store of `-r DIR` (with `-b` and `--fresh`), or none.
-function recoveryStore(
+async function recoveryStore(
   options: Map<string, string | true>,
   io: CliIo,
-): KvRecoveryStore | undefined {
+): Promise<KvRecoveryStore | undefined> {
   const hint = commandHint("run");
   const dir = setting(options, io, {
     long: "recovery-directory",
@@ -294,6 +296,7 @@ function recoveryStore(
       );
     }
   }
+  const { KvRecoveryStore } = await import("../runtime/recovery/kv_store.ts");
   return new KvRecoveryStore(resolvePath(io.cwd(), dir.value), {
     backup: seconds,
     fresh: options.has("fresh"),
@@ -452,7 +455,10 @@ async function dispatch(args: readonly string[], io: CliIo): Promise<number> {
   }
   if (command === "run") return await runCommand(rest, io);
   if (command === "visualize") return await visualizeCommand(rest, io);
-  if (command === "recovery") return await recoveryCommand(rest, io);
+  if (command === "recovery") {
+    const { recoveryCommand } = await import("./recovery.ts");
+    return await recoveryCommand(rest, io);
+  }
   if (command.startsWith("-")) {
     throw new CliError(`unknown option "${command}"; options come after the command`, {
       hint: HELP_HINT,

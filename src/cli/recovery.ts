@@ -9,25 +9,12 @@ import { KvRecoveryStore, RecoveryStoreError } from "../runtime/recovery/kv_stor
 import { formatRecoveryReport, inspectRecovery } from "../runtime/recovery/inspect.ts";
 import { isKvUrl } from "../runtime/recovery/_remote.ts";
 import { parseArgs } from "./args.ts";
+import { resolvePath } from "./load_flow.ts";
 import { CliError } from "./errors.ts";
 import { RECOVERY_HELP } from "./help.ts";
 import type { CliIo } from "./io.ts";
 
 const HINT = "Try 'runnel recovery --help'.";
-
-/**
- * `path` as it is when absolute (POSIX or Windows) or a remote store's URL
- * (`http:`, `https:`), else relative to `cwd`.
- *
- * @param cwd The directory relative paths start from.
- * @param path A path or URL.
- * @returns The path.
- */
-export function resolvePath(cwd: string, path: string): string {
-  if (isKvUrl(path)) return path;
-  if (path.startsWith("/") || /^[A-Za-z]:[\\/]/.test(path) || path.startsWith("\\\\")) return path;
-  return `${cwd.replace(/[\\/]+$/, "")}/${path}`;
-}
 
 // A store that cannot be used is the store's fault, not the command line's: exit 1.
 async function storeErrors<T>(fn: () => Promise<T>): Promise<T> {

@@ -34,6 +34,9 @@ import { stableHash } from "../../dataflow/stable_hash.ts";
 import { decodeValue, encodeValue } from "../exchange/codec.ts";
 import { type KvDatabase, type KvKey, platform } from "../platform/platform.ts";
 import { isKvUrl, openRemoteKv } from "./_remote.ts";
+import { RecoveryStoreError } from "./store_error.ts";
+
+export { RecoveryStoreError };
 
 /** The layout version `init` writes; `open` refuses others. */
 export const FORMAT = 1;
@@ -58,25 +61,6 @@ export const COMMIT: KvKey = ["commit"];
 export const LOCK: KvKey = ["lock"];
 /** The oldest epoch the partition can still rebuild. */
 export const FLOOR: KvKey = ["floor"];
-
-/** A recovery directory cannot be used as it is: names the file and what is wrong. */
-export class RecoveryStoreError extends Error {
-  /** The file or directory at fault. */
-  readonly path: string;
-
-  /**
-   * Makes the error.
-   *
-   * @param path The file or directory at fault.
-   * @param message What is wrong, as a sentence that names `path`.
-   * @param options The underlying error.
-   */
-  constructor(path: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "RecoveryStoreError";
-    this.path = path;
-  }
-}
 
 /** What `["meta"]` holds. */
 export interface PartitionMeta {

@@ -16,7 +16,7 @@
 
 import type { KvAtomic, KvDatabase, KvEntry, KvKey, KvListSelector } from "../platform/platform.ts";
 import { platform } from "../platform/platform.ts";
-import { RecoveryStoreError } from "./_partitions.ts";
+import { RecoveryStoreError } from "./store_error.ts";
 
 /** The environment variable holding the remote server's access token. */
 export const ACCESS_TOKEN_VARIABLE = "DENO_KV_ACCESS_TOKEN";

@@ -35,6 +35,7 @@ import { resolveFlowModule } from "./flow_module.ts";
 import type { RunOnThreads, ThreadedRecovery, ThreadedRunOptions } from "./options.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
 import { ClusterRelay } from "./cluster_relay.ts";
+import { markFailedWorker } from "./failed_worker.ts";
 import { resumeShare } from "../recovery/worker.ts";
 
 /** How long stopping Workers get to close their sinks before they are ended. */
@@ -42,19 +43,6 @@ export const STOP_GRACE_MS = 5_000;
 
 /** How long every Worker gets to import the flow module and build the flow, by default. */
 export const STARTUP_TIMEOUT_MS = 60_000;
-
-// The worker each error came from, for messages such as the CLI's.
-const failedWorkers = new WeakMap<object, number>();
-
-/**
- * The worker whose failure a threaded run rejected with, if it was one.
- *
- * @param error What `run` rejected with.
- * @returns The worker's index, or `undefined`.
- */
-export function failedWorkerOf(error: unknown): number | undefined {
-  return error !== null && typeof error === "object" ? failedWorkers.get(error) : undefined;
-}
 
 const ENTRY = new URL("./worker_entry.ts", import.meta.url);
 
@@ -131,9 +119,7 @@ export const runOnThreads: RunOnThreads = async function runOnThreads(
       failure = { error };
       // The other processes stop too, told why.
       if (!fromPeer) relay?.tell({ type: "stop", error: encodeError(error) });
-      if (worker !== undefined && error !== null && typeof error === "object") {
-        failedWorkers.set(error, base + worker);
-      }
+      if (worker !== undefined) markFailedWorker(error, base + worker);
     }
     stop(error);
   };
