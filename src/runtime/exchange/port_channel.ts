@@ -143,8 +143,11 @@ export interface ExchangeTarget {
   readonly keyed: boolean;
 }
 
-// Bytes that own their whole buffer, so the buffer can be moved.
-function ownBuffer(bytes: Uint8Array): Uint8Array {
+/**
+ * `bytes`, or a copy of them, owning its whole buffer: such a buffer can be
+ * moved (transferred) to another thread without taking other bytes along.
+ */
+export function ownBuffer(bytes: Uint8Array): Uint8Array {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
     ? bytes
     : bytes.slice();

@@ -42,7 +42,13 @@
 import { type Deferred, deferred } from "../_async.ts";
 import { type EncodedError, encodeError } from "../exchange/error_codec.ts";
 import { decodeError } from "../exchange/error_codec.ts";
-import { decodeControl, encodeControl, type Frame, LINK_CREDIT } from "../exchange/port_channel.ts";
+import {
+  decodeControl,
+  encodeControl,
+  type Frame,
+  LINK_CREDIT,
+  ownBuffer,
+} from "../exchange/port_channel.ts";
 import type { Control } from "../message.ts";
 import { type Cluster, openCluster } from "../exchange/tcp/cluster.ts";
 import type { TcpConnection, TcpSender } from "../exchange/tcp/connection.ts";
@@ -86,13 +92,6 @@ function wake(state: Inbound): void {
   const woken = state.wake;
   state.wake = deferred();
   woken.resolve();
-}
-
-// Bytes that own their whole buffer, so the buffer can be moved.
-function ownBuffer(bytes: Uint8Array): Uint8Array {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-    ? bytes
-    : bytes.slice();
 }
 
 /**
