@@ -95,9 +95,12 @@ function wake(state: Inbound): void {
 }
 
 /**
- * Deals partitions to the workers of the processes that can reach them: in
- * sorted order, each to the worker with the fewest so far among the workers
- * of processes that listed it (the lowest index on a tie). When every
+ * Deals partitions to the workers of the processes that can reach them,
+ * each to the worker with the fewest so far among the workers of processes
+ * that listed it (the lowest index on a tie). The partitions fewest
+ * processes reach go first, in sorted order within each count, so that a
+ * partition only one process reaches does not find that process's workers
+ * already loaded with partitions others could have taken. When every
  * process lists the same partitions, this is the round-robin deal of one
  * process (partition `i` to worker `i % workers`).
  *
@@ -109,9 +112,15 @@ export function assignReachableParts(
   lists: readonly (readonly string[])[],
   workersPerProcess: number,
 ): string[][] {
-  const all = [...new Set(lists.flat())].sort();
-  const assigned: string[][] = Array.from({ length: lists.length * workersPerProcess }, () => []);
   const reachable = lists.map((list) => new Set(list));
+  const reach = new Map<string, number>();
+  for (const list of reachable) {
+    for (const part of list) reach.set(part, (reach.get(part) ?? 0) + 1);
+  }
+  const all = [...reach.keys()].sort((a, b) =>
+    reach.get(a)! - reach.get(b)! || (a < b ? -1 : a > b ? 1 : 0)
+  );
+  const assigned: string[][] = Array.from({ length: lists.length * workersPerProcess }, () => []);
   for (const part of all) {
     let best = -1;
     for (let process = 0; process < lists.length; process++) {

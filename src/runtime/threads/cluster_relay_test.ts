@@ -45,11 +45,22 @@ Deno.test("assignReachableParts() gives each partition once, to a worker of a pr
       },
     ),
   );
-  // In sorted order: a only on process 0, b on both goes to worker 1 (which
-  // has fewer so far), c and d only on process 1.
+  // a only on process 0, c and d only on process 1 go first; then b, which
+  // both list, goes to worker 0, which has fewer by then. (In plain sorted
+  // order b would go to worker 1 first, and worker 1 would get three.)
   assert.deepEqual(
     assignReachableParts([["a", "b"], ["b", "c", "d"]], 1),
-    [["a"], ["b", "c", "d"]],
+    [["a", "b"], ["c", "d"]],
+  );
+  // Files of a directory on one host only, and files both hosts reach: the
+  // one-host files are dealt first, the shared ones fill the other host's
+  // worker (in plain sorted order, host 0 would get three and host 1 one).
+  assert.deepEqual(
+    assignReachableParts(
+      [["a-shared", "b-shared", "x-local", "y-local"], ["a-shared", "b-shared"]],
+      1,
+    ),
+    [["x-local", "y-local"], ["a-shared", "b-shared"]],
   );
 });
 
