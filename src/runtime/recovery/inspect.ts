@@ -18,6 +18,7 @@ import {
   openPartitions,
   readIndex,
   readSegment,
+  RecoveryStoreError,
   segmentsAsOf,
 } from "./_partitions.ts";
 import type { ExecutionRecord } from "./kv_store.ts";
@@ -129,22 +130,13 @@ export async function inspectRecovery(dir: string): Promise<RecoveryReport> {
   try {
     const first = parts[0]!;
     let flow: string | undefined;
-    const commits: { epoch: number; at: number }[] = [];
     for (const part of parts) {
       const flowEntry = await part.kv.get(FLOW);
       if (flowEntry.versionstamp !== null && flow === undefined) {
         flow = decodeRecord<{ flow: string }>(part.path, FLOW, flowEntry.value, ["flow"]).flow;
       }
-      const commit = await part.kv.get(COMMIT);
-      commits.push(
-        commit.versionstamp === null
-          ? { epoch: 0, at: NaN }
-          : decodeRecord<{ epoch: number; at: number }>(part.path, COMMIT, commit.value, [
-            "epoch",
-            "at",
-          ]),
-      );
     }
+    const { commits, live } = await readCommittedRetrying(parts);
     const epoch = Math.min(...commits.map((c) => c.epoch));
     const at = commits.find((c) => c.epoch === epoch)?.at;
     const executions: ExecutionRecord[] = [];
@@ -164,8 +156,6 @@ export async function inspectRecovery(dir: string): Promise<RecoveryReport> {
       lockEntry.value,
       ["pid", "host", "since", "renewed"],
     );
-    const live = new Map<string, Map<string, Uint8Array>>();
-    for (const part of parts) await readLive(part, epoch, live);
     const steps: StepReport[] = [...live.keys()].sort().flatMap((step) => {
       const keys = live.get(step)!;
       if (keys.size === 0) return [];
@@ -202,6 +192,52 @@ export async function inspectRecovery(dir: string): Promise<RecoveryReport> {
   } finally {
     for (const part of parts) part.kv.close();
   }
+}
+
+/** How many times the committed rows are read before a missing segment counts as corruption. */
+const READ_ATTEMPTS = 5;
+
+/**
+ * Each partition's commit, and every live row as of the epoch all of them
+ * committed. A run writing the store meanwhile commits newer epochs, and its
+ * compaction deletes the segments older ones were read from (a segment
+ * found missing, "truncated"): then the whole read starts again from the
+ * newer commit. A segment missing every time is corruption.
+ */
+async function readCommittedRetrying(parts: readonly OpenPartition[]): Promise<{
+  commits: { epoch: number; at: number }[];
+  live: Map<string, Map<string, Uint8Array>>;
+}> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await readCommitted(parts);
+    } catch (error) {
+      if (!(error instanceof RecoveryStoreError) || attempt === READ_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10 * attempt));
+    }
+  }
+}
+
+async function readCommitted(parts: readonly OpenPartition[]): Promise<{
+  commits: { epoch: number; at: number }[];
+  live: Map<string, Map<string, Uint8Array>>;
+}> {
+  const commits: { epoch: number; at: number }[] = [];
+  for (const part of parts) {
+    const commit = await part.kv.get(COMMIT);
+    commits.push(
+      commit.versionstamp === null
+        ? { epoch: 0, at: NaN }
+        : decodeRecord<{ epoch: number; at: number }>(part.path, COMMIT, commit.value, [
+          "epoch",
+          "at",
+        ]),
+    );
+  }
+  const epoch = Math.min(...commits.map((c) => c.epoch));
+  const live = new Map<string, Map<string, Uint8Array>>();
+  for (const part of parts) await readLive(part, epoch, live);
+  return { commits, live };
 }
 
 async function readLive(

@@ -50,3 +50,43 @@ Deno.test("inspectRecovery() reads a store in use without its lock, as of the la
     assert.match(text, /^Partition epochs: 2, 3$/m);
   });
 });
+
+Deno.test("inspectRecovery() reads a store that a run is writing and compacting meanwhile: each report is one committed epoch's rows", async () => {
+  await withTempDir(async (dir) => {
+    await KvRecoveryStore.init(dir, 1);
+    const store = new KvRecoveryStore(dir);
+    await store.open("f");
+    const keys = Array.from({ length: 8 }, (_, i) => `k${i}`);
+    let writing = true;
+    // Every epoch rewrites every key with its own number: compaction then
+    // replaces the segments of older epochs, and deletes them, all the time.
+    const writer = (async () => {
+      for (let epoch = 1; writing; epoch++) {
+        await store.write(
+          epoch,
+          keys.map((key) => ({ step: "f.s", key, state: encodeValue(epoch) })),
+        );
+        await store.commit(epoch);
+        // A run's epochs are seconds apart; these, milliseconds: a read that
+        // starts again after a commit still has time to finish.
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+    try {
+      let last = 0;
+      for (let i = 0; i < 60; i++) {
+        const report = await inspectRecovery(dir);
+        assert.ok(report.committedEpoch >= last, `epoch ${report.committedEpoch} after ${last}`);
+        last = report.committedEpoch;
+        if (last === 0) continue;
+        const values = report.steps.find((s) => s.step === "f.s")!.values!;
+        assert.deepEqual(Object.values(values), keys.map(() => last));
+      }
+      assert.ok(last > 10, `only ${last} epochs were written meanwhile`);
+    } finally {
+      writing = false;
+      await writer;
+      await store.close();
+    }
+  });
+});
