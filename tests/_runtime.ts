@@ -71,7 +71,7 @@ export interface SpawnedModule {
   readonly done: Promise<ModuleOutput>;
 }
 
-const NODE_TYPESCRIPT = new URL("./runtimes/node_typescript.mjs", import.meta.url).href;
+const NODE_TYPESCRIPT = new URL("../node_loader.mjs", import.meta.url).href;
 
 /** The command that runs a TypeScript module on this runtime, as a user would. */
 function command(module: string, args: string[], denoFlags: string[]): string[] {

@@ -544,28 +544,53 @@ Deno.test("process: a module that runs a flow when imported is refused with a hi
       command,
     );
     assert.equal(code, 2, command);
-    // Run once, by the import.
-    assert.equal(stdout, "ran\n", command);
+    // Not run at all: the run the import started failed before it read its input.
+    assert.equal(stdout, "", command);
   }
 });
 
-Deno.test("process: on Node, `node --import tsx cli.ts run` runs a flow module, as the README says", async () => {
-  const node = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
-    (resolve, reject) => {
-      const child = nodeSpawn(
-        "node",
-        ["--import", "tsx", "cli.ts", "run", "tests/fixtures/cli/print_flow.ts"],
-        { cwd: REPO, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] },
-      );
-      let stdout = "";
-      let stderr = "";
-      child.stdout!.on("data", (chunk) => stdout += chunk);
-      child.stderr!.on("data", (chunk) => stderr += chunk);
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code, stdout, stderr }));
-    },
-  );
+// `node ARGS` in the repository, to its end.
+function nodeRun(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = nodeSpawn("node", args, {
+      cwd: REPO,
+      env: { ...process.env, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (chunk) => stdout += chunk);
+    child.stderr!.on("data", (chunk) => stderr += chunk);
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+Deno.test("process: on Node, `node --import tsx cli.ts run` runs a flow module, and `--import ./node_loader.mjs` runs it on Worker threads, as the README says", async () => {
+  const flow = "tests/fixtures/cli/print_flow.ts";
+  const node = await nodeRun(["--import", "tsx", "cli.ts", "run", flow]);
   assert.equal(node.stderr, "");
   assert.equal(node.stdout, "to:2\nbe:2\nor:2\n");
   assert.equal(node.code, 0);
+
+  const threads = await nodeRun([
+    "--import",
+    "./node_loader.mjs",
+    "cli.ts",
+    "run",
+    flow,
+    "-w",
+    "2",
+  ]);
+  assert.equal(threads.stderr, "");
+  assert.deepEqual(threads.stdout.split("\n").sort(), ["", "be:2", "or:2", "to:2"]);
+  assert.equal(threads.code, 0);
+
+  // tsx does not reach Worker threads: the error says what to run instead.
+  const tsx = await nodeRun(["--import", "tsx", "cli.ts", "run", flow, "-w", "2"]);
+  assert.match(
+    tsx.stderr,
+    /^runnel: flow failed on worker \d: Node cannot load runnel's TypeScript in a Worker thread \(.*\): .*tsx registers on the main thread only\); start node with --import \/.*\/node_loader\.mjs, which does\n$/,
+  );
+  assert.equal(tsx.code, 1);
 });

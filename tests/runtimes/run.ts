@@ -66,7 +66,7 @@ function command(runtime: Runtime, files: string[]): string[] {
   return [
     "node",
     "--import",
-    "./tests/runtimes/node_typescript.mjs",
+    "./node_loader.mjs",
     "--import",
     "./tests/runtimes/deno_test_shim.ts",
     "--test",

@@ -76,6 +76,25 @@ interface WebWorkerScope {
   addEventListener(type: "message", listener: (event: MessageEvent) => void): void;
 }
 
+// The loader beside runnel's entry points that registers in Worker threads too.
+const NODE_LOADER = new URL("../../../node_loader.mjs", import.meta.url);
+
+/**
+ * A Node Worker that cannot load a `.ts` file was started under a
+ * TypeScript loader that does not reach Worker threads (tsx registers on the
+ * main thread only): says so, and what to run instead.
+ */
+function nodeLoaderError(error: Error): Error {
+  if ((error as { code?: string }).code !== "ERR_UNKNOWN_FILE_EXTENSION") return error;
+  const loader = decodeURIComponent(NODE_LOADER.pathname);
+  return new Error(
+    `Node cannot load runnel's TypeScript in a Worker thread (${error.message}): the ` +
+      "TypeScript loader node was started with does not reach Worker threads (tsx registers " +
+      `on the main thread only); start node with --import ${loader}, which does`,
+    { cause: error },
+  );
+}
+
 /**
  * Starts the module at `url` in a new Worker.
  *
@@ -91,7 +110,7 @@ export function startWorker(url: URL, events: WorkerEvents, name?: string): Work
     let exited!: () => void;
     const exit = new Promise<void>((resolve) => exited = resolve);
     worker.on("message", (data) => events.message(data));
-    worker.on("error", (error) => events.error(error));
+    worker.on("error", (error) => events.error(nodeLoaderError(error)));
     worker.on("exit", (code) => {
       exited();
       // A Worker's own process.exit() ends only its thread, and silently.

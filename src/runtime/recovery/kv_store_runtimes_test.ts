@@ -11,7 +11,7 @@ const READER = `${REPO}tests/fixtures/recovery/read_store.ts`;
 // How each runtime runs the reader, whichever runtime runs this test.
 const COMMANDS: Record<"deno" | "node" | "bun", string[]> = {
   deno: ["deno", "run", "--allow-all", "--unstable-kv", READER],
-  node: ["node", "--import", `${REPO}tests/runtimes/node_typescript.mjs`, READER],
+  node: ["node", "--import", `${REPO}node_loader.mjs`, READER],
   bun: ["bun", READER],
 };
 

@@ -2,7 +2,7 @@
 // file is transpiled on load, one file at a time, with esbuild. Types are
 // stripped and nothing else changes: no bundling, no down-levelling, so a
 // feature Node 20 lacks fails here as it would in a user's build.
-// Registered by node_typescript.mjs; this file runs on Node's hooks thread.
+// Registered by node_loader.mjs; this file runs on Node's hooks thread.
 
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
