@@ -531,12 +531,12 @@ Deno.test("process: SIGINT closes the sinks and exits 130", async () => {
   assert.equal(stderr, "runnel: interrupted; closing sinks (Ctrl-C again to quit at once)\n");
 });
 
-Deno.test("process: a module that runs a flow when imported is refused with a hint, not run twice", async () => {
+Deno.test("process: a module that runs a flow when imported is refused with a hint, before its flow reads anything", async () => {
   for (const command of ["run", "visualize"]) {
     const { code, stdout, stderr } = await spawn([command, "tests/fixtures/cli/runs_on_import.ts"]);
     assert.equal(
       stderr,
-      `runnel: "tests/fixtures/cli/runs_on_import.ts" ran a flow itself while it was imported; ` +
+      `runnel: "tests/fixtures/cli/runs_on_import.ts" runs a flow itself while it is imported; ` +
         `runnel imports the module and runs its flow, so it would run twice\n` +
         "Export the flow and run it only when the module is the program:\n" +
         "  export const flow = new Dataflow(...);\n" +

@@ -6,7 +6,7 @@
  */
 
 import { Dataflow } from "../dataflow/dataflow.ts";
-import { runsStarted } from "../runtime/run.ts";
+import { importingFlowModule, RUN_ON_IMPORT, runsStarted } from "../runtime/run.ts";
 import { CliError, HELP_HINT, oneLine } from "./errors.ts";
 import { isKvUrl } from "../runtime/recovery/_remote.ts";
 
@@ -243,28 +243,37 @@ function importFailure(module: string, url: URL, error: unknown): CliError {
  *   (a syntax error, a missing import), the export is missing or not a
  *   flow, or a factory is given fewer arguments than it declares; exit code 1 when the module's own code or the factory throws.
  */
+// A module that runs its flow while it is imported: running it again (or
+// drawing it, which would hide that it ran) would be wrong.
+function ranOnImport(module: string): CliError {
+  return new CliError(
+    `"${module}" runs a flow itself while it is imported; ` +
+      `runnel imports the module and runs its flow, so it would run twice`,
+    {
+      hint: "Export the flow and run it only when the module is the program:\n" +
+        "  export const flow = new Dataflow(...);\n" +
+        "  if (import.meta.main) await run(flow);",
+    },
+  );
+}
+
 export async function loadFlow(spec: string, cwd: string): Promise<Dataflow> {
   const { module, exportName, args = [] } = parseFlowSpec(spec);
   const url = moduleUrl(module, cwd);
   let namespace: Record<string, unknown>;
   const runsBefore = runsStarted();
+  // A run the module starts meanwhile fails at once, before it reads anything.
+  importingFlowModule(module);
   try {
     namespace = await import(url.href);
   } catch (error) {
+    if ((error as Error)?.name === RUN_ON_IMPORT) throw ranOnImport(module);
     throw importFailure(module, url, error);
+  } finally {
+    importingFlowModule(undefined);
   }
-  if (runsStarted() > runsBefore) {
-    // Running it again would repeat its output; drawing it would hide that it ran.
-    throw new CliError(
-      `"${module}" ran a flow itself while it was imported; ` +
-        `runnel imports the module and runs its flow, so it would run twice`,
-      {
-        hint: "Export the flow and run it only when the module is the program:\n" +
-          "  export const flow = new Dataflow(...);\n" +
-          "  if (import.meta.main) await run(flow);",
-      },
-    );
-  }
+  // One started by a runnel without that check (an older copy) ran already.
+  if (runsStarted() > runsBefore) throw ranOnImport(module);
   const names = Object.keys(namespace);
   const listed = names.length === 0 ? "it has no exports" : `exports: ${names.join(", ")}`;
   const name = exportName ?? ("flow" in namespace ? "flow" : "default");

@@ -218,7 +218,34 @@ export function runsStarted(): number {
   return (globalThis as { [RUNS_STARTED]?: number })[RUNS_STARTED] ?? 0;
 }
 
+// Set while the command line imports a flow module, under a registered symbol too.
+const IMPORTING = Symbol.for("runnel.importingFlowModule");
+
+/** The name of what a run started while the command line imports a flow module fails with. */
+export const RUN_ON_IMPORT = "RunOnImportError";
+
+/**
+ * Marks the flow module the command line is importing (or, with
+ * `undefined`, that the import is over): a run started meanwhile fails at
+ * once with an error named {@linkcode RUN_ON_IMPORT}, instead of running a
+ * flow the command line would then run again.
+ *
+ * @param module The module, as the command line names it.
+ */
+export function importingFlowModule(module: string | undefined): void {
+  (globalThis as { [IMPORTING]?: string })[IMPORTING] = module;
+}
+
 function countRun(): void {
+  const importing = (globalThis as { [IMPORTING]?: string })[IMPORTING];
+  if (importing !== undefined) {
+    const error = new Error(
+      `Cannot run a flow while runnel imports "${importing}": runnel runs the flow the module ` +
+        "exports; run it yourself only under if (import.meta.main)",
+    );
+    error.name = RUN_ON_IMPORT;
+    throw error;
+  }
   (globalThis as { [RUNS_STARTED]?: number })[RUNS_STARTED] = runsStarted() + 1;
 }
 
