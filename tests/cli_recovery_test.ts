@@ -60,7 +60,7 @@ Deno.test("runnel recovery init DIR N creates N partitions, relative to the work
     assert.equal(again.code, 1);
     assert.match(
       again.stderr,
-      /^runnel: The directory .*snaps already holds a recovery store \(part-0\.kv\)/,
+      /^runnel: The directory .*snaps already holds a recovery store \(part-0\.kv\); delete it first, or keep it and start it over in the next run \(runnel run -r DIR --fresh; in code, fresh: true\)\n$/,
     );
   });
 });

@@ -307,6 +307,16 @@ Deno.test("cluster: runnel run refuses bad cluster flags before loading the flow
       '--heartbeat-timeout must be a positive number of seconds, got "0"',
     ],
     [["-p", "0"], {}, '-p/--processes must be a whole number of at least 1, got "0"'],
+    [
+      ["-p", "2", "-i", "0"],
+      {},
+      "-p/--processes starts its own cluster and gives each process its -i and -a; leave out --process-id",
+    ],
+    [
+      ["-p", "2", "-a", "127.0.0.1:7001;127.0.0.1:7002"],
+      {},
+      "-p/--processes starts its own cluster and gives each process its -i and -a; leave out --addresses",
+    ],
   ];
   for (const [flags, env, message] of cases) {
     let stderr = "";

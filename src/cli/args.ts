@@ -73,7 +73,14 @@ export function parseArgs(
       }
     }
     if (spec === undefined) {
-      throw new CliError(`unknown option "${arg}" for 'runnel ${command}'`, { hint });
+      const near = arg.startsWith("--")
+        ? nearestOption(arg.slice(2).split("=")[0]!, specs)
+        : undefined;
+      throw new CliError(
+        `unknown option "${arg}" for 'runnel ${command}'` +
+          (near === undefined ? "" : `; did you mean ${near}?`),
+        { hint },
+      );
     }
     const display = spec.short === undefined ? `--${spec.long}` : `-${spec.short}/--${spec.long}`;
     if (spec.value === undefined) {
@@ -92,4 +99,39 @@ export function parseArgs(
     options.set(spec.long, inline);
   }
   return { positionals, options };
+}
+
+// The option a mistyped long name most likely meant: one whose name starts
+// with it or it with the name's first word, or within two edits of it.
+function nearestOption(name: string, specs: readonly OptionSpec[]): string | undefined {
+  if (name.length < 2) return undefined;
+  let best: { spec: OptionSpec; distance: number } | undefined;
+  for (const spec of specs) {
+    const distance = spec.long.startsWith(name) || name.startsWith(spec.long.split("-")[0]!)
+      ? 0
+      : editDistance(name, spec.long);
+    if (distance <= 2 && (best === undefined || distance < best.distance)) {
+      best = { spec, distance };
+    }
+  }
+  if (best === undefined) return undefined;
+  const { spec } = best;
+  return spec.short === undefined ? `--${spec.long}` : `-${spec.short}/--${spec.long}`;
+}
+
+// Levenshtein distance, for names of a few letters.
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(
+        row[j]! + 1,
+        next[j - 1]! + 1,
+        row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    row = next;
+  }
+  return row[b.length]!;
 }

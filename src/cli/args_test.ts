@@ -38,6 +38,12 @@ Deno.test("parseArgs() rejects unknown options, missing values and values on fla
     [["--nope"], /^unknown option "--nope" for 'runnel run'$/],
     [["-x"], /^unknown option "-x"/],
     [["-rs"], /^unknown option "-rs"/],
+    [
+      ["--snapshot", "5"],
+      /^unknown option "--snapshot" for 'runnel run'; did you mean -s\/--snapshot-interval\?$/,
+    ],
+    [["--recursiv"], /; did you mean -r\/--recursive\?$/],
+    [["--snapshot-intervall=5"], /; did you mean -s\/--snapshot-interval\?$/],
     [["-s"], /^option -s\/--snapshot-interval needs a value \(SECONDS\)$/],
     [["--recursive=yes"], /^option -r\/--recursive takes no value, got "yes"$/],
   ];

@@ -138,6 +138,15 @@ async function runCommand(args: readonly string[], io: CliIo): Promise<number> {
         },
       );
     }
+    for (const given of ["process-id", "addresses"]) {
+      if (options.has(given)) {
+        throw new CliError(
+          `-p/--processes starts its own cluster and gives each process its -i and -a; ` +
+            `leave out --${given}`,
+          { hint },
+        );
+      }
+    }
     const { launchLocalCluster } = await import("./launcher.ts");
     return await launchLocalCluster(args, Number(processes), io);
   }

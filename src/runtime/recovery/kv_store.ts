@@ -272,7 +272,8 @@ export class KvRecoveryStore implements SharedRecoveryStore {
         throw new RecoveryStoreError(
           dir,
           `The directory ${dir} already holds a recovery store (${existing[0]}); ` +
-            "delete it first, or run with --fresh to start that store over",
+            "delete it first, or keep it and start it over in the next run (runnel run -r DIR " +
+            "--fresh; in code, fresh: true)",
         );
       }
     }
@@ -296,7 +297,8 @@ export class KvRecoveryStore implements SharedRecoveryStore {
             path,
             remote
               ? `The server at ${dir} already holds a recovery store; use another database, ` +
-                "or run with --fresh to start that store over"
+                "or keep it and start it over in the next run (runnel run -r URL --fresh; in " +
+                "code, fresh: true)"
               : `The recovery partition ${path} was created meanwhile by another init`,
           );
         }

@@ -92,6 +92,12 @@ export function parseClusterArgs(
     }
     return undefined;
   }
+  if (!addressText.includes(";") && /[,\s]/.test(addressText.trim())) {
+    throw new TypeError(
+      `Cannot read ${addressesFrom} ${JSON.stringify(addressText)}: addresses are separated by ` +
+        `";", as in "host0:7001;host1:7001"`,
+    );
+  }
   const parts = addressText.split(";").map((part) => part.trim());
   if (parts.at(-1) === "") parts.pop(); // a trailing ";" is harmless
   const addresses = parts.map((part, i) => parseAddress(part, i, addressesFrom));

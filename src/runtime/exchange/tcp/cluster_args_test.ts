@@ -58,6 +58,11 @@ Deno.test("parseClusterArgs() says what is wrong with an address list", () => {
     ["a:65536", /the port 65536 is not in 1\.\.65535/],
     ["::1:7000", /write an IPv6 host in brackets, as \[::1\]:port/],
     ["a:1;;b:2", /Cannot read address 1 of -a "": it needs a port/],
+    [
+      "127.0.0.1:7001,127.0.0.1:7002",
+      /Cannot read -a "127\.0\.0\.1:7001,127\.0\.0\.1:7002": addresses are separated by ";", as in "host0:7001;host1:7001"$/,
+    ],
+    ["a:1 b:2", /addresses are separated by ";"/],
   ];
   for (const [addresses, message] of cases) {
     assert.throws(() => parseClusterArgs({ addresses, processId: "0" }, noEnv), message);
