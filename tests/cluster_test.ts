@@ -2,7 +2,9 @@
 // 127.0.0.1 (free ports), compared with one process; a peer killed or
 // stopped; a failing step; the local launcher `-p`.
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import process from "node:process";
 import { run } from "../mod.ts";
 import { main } from "../cli.ts";
 import { everything } from "./fixtures/threads/flows.ts";
@@ -285,6 +287,35 @@ Deno.test("cluster: Ctrl-C on one hand-started process stops every process: sink
       (await readdir(dir)).filter((n) => n.startsWith("closed")).sort(),
       ["closed-0", "closed-1", "closed-2"],
     );
+  });
+});
+
+/** The pid of the child of process `parent` whose command line holds `-i index`, from /proc. */
+function clusterChild(parent: number, index: number): number {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // The parent's pid is the 4th field, after the command name in parentheses.
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) !== parent) continue;
+      const args = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+      const at = args.indexOf("-i");
+      if (at !== -1 && args[at + 1] === String(index)) return Number(entry);
+    } catch {
+      // It ended meanwhile.
+    }
+  }
+  throw new Error(`no child of ${parent} runs as process ${index}`);
+}
+
+Deno.test("cluster: runnel run -p 2 says which process ended, and how, before it stops the others; it exits with that status", async () => {
+  await withTempDir(async (dir) => {
+    const cli = startCli(["run", `${FLOWS}:endless(${JSON.stringify(dir)})`, "-p", "2"]);
+    await waitForWorkers(dir, [0, 1], [cli]);
+    process.kill(clusterChild(cli.child.pid!, 1), "SIGKILL");
+    const { code, stderr } = await exitOf(cli);
+    assert.equal(code, 137, stderr);
+    assert.match(stderr, /^runnel: cluster process 1 was ended by SIGKILL; stopping the others\n/);
   });
 });
 

@@ -73,12 +73,16 @@ export async function launchLocalCluster(
       void io.stderr(`runnel: cannot start cluster process ${i}: ${error.message}\n`);
     }));
   }
-  const exits = children.map((child) =>
-    child.exited.then((code) => {
-      if (code !== 0) {
-        if (status === 0) status = code;
-        stopOthers();
+  const exits = children.map((child, i) =>
+    child.exited.then(({ code, signal }) => {
+      if (code === 0) return;
+      if (status === 0) status = code;
+      // Said before the others report the SIGTERM they get from here.
+      if (!stopping && processes > 1) {
+        const how = signal === undefined ? `exited with ${code}` : `was ended by ${signal}`;
+        void io.stderr(`runnel: cluster process ${i} ${how}; stopping the others\n`);
       }
+      stopOthers();
     })
   );
   let signalled: StopSignal | undefined;

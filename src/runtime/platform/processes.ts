@@ -7,12 +7,21 @@
  */
 
 import { spawn } from "node:child_process";
+import { constants } from "node:os";
 import process from "node:process";
+
+/** How a child process ended. */
+export interface ChildEnd {
+  /** Its exit status: 128 + the signal's number when a signal ended it (as a shell says), 1 when it could not start. */
+  readonly code: number;
+  /** The signal that ended it, such as `"SIGKILL"`, if one did. */
+  readonly signal?: string;
+}
 
 /** A child process started by {@linkcode startModule}. */
 export interface ChildHandle {
-  /** Settles with its exit status once it ended (1 when a signal ended it or it could not start). */
-  readonly exited: Promise<number>;
+  /** Settles once it ended. */
+  readonly exited: Promise<ChildEnd>;
   /** Whether it is still running. */
   readonly running: boolean;
   /** Sends it `signal`. */
@@ -45,15 +54,16 @@ export function startModule(
     detached: true,
   });
   let running = true;
-  const exited = new Promise<number>((resolve) => {
+  const exited = new Promise<ChildEnd>((resolve) => {
     child.on("error", (error) => {
       running = false;
       onError(error);
-      resolve(1);
+      resolve({ code: 1 });
     });
-    child.on("exit", (code) => {
+    child.on("exit", (code, signal) => {
       running = false;
-      resolve(code ?? 1);
+      if (signal === null) resolve({ code: code ?? 1 });
+      else resolve({ code: 128 + (constants.signals[signal] ?? 0), signal });
     });
   });
   return {
