@@ -22,6 +22,7 @@ import {
   segmentsAsOf,
 } from "./_partitions.ts";
 import type { ExecutionRecord } from "./kv_store.ts";
+import { platform } from "../platform/platform.ts";
 
 /** Steps with at most this many keys show their values: source and sink positions, small states. */
 const VALUES_UP_TO = 16;
@@ -52,6 +53,12 @@ export interface LockReport {
   readonly since: number;
   /** When it last renewed it. */
   readonly renewed: number;
+  /**
+   * Whether its process still runs, when it ran on this host; `undefined`
+   * for another host's run, or where the runtime cannot tell. A lock whose
+   * process has ended is taken over by the next run at once.
+   */
+  readonly running?: boolean;
 }
 
 /** What {@linkcode inspectRecovery} reports about a recovery directory. */
@@ -150,12 +157,14 @@ export async function inspectRecovery(dir: string): Promise<RecoveryReport> {
       ]));
     }
     const lockEntry = await first.kv.get(LOCK);
-    const lock = lockEntry.versionstamp === null ? undefined : decodeRecord<LockReport>(
-      first.path,
-      LOCK,
-      lockEntry.value,
-      ["pid", "host", "since", "renewed"],
-    );
+    const lock = lockEntry.versionstamp === null
+      ? undefined
+      : decodeRecord<LockReport & { heartbeat?: number }>(
+        first.path,
+        LOCK,
+        lockEntry.value,
+        ["pid", "host", "since", "renewed"],
+      );
     const steps: StepReport[] = [...live.keys()].sort().flatMap((step) => {
       const keys = live.get(step)!;
       if (keys.size === 0) return [];
@@ -184,14 +193,29 @@ export async function inspectRecovery(dir: string): Promise<RecoveryReport> {
         host,
         fresh: fresh === true,
       })),
-      lock: lock === undefined
-        ? undefined
-        : { pid: lock.pid, host: lock.host, since: lock.since, renewed: lock.renewed },
+      lock: lock === undefined ? undefined : {
+        pid: lock.pid,
+        host: lock.host,
+        since: lock.since,
+        renewed: lock.renewed,
+        ...runningOf(lock),
+      },
       steps,
     };
   } finally {
     for (const part of parts) part.kv.close();
   }
+}
+
+// Whether a lock's process runs, as the store itself judges it when it
+// opens: on this host by its process id, a live id counting only while the
+// lock is renewed (an ended run's id may have gone to another process).
+function runningOf(lock: LockReport & { heartbeat?: number }): { running?: boolean } {
+  if (lock.host !== platform.hostname()) return {};
+  const alive = lock.pid === platform.pid() || platform.isProcessAlive(lock.pid);
+  if (alive === undefined) return {};
+  const heartbeat = Math.max(1, Number(lock.heartbeat) || 1000);
+  return { running: alive && Date.now() - lock.renewed <= 3 * heartbeat };
 }
 
 /** How many times the committed rows are read before a missing segment counts as corruption. */
@@ -324,7 +348,9 @@ export function formatRecoveryReport(
       ? "Lock: free"
       : `Lock: process ${report.lock.pid} on host "${report.lock.host}" since ${
         time(report.lock.since)
-      }, renewed ${time(report.lock.renewed)}`,
+      }, renewed ${time(report.lock.renewed)}${
+        report.lock.running === false ? " (not running: the next run takes the lock over)" : ""
+      }`,
     "",
     "Executions:",
   );

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
 import { formatRecoveryReport, inspectRecovery } from "./inspect.ts";
 import { KvRecoveryStore } from "./kv_store.ts";
-import { partitionPath } from "./_partitions.ts";
+import { encodeRecord, partitionPath } from "./_partitions.ts";
 import { encodeValue } from "../exchange/codec.ts";
 import { platform } from "../platform/platform.ts";
-import { withTempDir } from "../../../tests/_runtime.ts";
+import { spawnModule, withTempDir } from "../../../tests/_runtime.ts";
 
 Deno.test("inspectRecovery() reads a store in use without its lock, as of the last epoch every partition committed", async () => {
   await withTempDir(async (dir) => {
@@ -87,6 +88,45 @@ Deno.test("inspectRecovery() reads a store that a run is writing and compacting 
       writing = false;
       await writer;
       await store.close();
+    }
+  });
+});
+
+Deno.test("inspectRecovery() tells a lock whose process on this host has ended, which the next run takes over", async () => {
+  await withTempDir(async (dir) => {
+    await KvRecoveryStore.init(dir, 1);
+    // A process id that was in use and has ended: a child's, once it exited.
+    await writeFile(`${dir}/exit.ts`, "");
+    const child = spawnModule(`${dir}/exit.ts`, []);
+    await child.done;
+    const lock = (pid: number) => ({
+      owner: "o",
+      pid,
+      host: platform.hostname(),
+      since: Date.now() - 60_000,
+      renewed: Date.now(),
+      heartbeat: 1_000,
+    });
+    const kv = await platform.openKv(partitionPath(dir, 0));
+    try {
+      await kv.atomic().set(["lock"], encodeRecord(lock(child.child.pid!))).commit();
+      let report = await inspectRecovery(dir);
+      assert.equal(report.lock?.running, false);
+      assert.match(
+        formatRecoveryReport(report),
+        /^Lock: process \d+ on host .*, renewed .* \(not running: the next run takes the lock over\)$/m,
+      );
+      // This process: running while it renews the lock.
+      await kv.atomic().set(["lock"], encodeRecord(lock(platform.pid()))).commit();
+      report = await inspectRecovery(dir);
+      assert.equal(report.lock?.running, true);
+      assert.doesNotMatch(formatRecoveryReport(report), /not running/);
+      // Another host's run: nobody here can tell.
+      await kv.atomic().set(["lock"], encodeRecord({ ...lock(1), host: "elsewhere" })).commit();
+      report = await inspectRecovery(dir);
+      assert.equal(report.lock?.running, undefined);
+    } finally {
+      kv.close();
     }
   });
 });
