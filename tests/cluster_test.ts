@@ -275,7 +275,7 @@ Deno.test("cluster: Ctrl-C on one hand-started process stops every process: sink
     assert.deepEqual(ends.map((end) => end.code), [130, 130, 130], JSON.stringify(ends));
     assert.equal(
       ends[1]!.stderr,
-      "runnel: interrupted; closing sinks (Ctrl-C again to quit at once)\n",
+      "runnel: cluster process 1 interrupted; closing sinks (Ctrl-C again to quit at once)\n",
     );
     for (const i of [0, 2]) {
       assert.equal(

@@ -319,11 +319,13 @@ export const SIGNAL_EXIT_CODES: Readonly<Record<StopSignal, number>> = {
   SIGTERM: 143,
 };
 
-function stopNotice(signal: StopSignal, flushing: boolean): string {
+// Which process, in a cluster: under `-p` every process prints to one terminal.
+function stopNotice(signal: StopSignal, flushing: boolean, processIndex?: number): string {
   const closing = flushing ? "closing open windows and sinks" : "closing sinks";
+  const who = processIndex === undefined ? "runnel:" : `runnel: cluster process ${processIndex}`;
   return signal === "SIGINT"
-    ? `runnel: interrupted; ${closing} (Ctrl-C again to quit at once)\n`
-    : `runnel: ${signal} received; ${closing} (a second signal quits at once)\n`;
+    ? `${who} interrupted; ${closing} (Ctrl-C again to quit at once)\n`
+    : `${who} ${signal} received; ${closing} (a second signal quits at once)\n`;
 }
 
 const INTERRUPTED = "Interrupted";
@@ -375,7 +377,7 @@ async function runFlow(
     stoppedBy = signal;
     // Let a second signal end the process the usual way, should closing hang.
     stopListening();
-    void io.stderr(stopNotice(signal, settings.flushOnInterrupt));
+    void io.stderr(stopNotice(signal, settings.flushOnInterrupt, settings.cluster?.processIndex));
     if (settings.flushOnInterrupt) drain.abort();
     else controller.abort(interruptedBy(signal, settings.cluster?.processIndex));
   });
