@@ -44,6 +44,8 @@ Deno.test("runnel recovery init DIR N creates N partitions, relative to the work
     assert.equal(stderr, "");
     assert.equal(code, 0);
     assert.equal(stdout, "Created recovery store snaps: 3 partitions (part-0.kv … part-2.kv)\n");
+    const one = await cli(["recovery", "init", "one", "1"], dir);
+    assert.equal(one.stdout, "Created recovery store one: 1 partition (part-0.kv)\n");
     const inspected = await cli(["recovery", "inspect", "snaps", "--json"], dir);
     assert.equal(inspected.code, 0);
     const report = JSON.parse(inspected.stdout);

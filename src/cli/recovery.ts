@@ -80,7 +80,7 @@ export async function recoveryCommand(args: readonly string[], io: CliIo): Promi
       remote
         ? `Created recovery store ${dir}: 1 partition (the database at that URL)\n`
         : `Created recovery store ${dir}: ${count} partition${count === "1" ? "" : "s"} ` +
-          `(part-0.kv … part-${Number(count) - 1}.kv)\n`,
+          (count === "1" ? "(part-0.kv)\n" : `(part-0.kv … part-${Number(count) - 1}.kv)\n`),
     );
     return 0;
   }
