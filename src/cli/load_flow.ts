@@ -229,20 +229,6 @@ function importFailure(module: string, url: URL, error: unknown): CliError {
   return new CliError(`cannot load "${module}": ${oneLine(error)}`, { exitCode: 1, cause: error });
 }
 
-/**
- * Loads the flow named by a `module[:export]` argument.
- *
- * Imports the module, takes the named export (else `flow`, else `default`)
- * and, when it is a function, calls it with the spec's literal arguments
- * (awaiting a promise) to get the flow.
- *
- * @param spec The `module[:export]` argument.
- * @param cwd The directory relative paths start from.
- * @returns The flow.
- * @throws {CliError} Exit code 2 when the module cannot be found or loaded
- *   (a syntax error, a missing import), the export is missing or not a
- *   flow, or a factory is given fewer arguments than it declares; exit code 1 when the module's own code or the factory throws.
- */
 // A module that runs its flow while it is imported: running it again (or
 // drawing it, which would hide that it ran) would be wrong.
 function ranOnImport(module: string): CliError {
@@ -257,6 +243,20 @@ function ranOnImport(module: string): CliError {
   );
 }
 
+/**
+ * Loads the flow named by a `module[:export]` argument.
+ *
+ * Imports the module, takes the named export (else `flow`, else `default`)
+ * and, when it is a function, calls it with the spec's literal arguments
+ * (awaiting a promise) to get the flow.
+ *
+ * @param spec The `module[:export]` argument.
+ * @param cwd The directory relative paths start from.
+ * @returns The flow.
+ * @throws {CliError} Exit code 2 when the module cannot be found or loaded
+ *   (a syntax error, a missing import), the export is missing or not a
+ *   flow, or a factory is given fewer arguments than it declares; exit code 1 when the module's own code or the factory throws.
+ */
 export async function loadFlow(spec: string, cwd: string): Promise<Dataflow> {
   const { module, exportName, args = [] } = parseFlowSpec(spec);
   const url = moduleUrl(module, cwd);
