@@ -9,7 +9,14 @@ import { run } from "../mod.ts";
 import { main } from "../cli.ts";
 import { everything } from "./fixtures/threads/flows.ts";
 import { FILES, outputs, prepare } from "./fixtures/threads/outputs.ts";
-import { exitOf, processState, REPO, startCli, waitForFile } from "./_cli_process.ts";
+import {
+  exitOf,
+  processState,
+  REPO,
+  startCli,
+  waitForFile,
+  waitForOutput,
+} from "./_cli_process.ts";
 import { settle } from "./_helpers.ts";
 import type { SpawnedModule } from "./_runtime.ts";
 import { spawnModule, withTempDir } from "./_runtime.ts";
@@ -288,6 +295,35 @@ Deno.test("cluster: Ctrl-C on one hand-started process stops every process: sink
       ["closed-0", "closed-1", "closed-2"],
     );
   });
+});
+
+Deno.test("cluster: Ctrl-C with --flush-on-interrupt on one hand-started process drains every process: open windows and totals emitted, sinks closed", async () => {
+  const { clis } = await startCluster("tests/fixtures/cli/window_flow.ts", 2, [
+    "--flush-on-interrupt",
+  ]);
+  // Worker 0 reads the words; its process prints "seen 3" once they went through.
+  await waitForOutput(clis[0]!, "seen 3\n");
+  clis[1]!.kill("SIGINT");
+  const ends = await Promise.all(clis.map((cli) => exitOf(cli)));
+  assert.deepEqual(ends.map((end) => end.code), [0, 130], JSON.stringify(ends));
+  assert.equal(
+    ends[1]!.stderr,
+    "runnel: cluster process 1 interrupted; closing open windows and sinks (Ctrl-C again to quit at once)\n",
+  );
+  assert.equal(ends[0]!.stderr, "");
+  // Each key's window and total come from the worker that owns it, on either process.
+  const lines = ends.flatMap((end) => end.stdout.split("\n")).filter((line) => line !== "");
+  assert.deepEqual(lines.sort(), [
+    "seen 3",
+    'total ["a",2]',
+    'total ["b",1]',
+    "total closed",
+    "total closed",
+    'window ["a",[0,2]]',
+    'window ["b",[0,1]]',
+    "window closed",
+    "window closed",
+  ]);
 });
 
 /** The pid of the child of process `parent` whose command line holds `-i index`, from /proc. */

@@ -67,6 +67,7 @@ const RELAYED_BATCH_ITEMS = 64;
 type PeerMessage =
   | { readonly type: "epoch"; readonly epoch: number }
   | { readonly type: "stop"; readonly error: EncodedError }
+  | { readonly type: "drain" }
   | { readonly type: "done" }
   | { readonly type: "parts"; readonly path: string; readonly parts: readonly string[] }
   | { readonly type: "opened"; readonly opening: SharedOpening }
@@ -78,6 +79,11 @@ export interface RelayHandlers {
   epoch(epoch: number): void;
   /** The run must stop: a peer was lost or its run failed. */
   stop(error: unknown): void;
+  /**
+   * Another process drains its run (`--flush-on-interrupt`): the inputs of
+   * every process must end, or the keyed steps would wait for them for ever.
+   */
+  drain?(): void;
   /** On process 0: another process's worker reported to recovery. */
   report?(report: ForwardedReport): void;
 }
@@ -400,6 +406,9 @@ export class ClusterRelay {
               );
               break;
             }
+            case "drain":
+              this.#handlers.drain?.();
+              break;
             case "parts":
               this.#partsListed(message.path, connection.peerIndex, message.parts);
               break;

@@ -197,7 +197,16 @@ export const runOnThreads: RunOnThreads = async function runOnThreads(
   };
 
   const onAbort = () => fail(undefined, options.signal!.reason);
-  const onDrain = () => broadcast({ type: "drain" });
+  // Once, whether this process was asked (its drain signal) or another one
+  // was: every process's inputs must end for any keyed step to finish.
+  let drained = false;
+  const drain = (fromPeer: boolean) => {
+    if (drained) return;
+    drained = true;
+    broadcast({ type: "drain" });
+    if (!fromPeer) relay?.tell({ type: "drain" });
+  };
+  const onDrain = () => drain(false);
   let ticker: EpochTicker | undefined;
   const graceTimer = new AbortController();
   let startup: ReturnType<typeof setTimeout> | undefined;
@@ -214,6 +223,7 @@ export const runOnThreads: RunOnThreads = async function runOnThreads(
             if (!stopping) broadcast({ type: "epoch", epoch });
           },
           stop: (error) => fail(undefined, error, true),
+          drain: () => drain(true),
           report: (report) => recovery?.forwarded(report),
         },
       );
@@ -281,7 +291,8 @@ export const runOnThreads: RunOnThreads = async function runOnThreads(
           relayed: relay === undefined
             ? []
             : own.flatMap((_, v) => (v < base || v >= base + count ? [v] : [])),
-          drainable: options.drainSignal !== undefined,
+          // In a cluster another process may ask this one to drain.
+          drainable: options.drainSignal !== undefined || relay !== undefined,
           stats: options.stats !== undefined,
           recovery: recovery && resumeShare(recovery.resume, keyed, base + w, total),
         } satisfies ToWorker,
@@ -290,6 +301,8 @@ export const runOnThreads: RunOnThreads = async function runOnThreads(
     };
     if (options.drainSignal?.aborted) onDrain();
     else options.drainSignal?.addEventListener("abort", onDrain, { once: true });
+    // A peer's drain that came before these Workers existed.
+    if (drained) broadcast({ type: "drain" });
 
     // A module that waits for ever at its top level (or a Worker that never
     // starts) would otherwise hold the run, and in a cluster every process.
