@@ -348,7 +348,16 @@ Deno.test("cluster: runnel run -p 2 says which process ended, and how, before it
   await withTempDir(async (dir) => {
     const cli = startCli(["run", `${FLOWS}:endless(${JSON.stringify(dir)})`, "-p", "2"]);
     await waitForWorkers(dir, [0, 1], [cli]);
-    process.kill(clusterChild(cli.child.pid!, 1), "SIGKILL");
+    // Process 0, stopped meanwhile, cannot notice the loss and fail first:
+    // process 1's end is the one the launcher sees first, whatever the load.
+    const zero = clusterChild(cli.child.pid!, 0);
+    process.kill(zero, "SIGSTOP");
+    try {
+      process.kill(clusterChild(cli.child.pid!, 1), "SIGKILL");
+      await waitFor(() => cli.stderr().includes("stopping the others"), 20_000);
+    } finally {
+      process.kill(zero, "SIGCONT");
+    }
     const { code, stderr } = await exitOf(cli);
     assert.equal(code, 137, stderr);
     assert.match(stderr, /^runnel: cluster process 1 was ended by SIGKILL; stopping the others\n/);
