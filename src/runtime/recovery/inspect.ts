@@ -21,7 +21,7 @@ import {
   RecoveryStoreError,
   segmentsAsOf,
 } from "./_partitions.ts";
-import type { ExecutionRecord } from "./kv_store.ts";
+import { type ExecutionRecord, staleAfter } from "./kv_store.ts";
 import { platform } from "../platform/platform.ts";
 
 /** Steps with at most this many keys show their values: source and sink positions, small states. */
@@ -214,8 +214,7 @@ function runningOf(lock: LockReport & { heartbeat?: number }): { running?: boole
   if (lock.host !== platform.hostname()) return {};
   const alive = lock.pid === platform.pid() || platform.isProcessAlive(lock.pid);
   if (alive === undefined) return {};
-  const heartbeat = Math.max(1, Number(lock.heartbeat) || 1000);
-  return { running: alive && Date.now() - lock.renewed <= 3 * heartbeat };
+  return { running: alive && Date.now() - lock.renewed <= staleAfter(lock.heartbeat) };
 }
 
 /** How many times the committed rows are read before a missing segment counts as corruption. */

@@ -107,6 +107,17 @@ export interface ExecutionRecord {
 /** Rewrite a bucket's base once its deltas outweigh it, or once this many have piled up. */
 const MAX_DELTAS = 8;
 const STALE_HEARTBEATS = 3;
+
+/**
+ * How long a lock may go unrenewed before its run counts as gone: three of
+ * its holder's heartbeats. `inspectRecovery` judges a lock by it too.
+ *
+ * @param heartbeat The holder's heartbeat, as its lock record has it.
+ * @returns Milliseconds.
+ */
+export function staleAfter(heartbeat: unknown): number {
+  return STALE_HEARTBEATS * Math.max(1, Number(heartbeat) || 1000);
+}
 /**
  * Writer ids of process p of a cluster run start at `p * WRITER_SPAN`, so
  * that processes writing rows of one (epoch, step, bucket) never share a
@@ -754,7 +765,8 @@ export class KvRecoveryStore implements SharedRecoveryStore {
   // host), or its lock went unrenewed for three of its heartbeats.
   async #isDead(part: OpenPartition, holder: LockRecord, stamp: string): Promise<boolean> {
     if (heldHere.has(holder.owner)) return false;
-    const heartbeat = Math.max(1, Number(holder.heartbeat) || 1000);
+    const stale = staleAfter(holder.heartbeat);
+    const heartbeat = stale / STALE_HEARTBEATS;
     if (holder.host === platform.hostname()) {
       // This process's id, held by an owner this process does not know: a
       // dead run's, its id reused (as a container's first process's is).
@@ -764,10 +776,10 @@ export class KvRecoveryStore implements SharedRecoveryStore {
       // Alive and renewing (one clock on one host): refused at once. Alive
       // but silent: the dead run's process id went to another process.
       if (alive === true) {
-        return this.#time.now() - holder.renewed > STALE_HEARTBEATS * heartbeat;
+        return this.#time.now() - holder.renewed > stale;
       }
     }
-    const until = this.#time.now() + STALE_HEARTBEATS * heartbeat;
+    const until = this.#time.now() + stale;
     while (this.#time.now() < until) {
       await this.#time.sleepUntil(Math.min(until, this.#time.now() + heartbeat / 4));
       const now = await part.kv.get(LOCK);
