@@ -92,6 +92,8 @@ export async function crashAndResume(
     // Runs killed at a commit point past their first commit: each of them
     // committed an epoch, so the run after it cannot start from nothing.
     let afterCommit = 0;
+    // Executions that resumed from a committed epoch, not from the start.
+    let resumed = 0;
     const history: string[] = [];
     // Several workers feed one file in an order that differs from run to run
     // even without a crash: then the file must hold the same lines, each as
@@ -150,6 +152,7 @@ export async function crashAndResume(
       const report = await inspectRecovery(join(crash, "snaps"));
       // A run killed before it opened the store left no execution record.
       for (const execution of report.executions.slice(executions)) {
+        if (execution.resumedFrom > 0) resumed++;
         assert.equal(
           execution.resumedFrom,
           execution.fresh ? 0 : committed,
@@ -189,10 +192,6 @@ export async function crashAndResume(
     // The kills landed mid-run: the runs after a kill at a commit point
     // (and, most times, several after a timed kill) resumed from a
     // committed epoch, not from the start.
-    const inspect = await runCli(["recovery", "inspect", "snaps", "--json"], crash);
-    assert.equal(inspect.output.code, 0, inspect.output.stderr);
-    const resumed = (JSON.parse(inspect.output.stdout).executions as { resumedFrom: number }[])
-      .filter((execution) => execution.resumedFrom > 0).length;
     assert.ok(
       resumed >= afterCommit && afterCommit > 0,
       `${resumed} of ${runs} runs resumed from a committed epoch, ${afterCommit} runs were killed after a commit: ${
