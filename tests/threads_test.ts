@@ -8,7 +8,7 @@ import { everything } from "./fixtures/threads/flows.ts";
 import { exitOf, REPO, startCli, waitForOutput } from "./_cli_process.ts";
 import { settle } from "./_helpers.ts";
 import { FILES, outputs, prepare } from "./fixtures/threads/outputs.ts";
-import { runModule, withTempDir } from "./_runtime.ts";
+import { runModule, spawnModule, withTempDir } from "./_runtime.ts";
 import { DRAINED_ON_TWO_WORKERS } from "./fixtures/cli/window_flow_drained.ts";
 
 const FLOWS = "tests/fixtures/threads/flows.ts";
@@ -114,10 +114,10 @@ Deno.test("threads: Workers that build another graph than the caller's flow are 
 Deno.test("threads: Workers that do not build the flow within startupTimeout fail the run, named, and every Worker ends", async () => {
   await withTempDir(async (dir) => {
     const started = Date.now();
-    const { stdout, stderr } = await runModule(`${REPO}tests/fixtures/threads/api_main.ts`, [
-      "stuck",
-      dir,
-    ]);
+    const child = spawnModule(`${REPO}tests/fixtures/threads/api_main.ts`, ["stuck", dir]);
+    child.closeStdin();
+    // Bounded: without the startup timeout the run would wait for ever.
+    const { stdout, stderr } = await exitOf(child, 30_000);
     assert.equal(stderr, "");
     const { message, isStepError, worker } = JSON.parse(stdout);
     assert.equal(isStepError, false);
